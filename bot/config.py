@@ -1,0 +1,164 @@
+"""The one Settings object: every setting tokendesk reads, from the environment or a `.env` file."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class SettingsError(Exception):
+    """Raised when settings are missing or invalid; `problems` holds one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Names match the environment variables in DESIGN.md (case-insensitive)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="TOKENDESK_SLACK_API_URL")
+    support_channel: str | None = Field(default=None, alias="TOKENDESK_SUPPORT_CHANNEL")
+    support_usergroup: str | None = Field(default=None, alias="TOKENDESK_SUPPORT_USERGROUP")
+    support_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="TOKENDESK_SUPPORT_USERS"
+    )
+    nmbrs_url: str = Field(default="https://api.nmbrs.nl/soap/v3/", alias="TOKENDESK_NMBRS_URL")
+    nmbrs_connect_timeout_s: float = Field(default=5.0, gt=0, alias="TOKENDESK_NMBRS_CONNECT_TIMEOUT_S")
+    nmbrs_read_timeout_s: float = Field(default=20.0, gt=0, alias="TOKENDESK_NMBRS_READ_TIMEOUT_S")
+    nmbrs_retries: int = Field(default=2, ge=0, le=10, alias="TOKENDESK_NMBRS_RETRIES")
+    database_url: str = Field(default="sqlite:///tokendesk.db", alias="DATABASE_URL")
+    keys: SecretStr | None = Field(default=None, alias="TOKENDESK_KEYS")
+    recheck_cron: str = Field(default="30 2 * * *", alias="TOKENDESK_RECHECK_CRON")
+    timezone: str = Field(default="Europe/Amsterdam", alias="TOKENDESK_TIMEZONE")
+    recheck_concurrency: int = Field(default=8, ge=1, le=256, alias="TOKENDESK_RECHECK_CONCURRENCY")
+    nmbrs_rate: float = Field(default=10.0, gt=0, le=150, alias="TOKENDESK_NMBRS_RATE")
+    confirm_delay_s: float = Field(default=300.0, ge=0, alias="TOKENDESK_CONFIRM_DELAY_S")
+    language: Literal["nl", "en"] = Field(default="nl", alias="TOKENDESK_LANGUAGE")
+    unverified_after: int = Field(default=2, ge=1, alias="TOKENDESK_UNVERIFIED_AFTER")
+    notify_customers: bool = Field(default=True, alias="TOKENDESK_NOTIFY_CUSTOMERS")
+    digest: Literal["always", "changes", "off"] = Field(default="changes", alias="TOKENDESK_DIGEST")
+    log_format: Literal["text", "json"] = Field(default="text", alias="TOKENDESK_LOG_FORMAT")
+    log_level: str = Field(default="INFO", alias="TOKENDESK_LOG_LEVEL")
+    webhook_url: str | None = Field(default=None, alias="TOKENDESK_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="TOKENDESK_WEBHOOK_SECRET")
+    teams_client_id: str | None = Field(default=None, alias="TEAMS_CLIENT_ID")
+    teams_client_secret: SecretStr | None = Field(default=None, alias="TEAMS_CLIENT_SECRET")
+    teams_tenant_id: str | None = Field(default=None, alias="TEAMS_TENANT_ID")
+    teams_support_channel: str | None = Field(default=None, alias="TOKENDESK_TEAMS_SUPPORT_CHANNEL")
+    teams_support_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="TOKENDESK_TEAMS_SUPPORT_USERS"
+    )
+
+    _split = field_validator("support_users", "teams_support_users", mode="before")(_split_csv)
+
+    @field_validator("slack_api_url", "nmbrs_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB")
+        return value
+
+    @field_validator("recheck_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"expected crontab syntax like '30 2 * * *' ({exc})") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone like Europe/Amsterdam") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_client_id and self.teams_client_secret and self.teams_tenant_id)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def slack_problems(self, *, socket_mode: bool) -> list[str]:
+        """What `serve` still needs before it can talk to Slack, one line per variable."""
+        problems = []
+        if self.slack_bot_token is None:
+            problems.append("SLACK_BOT_TOKEN: required (the bot token, xoxb-…)")
+        elif not self.slack_bot_token.get_secret_value().startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
+        if socket_mode:
+            if self.slack_app_token is None:
+                problems.append("SLACK_APP_TOKEN: required with --socket (app-level token, xapp-…)")
+            elif not self.slack_app_token.get_secret_value().startswith("xapp-"):
+                problems.append("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+        elif self.slack_signing_secret is None:
+            problems.append("SLACK_SIGNING_SECRET: required in HTTP mode (Basic Information → Signing Secret)")
+        if not self.support_channel:
+            problems.append("TOKENDESK_SUPPORT_CHANNEL: required (channel ID like C0123456789)")
+        elif not self.support_channel[:1] in ("C", "G"):
+            problems.append("TOKENDESK_SUPPORT_CHANNEL: expected a channel ID like C0123456789, not a name")
+        return problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning pydantic's errors into one SettingsError naming each variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            field = Settings.model_fields.get(name)
+            variable = field.alias if field and field.alias else name
+            message = error["msg"].removeprefix("Value error, ")
+            secret = field is not None and "SecretStr" in str(field.annotation)
+            problems.append(f"{variable}: {message} (got {_shown(error.get('input'), secret)})")
+        raise SettingsError(problems) from None
+
+
+def _shown(value: object, secret: bool) -> str:
+    # Secrets are never echoed back, not even when they are malformed.
+    if secret:
+        return "a value that is hidden"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,179 @@
+"""The link store: sealing tokens onto rows, finding links, rotation of tokens and revocation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.cipher import Sealed, TokenCipher, link_row
+from storage.models import Link, LinkState, utcnow
+
+_SHORT_ID = re.compile(r"^[Ll]?(\d{1,9})$")
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    link: Link
+    created: bool
+    """False when an existing link for the same username and environment got the new token."""
+    token_replaced: bool
+
+
+def last4(token: str) -> str:
+    return token[-4:]
+
+
+def seal_onto(link: Link, token: str, cipher: TokenCipher) -> None:
+    """Encrypt `token` bound to this link's id. The link must have been flushed (it needs an id)."""
+    if link.id is None:
+        raise ValueError("seal_onto needs a flushed link with an id")
+    sealed = cipher.seal(token, row=link_row(link.id))
+    link.token_ciphertext = sealed.ciphertext
+    link.token_key_id = sealed.key_id
+    link.token_last4 = last4(token)
+
+
+def open_token(link: Link, cipher: TokenCipher) -> str:
+    """The link's token in clear, for the moment it is needed; raises DecryptionError."""
+    if link.token_ciphertext is None or link.token_key_id is None:
+        raise ValueError(f"link {link.short_id} holds no token")
+    return cipher.open(
+        Sealed(link.token_key_id, link.token_ciphertext), row=link_row(link.id), label=f"link {link.short_id}"
+    )
+
+
+async def store_credentials(
+    session: AsyncSession,
+    cipher: TokenCipher,
+    *,
+    username: str,
+    token: str,
+    environment: str | None,
+    state: LinkState,
+    platform: str,
+    team_id: str | None,
+    user_id: str | None,
+    debtors: list[dict[str, Any]] | None = None,
+    companies: list[dict[str, Any]] | None = None,
+    scope_digest: str | None = None,
+) -> StoredLink:
+    """Create a link, or give an existing one (same username and environment) the new token.
+
+    Replacing keeps the link's id, history and support thread: a rotated token is the same link.
+    """
+    username = username.strip().lower()
+    existing = None
+    if environment is not None:
+        existing = await session.scalar(
+            select(Link).where(Link.username == username, Link.environment == environment).with_for_update()
+        )
+    else:
+        # Nmbrs did not tell us the environment: reuse a pending link of the same sender and login.
+        existing = await session.scalar(
+            select(Link).where(
+                Link.username == username,
+                Link.environment.is_(None),
+                Link.platform == platform,
+                Link.user_id == user_id,
+            )
+        )
+    now = utcnow()
+    created = existing is None
+    link = existing or Link(
+        username=username, environment=environment, platform=platform, team_id=team_id, user_id=user_id,
+        debtors=[], companies=[], failed_checks=0, created_at=now, state_changed_at=now,
+    )
+    replaced = not created and link.token_last4 is not None and link.token_ciphertext is not None
+    if created:
+        session.add(link)
+        await session.flush()
+    else:
+        link.platform, link.team_id, link.user_id = platform, team_id, user_id
+    seal_onto(link, token, cipher)
+    if link.state != state:
+        link.state = state
+        link.state_changed_at = now
+    if debtors is not None:
+        link.debtors = debtors
+    if companies is not None:
+        link.companies = companies
+    if scope_digest is not None:
+        link.scope_digest = scope_digest
+    link.confirm_due_at = None
+    link.failed_checks = 0
+    await session.flush()
+    return StoredLink(link=link, created=created, token_replaced=replaced)
+
+
+def parse_short_id(text: str) -> int | None:
+    match = _SHORT_ID.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+async def get_link(session: AsyncSession, ref: str | int) -> Link | None:
+    link_id = ref if isinstance(ref, int) else parse_short_id(ref)
+    return None if link_id is None else await session.get(Link, link_id)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_query(query: str | None = None, *, state: str | None = None, user_id: str | None = None) -> Select[tuple[Link]]:
+    """Links matching a free query on link id, username, environment or label."""
+    statement = select(Link).order_by(Link.id)
+    if state:
+        statement = statement.where(Link.state == state)
+    if user_id is not None:
+        statement = statement.where(Link.user_id == user_id)
+    if query and query.strip():
+        text = query.strip()
+        link_id = parse_short_id(text)
+        pattern = f"%{_escape_like(text.lower())}%"
+        conditions = [
+            func.lower(Link.username).like(pattern, escape="\\"),
+            func.lower(Link.environment).like(pattern, escape="\\"),
+            func.lower(Link.label).like(pattern, escape="\\"),
+        ]
+        if link_id is not None:
+            conditions.append(Link.id == link_id)
+        statement = statement.where(or_(*conditions))
+    return statement
+
+
+async def find_links(
+    session: AsyncSession, query: str | None = None, *, state: str | None = None,
+    user_id: str | None = None, limit: int = 200,
+) -> Sequence[Link]:
+    return (await session.scalars(search_query(query, state=state, user_id=user_id).limit(limit))).all()
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Link.state, func.count()).group_by(Link.state))
+    counts = {state.value: 0 for state in LinkState}
+    counts.update({state: n for state, n in rows.all()})
+    return counts
+
+
+def set_state(link: Link, state: LinkState, *, at: datetime | None = None) -> bool:
+    """Move a link to `state`; returns whether it changed."""
+    if link.state == state:
+        return False
+    link.state = state
+    link.state_changed_at = at or utcnow()
+    return True
+
+
+def revoke(link: Link) -> bool:
+    """Destroy the token and mark the link revoked; returns False when it already was."""
+    already = link.state == LinkState.REVOKED and link.token_ciphertext is None
+    link.token_ciphertext = None
+    link.token_key_id = None
+    link.confirm_due_at = None
+    set_state(link, LinkState.REVOKED)
+    return not already

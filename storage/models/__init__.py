@@ -1,0 +1,17 @@
+"""The tables of tokendesk, one model per module."""
+
+from storage.models.alert import AlertRecord
+from storage.models.attempt import IntakeAttempt
+from storage.models.audit import AuditEntry
+from storage.models.base import Base, utcnow
+from storage.models.check import Check
+from storage.models.conversation import PendingConversation
+from storage.models.delivery import InboundDelivery
+from storage.models.link import CHECKED_STATES, Link, LinkState
+from storage.models.run import Lease, RecheckRun
+from storage.models.thread import SupportThread
+
+__all__ = [
+    "AlertRecord", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
+    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "utcnow",
+]
