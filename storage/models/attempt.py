@@ -20,4 +20,8 @@ class IntakeAttempt(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))
-    """valid, rejected, unreachable or refused (rate limited)."""
+    """valid, rejected, unreachable, invalid (refused locally) or limited (rate limit hit)."""
+    reason: Mapped[str | None] = mapped_column(String(32))
+    """Rejection category or unreachable cause."""
+    fault_code: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str | None] = mapped_column(String(254))

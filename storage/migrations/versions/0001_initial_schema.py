@@ -36,6 +36,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=128), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('fault_code', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=254), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_attempts'))
     )
     with op.batch_alter_table('intake_attempts', schema=None) as batch_op:
@@ -111,14 +114,18 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['link_id'], ['links.id'], name=op.f('fk_alerts_link_id_links'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
     sa.UniqueConstraint('key', name=op.f('uq_alerts_key'))
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alerts_link_id'), ['link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_sent_at'), ['sent_at'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -191,6 +198,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerts_sent_at'))
         batch_op.drop_index(batch_op.f('ix_alerts_link_id'))
 
     op.drop_table('alerts')

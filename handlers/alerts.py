@@ -1,0 +1,230 @@
+"""What support and customers are told about links, as neutral alerts, and the outbox that sends them.
+
+An alert is queued in the same transaction as the change it announces, under a key naming that
+change; delivery happens afterwards. So a crash never loses an alert and a re-run never repeats one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.ports import Notifier
+from storage.models import AlertRecord, Link, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How many named debtors/companies an alert carries; the rest are counted.
+NAMED_SCOPE = 10
+
+
+class AlertKind(enum.StrEnum):
+    ACTIVATED = "activated"  # support: parent message of the link's thread
+    TOKEN_REPLACED = "token_replaced"  # support thread: same login and environment, new token
+    BROKEN = "broken"  # support thread, broadcast to the channel
+    RESTORED = "restored"  # support thread
+    SCOPE_CHANGED = "scope_changed"  # support thread
+    UNVERIFIED = "unverified"  # support thread: could not be checked for N nights
+    REVOKED = "revoked"  # support thread
+    LABELLED = "labelled"  # support thread
+    CUSTOMER_STUCK = "customer_stuck"  # support channel: 3 rejected attempts in a day
+    CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
+    CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
+    DIGEST = "digest"  # support channel: nightly summary
+
+
+#: Alerts that go to the customer rather than to support.
+CUSTOMER_KINDS = frozenset({AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT})
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    """A snapshot of a link for messages: everything people may see, never the token (only its end)."""
+
+    id: int
+    username: str
+    environment: str | None
+    state: str
+    token_last4: str | None
+    label: str | None
+    platform: str
+    team_id: str | None
+    user_id: str | None
+    debtor_count: int
+    company_count: int
+    debtor_names: tuple[str, ...] = ()
+    company_names: tuple[str, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        return f"L{self.id}"
+
+    @classmethod
+    def of(cls, link: Link) -> "LinkCard":
+        debtors, companies = link.debtors or [], link.companies or []
+        return cls(
+            id=link.id, username=link.username, environment=link.environment, state=link.state,
+            token_last4=link.token_last4, label=link.label, platform=link.platform, team_id=link.team_id,
+            user_id=link.user_id, debtor_count=len(debtors), company_count=len(companies),
+            debtor_names=tuple(str(d.get("name", "")) for d in debtors[:NAMED_SCOPE]),
+            company_names=tuple(str(c.get("name", "")) for c in companies[:NAMED_SCOPE]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "username": self.username, "environment": self.environment, "state": self.state,
+            "token_last4": self.token_last4, "label": self.label, "platform": self.platform,
+            "team_id": self.team_id, "user_id": self.user_id, "debtor_count": self.debtor_count,
+            "company_count": self.company_count, "debtor_names": list(self.debtor_names),
+            "company_names": list(self.company_names),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "LinkCard":
+        values = dict(data)
+        values["debtor_names"] = tuple(values.get("debtor_names", ()))
+        values["company_names"] = tuple(values.get("company_names", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A neutral alert. `details` holds kind-specific plain values (reasons, names, counts, who)."""
+
+    kind: AlertKind
+    link: LinkCard | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    lang: str | None = None
+    """For customer alerts: the language to speak."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind), "link": self.link.to_dict() if self.link else None,
+            "details": self.details, "lang": self.lang,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Alert":
+        link = data.get("link")
+        return cls(
+            kind=AlertKind(data["kind"]), link=LinkCard.from_dict(link) if link else None,
+            details=dict(data.get("details") or {}), lang=data.get("lang"),
+        )
+
+
+async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
+    """Put an alert in the outbox unless one with the same key exists; True when it is new."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(AlertRecord)
+        .values(
+            key=key[:200], kind=str(alert.kind), link_id=alert.link.id if alert.link else None,
+            payload=alert.to_dict(), created_at=utcnow(), attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(AlertRecord.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def deliver_pending(
+    sessions: async_sessionmaker[AsyncSession],
+    notifiers: Sequence[Notifier],
+    *,
+    max_attempts: int = 8,
+    limit: int = 500,
+) -> int:
+    """Send queued alerts in order; returns how many were sent.
+
+    Alerts of one link go out in order: after a failure, that link's later alerts wait for the
+    next pass. Each alert goes to the notifier of the link's platform (all notifiers for
+    support-channel alerts without a link)."""
+    if not notifiers:
+        return 0
+    async with sessions() as session:
+        pending = (
+            await session.scalars(
+                select(AlertRecord)
+                .where(AlertRecord.sent_at.is_(None), AlertRecord.attempts < max_attempts)
+                .order_by(AlertRecord.id)
+                .limit(limit)
+            )
+        ).all()
+    sent = 0
+    blocked_links: set[int] = set()
+    for record in pending:
+        if record.link_id is not None and record.link_id in blocked_links:
+            continue
+        alert = Alert.from_dict(record.payload)
+        error: str | None = None
+        for notifier in _targets(alert, notifiers):
+            try:
+                await notifier.deliver(alert)
+            except Exception as exc:  # noqa: BLE001 - any delivery failure keeps the alert queued
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("alert %s (%s) not delivered on %s: %s", record.id, record.kind, notifier.platform, error)
+        async with sessions() as session, session.begin():
+            row = await session.get(AlertRecord, record.id)
+            if row is None:
+                continue
+            row.attempts += 1
+            if error is None:
+                row.sent_at = utcnow()
+                row.last_error = None
+                sent += 1
+            else:
+                row.last_error = error
+                if record.link_id is not None:
+                    blocked_links.add(record.link_id)
+    return sent
+
+
+def _targets(alert: Alert, notifiers: Sequence[Notifier]) -> list[Notifier]:
+    """Support alerts reach every configured support channel; a customer only on their own platform."""
+    if alert.kind not in CUSTOMER_KINDS:
+        return list(notifiers)
+    platform = str(alert.details.get("platform") or (alert.link.platform if alert.link else ""))
+    return [n for n in notifiers if n.platform == platform]
+
+
+class Outbox:
+    """Delivers queued alerts in the background after each commit; one delivery pass at a time."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], notifiers: Sequence[Notifier]) -> None:
+        self.sessions = sessions
+        self.notifiers = list(notifiers)
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def kick(self) -> None:
+        """Ask for a delivery pass soon; cheap to call after every commit."""
+        if not self.notifiers:
+            return
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await deliver_pending(self.sessions, self.notifiers)
+            except Exception:  # noqa: BLE001 - the outbox keeps the alerts; the next kick retries
+                log.exception("alert delivery pass failed")
+            if not self._again:
+                return
+
+    async def drain(self) -> int:
+        """Deliver everything now (used by `tokendesk recheck` and at shutdown)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        return await deliver_pending(self.sessions, self.notifiers)
