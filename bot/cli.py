@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(run=_migrate)
 
+    copy = commands.add_parser(
+        "copy-db", help="copy this database (DATABASE_URL) into another, empty one, e.g. SQLite to PostgreSQL"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="target database URL (postgresql://…)")
+    copy.set_defaults(run=_copy_db)
+
     links = commands.add_parser("links", help="list links for an operator")
     links.add_argument("--state", choices=["pending", "active", "rejected", "broken", "unverified", "revoked"])
     links.add_argument("--json", action="store_true", help="print a JSON list of objects")
@@ -161,6 +167,30 @@ def _migrate(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(migrate())
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from storage.copy import CopyError, copy_database
+    from storage.db import create_engine
+
+    settings = _settings()
+    target_url = load_settings(database_url=args.to).database_url  # same validation as DATABASE_URL
+
+    async def copy() -> int:
+        source, target = create_engine(settings.database_url), create_engine(target_url)
+        try:
+            report = await copy_database(source, target)
+        except CopyError as exc:
+            print(f"tokendesk: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            await source.dispose()
+            await target.dispose()
+        print(f"copied {report.total} rows: " + ", ".join(f"{n} {t}" for t, n in report.rows.items() if n))
+        return 0
+
+    return asyncio.run(copy())
 
 
 def _links(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from storage.cipher import generate_key_line, parse_keys
 
-COMMANDS = [[], ["serve"], ["validate"], ["recheck"], ["keys"], ["keys", "generate"], ["keys", "rotate"],
+COMMANDS = [[], ["serve"], ["validate"], ["recheck"], ["keys"], ["keys", "generate"], ["keys", "rotate"], ["copy-db"],
             ["migrate"], ["links"]]
 
 
