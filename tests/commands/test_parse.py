@@ -1,0 +1,92 @@
+"""The /nmbrs parser and the authorisation table, without a database."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.commands import (
+    COMMANDS,
+    MAX_LABEL,
+    Args,
+    Audience,
+    UnknownCommand,
+    UsageError,
+    allowed_commands,
+    parse,
+    split,
+)
+
+
+def test_the_table_declares_who_may_run_what() -> None:
+    assert list(COMMANDS) == ["help", "connect", "status", "list", "check", "history", "label", "revoke"]
+    customers = {spec.name for spec in COMMANDS.values() if spec.audience is Audience.EVERYONE}
+    assert customers == {"help", "connect", "status"}
+    assert [s.name for s in allowed_commands(staff=False)] == ["help", "connect", "status"]
+    assert len(allowed_commands(staff=True)) == 8
+    assert COMMANDS["label"].usage == "label <link> <text>"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", " help  me "])
+def test_no_text_or_help_is_help(text: str) -> None:
+    assert parse(text).spec.name == "help"
+
+
+def test_unknown_subcommand_names_the_word() -> None:
+    with pytest.raises(UnknownCommand) as raised:
+        split("frobnicate L1")
+    assert raised.value.word == "frobnicate"
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("connect", Args()),
+        ("connect hr@acme.nl abc", Args()),
+        ("status", Args()),
+        ("status  acme payroll ", Args(query="acme payroll")),
+        ("list", Args()),
+        ("list BROKEN", Args(state="broken")),
+        ("check L12", Args(link_id=12)),
+        ("check 12", Args(link_id=12)),
+        ("check all", Args(everything=True)),
+        ("check ALL", Args(everything=True)),
+        ("history l7", Args(link_id=7)),
+        ("revoke L3", Args(link_id=3)),
+        ("label L3   Acme  payroll ", Args(link_id=3, text="Acme  payroll")),
+        ("label L3 <!channel>", Args(link_id=3, text="<!channel>")),
+    ],
+)
+def test_arguments(text: str, args: Args) -> None:
+    assert parse(text).args == args
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "given"),
+    [
+        ("list sleeping", "bad_state", "sleeping"),
+        ("list active broken", "too_many", None),
+        ("check", "missing_link", None),
+        ("check acme", "bad_link", "acme"),
+        ("check L1 L2", "too_many", None),
+        ("check all now", "too_many", None),
+        ("history", "missing_link", None),
+        ("revoke X9", "bad_link", "X9"),
+        ("label", "missing_link", None),
+        ("label L1", "missing_label", None),
+        ("label L1    ", "missing_label", None),
+        ("label L1 " + "x" * (MAX_LABEL + 1), "label_too_long", None),
+        ("label L1 tab\there", "label_control", None),
+        ("label L1 rtl\u202eevil", "label_control", None),
+        ("label L1 token 3f2a9c7e5b1d4f60a8e2c4b6d8f01a2b", "label_secret", None),
+        ("status " + "q" * 101, "query_too_long", None),
+    ],
+)
+def test_usage_errors_name_the_problem(text: str, problem: str, given: str | None) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(text)
+    assert raised.value.problem == problem
+    assert raised.value.given == given
+
+
+def test_a_label_of_exactly_the_limit_is_fine() -> None:
+    assert parse("label L1 " + "x" * MAX_LABEL).args.text == "x" * MAX_LABEL
