@@ -1,6 +1,7 @@
 """The tables of tokendesk, one model per module."""
 
 from storage.models.alert import AlertRecord
+from storage.models.apikey import ApiKey
 from storage.models.attempt import IntakeAttempt
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, utcnow
@@ -10,8 +11,10 @@ from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkState
 from storage.models.run import Lease, RecheckRun
 from storage.models.thread import SupportThread
+from storage.models.webhook import WebhookEvent, WebhookStatus
 
 __all__ = [
-    "AlertRecord", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
-    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "utcnow",
+    "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
+    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "WebhookEvent", "WebhookStatus",
+    "utcnow",
 ]
