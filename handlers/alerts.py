@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.events import EVENT_TYPES, record_link_event
 from handlers.ports import Notifier
 from storage.models import AlertRecord, Link, utcnow
 
@@ -132,7 +133,11 @@ async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(AlertRecord.id)
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    new = (await session.execute(statement)).scalar_one_or_none() is not None
+    if new and str(alert.kind) in EVENT_TYPES:
+        # The integration's webhook event rides in the same transaction, under the same key.
+        await record_link_event(session, alert, key)
+    return new
 
 
 async def deliver_pending(

@@ -1,0 +1,164 @@
+"""Link events for the integration: what a transition looks like on the wire, and the webhook outbox.
+
+`record_link_event` is called by `handlers.alerts.queue` in the transaction of the transition, so an
+event exists exactly when its alert does. Events are recorded whether or not a webhook URL is set:
+the sender marks them `disabled` when it runs without one (see bot/webhooks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Link, WebhookEvent, WebhookStatus, utcnow
+
+if TYPE_CHECKING:  # handlers.alerts imports this module; the types are only for checking
+    from handlers.alerts import Alert, LinkCard
+
+#: Alert kinds that are link transitions, and the event type each becomes.
+EVENT_TYPES: dict[str, str] = {
+    "activated": "link.activated",
+    "token_replaced": "link.token_replaced",
+    "broken": "link.broken",
+    "restored": "link.restored",
+    "scope_changed": "link.scope_changed",
+    "unverified": "link.unverified",
+    "revoked": "link.revoked",
+}
+
+
+def new_event_id() -> str:
+    return "evt_" + secrets.token_hex(12)
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _debtors(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": d.get("id"), "number": d.get("number"), "name": d.get("name")} for d in items]
+
+
+def _companies(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"id": c.get("id"), "number": c.get("number"), "name": c.get("name"), "debtor_id": c.get("debtor_id")}
+        for c in items
+    ]
+
+
+def link_metadata(link: Link) -> dict[str, Any]:
+    """Everything the integration may know about a link except its token (not even the last four)."""
+    debtors, companies = link.debtors or [], link.companies or []
+    return {
+        "id": link.id,
+        "short_id": link.short_id,
+        "state": str(link.state),
+        "username": link.username,
+        "environment": link.environment,
+        "label": link.label,
+        "platform": link.platform,
+        "debtor_count": len(debtors),
+        "company_count": len(companies),
+        "debtors": _debtors(debtors),
+        "companies": _companies(companies),
+        "scope_digest": link.scope_digest,
+        "last_reason": link.last_reason,
+        "last_fault_code": link.last_fault_code,
+        "created_at": iso(link.created_at),
+        "updated_at": iso(link.updated_at),
+        "state_changed_at": iso(link.state_changed_at),
+        "last_checked_at": iso(link.last_checked_at),
+    }
+
+
+def card_metadata(card: "LinkCard") -> dict[str, Any]:
+    """The same shape from an alert's snapshot, for the rare event whose link row is gone."""
+    return {
+        "id": card.id, "short_id": card.short_id, "state": card.state, "username": card.username,
+        "environment": card.environment, "label": card.label, "platform": card.platform,
+        "debtor_count": card.debtor_count, "company_count": card.company_count, "debtors": [], "companies": [],
+        "scope_digest": None, "last_reason": None, "last_fault_code": None, "created_at": None,
+        "updated_at": None, "state_changed_at": None, "last_checked_at": None,
+    }
+
+
+def event_body(*, event_id: str, type_: str, at: datetime, link: Mapping[str, Any], details: Mapping[str, Any]) -> str:
+    """The JSON document sent for an event (Standard Webhooks' id/type/timestamp/data layout)."""
+    document = {
+        "id": event_id,
+        "type": type_,
+        "timestamp": iso(at),
+        "data": {"link": dict(link), "details": dict(details)},
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+async def record_link_event(session: AsyncSession, alert: "Alert", key: str) -> bool:
+    """Write the webhook event of a link transition, once per key; True when it is new.
+
+    Call inside the transaction of the transition (handlers.alerts.queue does)."""
+    type_ = EVENT_TYPES.get(str(alert.kind))
+    if type_ is None or alert.link is None:
+        return False
+    link = await session.get(Link, alert.link.id)
+    metadata = link_metadata(link) if link is not None else card_metadata(alert.link)
+    now = utcnow()
+    event_id = new_event_id()
+    body = event_body(event_id=event_id, type_=type_, at=now, link=metadata, details=alert.details)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(WebhookEvent)
+        .values(
+            event_id=event_id, key=key[:200], type=type_, link_id=alert.link.id, body=body,
+            status=str(WebhookStatus.PENDING), created_at=now, next_attempt_at=now, attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(WebhookEvent.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def list_events(
+    session: AsyncSession, *, statuses: Sequence[WebhookStatus], limit: int = 1000
+) -> Sequence[WebhookEvent]:
+    return (
+        await session.scalars(
+            select(WebhookEvent).where(WebhookEvent.status.in_([str(s) for s in statuses]))
+            .order_by(WebhookEvent.id).limit(limit)
+        )
+    ).all()
+
+
+async def count_events(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status))
+    counts = {str(status): 0 for status in WebhookStatus}
+    counts.update({status: n for status, n in rows.all()})
+    return counts
+
+
+#: Statuses an operator may send again: given up on, or recorded while webhooks were off.
+RETRYABLE = (WebhookStatus.FAILED, WebhookStatus.DISABLED)
+
+
+async def retry_events(session: AsyncSession, *, event_ids: Sequence[int] | None = None) -> int:
+    """Queue failed events again (all of them, or the given row ids, failed or disabled); returns how many."""
+    statement = update(WebhookEvent).values(
+        status=str(WebhookStatus.PENDING), attempts=0, next_attempt_at=utcnow(), claimed_until=None,
+    )
+    if event_ids is None:
+        statement = statement.where(WebhookEvent.status == str(WebhookStatus.FAILED))
+    else:
+        statement = statement.where(
+            WebhookEvent.id.in_(list(event_ids)), WebhookEvent.status.in_([str(s) for s in RETRYABLE])
+        )
+    result = await session.execute(statement)
+    return result.rowcount or 0
