@@ -26,3 +26,6 @@ class Check(Base):
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     scope_digest: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("recheck_runs.id", ondelete="SET NULL"), index=True)
+    transition: Mapped[str | None] = mapped_column(String(32))
+    """The change of the link this check caused (activated, rejected, rotated, broken, restored,
+    unverified, scope_changed), or None; the nightly digest lists these."""

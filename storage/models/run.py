@@ -18,10 +18,13 @@ class RecheckRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")
-    """running, finished or failed."""
+    """queued (asked for by the schedule, not started yet), running, finished or abandoned."""
     trigger: Mapped[str] = mapped_column(String(16), default="schedule")
     holder: Mapped[str | None] = mapped_column(String(200))
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    slot: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """The scheduled time this run is for (`schedule:<UTC ISO time>`): every replica asks for the
+    same slot, the unique constraint keeps one run. None for runs started by hand."""
 
 
 class Lease(Base):
