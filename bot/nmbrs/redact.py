@@ -1,7 +1,7 @@
 """A logging filter that blanks SOAP `Token` elements: the safety net under the Nmbrs client.
 
 The first defence is that tokendesk's transport never hands an envelope to a logger at all
-(see gateway._QuietTransport). This filter catches what that cannot: another zeep client in the
+(see transport.QuietTransport). This filter catches what that cannot: another zeep client in the
 process, someone turning `zeep.transports` up to DEBUG while debugging, a future zeep version
 logging somewhere new. The application's logging set-up should also add it to its handlers.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nmbrs import RejectionCategory, UnreachableCause
-from bot.nmbrs.gateway import classify_fault, screen_response
+from bot.nmbrs.failures import classify_fault, screen_response
 
 NO_ACTION = "Unable to handle request without a valid action parameter. Please supply a valid soap action."
 

@@ -417,9 +417,9 @@ def test_construction_needs_no_network() -> None:
 def test_remote_wsdl_loading_is_refused() -> None:
     from zeep.exceptions import TransportError
 
-    from bot.nmbrs.gateway import _QuietTransport
+    from bot.nmbrs.transport import QuietTransport
 
-    transport = _QuietTransport(httpx.AsyncClient())
+    transport = QuietTransport(httpx.AsyncClient())
     with pytest.raises(TransportError):
         transport.load("https://api.nmbrs.nl/soap/v3/DebtorService.asmx?WSDL")
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.nmbrs import InvalidInput, NmbrsGateway, TokenRedactionFilter, redact_tokens
-from bot.nmbrs.gateway import classify_fault
+from bot.nmbrs.failures import classify_fault
 from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
 from tests.nmbrs_standin import NmbrsStandIn
 
@@ -152,24 +152,24 @@ def test_a_fault_that_echoes_the_token_is_blanked() -> None:
 
 async def test_failures_do_not_keep_httpx_or_zeep_exceptions(nmbrs: NmbrsStandIn, make_gateway: GatewayFactory) -> None:
     # httpx exceptions hold the request (token in the body); ours must not chain to them.
-    from bot.nmbrs import gateway as gateway_module
+    from bot.nmbrs import failures as failures_module
 
     gateway = make_gateway(retries=0)
     seen: list[BaseException] = []
-    original = gateway_module.CallFailed.to_result
+    original = failures_module.CallFailed.to_result
 
-    def spy(self: gateway_module.CallFailed, latency_s: float):  # type: ignore[no-untyped-def]
+    def spy(self: failures_module.CallFailed, latency_s: float):  # type: ignore[no-untyped-def]
         seen.append(self)
         return original(self, latency_s)
 
-    gateway_module.CallFailed.to_result = spy  # type: ignore[method-assign]
+    failures_module.CallFailed.to_result = spy  # type: ignore[method-assign]
     try:
         for kind in ("reset", "malformed", "fault", "html503"):
             nmbrs.fail_next(kind)  # type: ignore[arg-type]
             await gateway.validate(USERNAME, TOKEN)
         await gateway.validate(USERNAME, TOKEN[::-1])
     finally:
-        gateway_module.CallFailed.to_result = original  # type: ignore[method-assign]
+        failures_module.CallFailed.to_result = original  # type: ignore[method-assign]
     assert len(seen) == 5
     for failure in seen:
         assert failure.__cause__ is None and failure.__context__ is None

@@ -176,7 +176,7 @@ async def test_latency_does_not_serialise_requests(nmbrs: NmbrsStandIn) -> None:
     elapsed = time.monotonic() - started
     assert all(r.status_code == 200 for r in responses)
     assert nmbrs.max_in_flight >= 150
-    assert elapsed < 2.5  # 200 x 0.3 s would be a minute if they queued
+    assert elapsed < 10  # 200 x 0.3 s would be a minute if they queued
 
 
 def test_a_second_independent_standin() -> None:
