@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///tokendesk.db", alias="DATABASE_URL")
     keys: SecretStr | None = Field(default=None, alias="TOKENDESK_KEYS")
     recheck_cron: str = Field(default="30 2 * * *", alias="TOKENDESK_RECHECK_CRON")
+    recheck_on_start: bool = Field(default=False, alias="TOKENDESK_RECHECK_ON_START")
+    """At start, run the last scheduled check if it never ran (the process was down at the time)."""
     timezone: str = Field(default="Europe/Amsterdam", alias="TOKENDESK_TIMEZONE")
     recheck_concurrency: int = Field(default=8, ge=1, le=256, alias="TOKENDESK_RECHECK_CONCURRENCY")
     nmbrs_rate: float = Field(default=10.0, gt=0, le=150, alias="TOKENDESK_NMBRS_RATE")
