@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.logs import redact
 from handlers.alerts import Alert, AlertKind, LinkCard, Outbox, queue
 from handlers.ports import Person
+from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.staff import StaffDirectory
 from storage import links as link_store
 from storage.audit import audit
@@ -39,6 +40,8 @@ HISTORY_AUDITS = 10
 HOME_EVENTS = 5
 
 STATES: tuple[str, ...] = tuple(state.value for state in LinkState)
+#: The links a whole run checks (as handlers.recheck picks them).
+_HOLDS_TOKEN = (Link.state.in_([s.value for s in CHECKED_STATES]), Link.token_ciphertext.is_not(None))
 
 # Bidirectional overrides make a label read differently from what it says; control characters
 # break the one-line layouts. Both are refused rather than silently stripped.
@@ -130,7 +133,7 @@ def split(text: str) -> tuple[CommandSpec, str]:
     word, rest = match.group(1), match.group(2)
     spec = COMMANDS.get(word.lower())
     if spec is None:
-        raise UnknownCommand(word[:40])
+        raise UnknownCommand(redact(word)[:40])
     return spec, rest
 
 
@@ -151,7 +154,7 @@ def parse_args(spec: CommandSpec, rest: str) -> Args:
             return Args()
         state = words[0].lower()
         if state not in STATES:
-            raise UsageError(spec, "bad_state", given=words[0][:40])
+            raise UsageError(spec, "bad_state", given=redact(words[0])[:40])
         return Args(state=state)
     if spec.name == "check" and words and words[0].lower() == "all":
         if len(words) > 1:
@@ -161,7 +164,7 @@ def parse_args(spec: CommandSpec, rest: str) -> Args:
         raise UsageError(spec, "missing_link")
     link_id = link_store.parse_short_id(words[0])
     if link_id is None:
-        raise UsageError(spec, "bad_link", given=words[0][:40])
+        raise UsageError(spec, "bad_link", given=redact(words[0])[:40])
     if spec.name == "label":
         label = rest[len(words[0]):].strip()
         return Args(link_id=link_id, text=clean_label(spec, label))
@@ -301,11 +304,17 @@ class CheckAllQueued:
     person: Person
 
 
+@dataclass(frozen=True)
+class Busy:
+    """A check run is going on already (the nightly one, or someone's `check all`)."""
+
+
 class CheckReportLike(Protocol):
     link: LinkCard
     outcome: str
     transition: str | None
     reason: str | None
+    fault_code: int | None
 
 
 class RunSummaryLike(Protocol):
@@ -314,7 +323,8 @@ class RunSummaryLike(Protocol):
     finished_at: datetime | None
     checked: int
     counts: dict[str, int]
-    changes: list[Any]
+    changes: list[dict[str, Any]]
+    failed: int
 
 
 class RunProgressLike(Protocol):
@@ -421,7 +431,7 @@ class SupportSummary:
 
 Outcome: TypeAlias = (
     Help | OpenConnect | Unknown | Usage | Refused | NoLink | Unavailable | StatusResult | LinkList
-    | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | History | Labelled | RevokeAsk
+    | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | Busy | History | Labelled | RevokeAsk
     | Revoked | AlreadyRevoked | RevokeCancelled
 )
 
@@ -535,7 +545,9 @@ class Commands:
                 audit(session, **_actor(person), action="command.status",
                       link_id=statuses[0].card.id if len(statuses) == 1 else None,
                       detail={**detail, "found": total, "staff": staff})
-        return StatusResult(query=query, links=statuses, more=max(total - len(statuses), 0), staff=staff)
+        # What was typed is shown back; a pasted token never is.
+        shown = redact(query) if query else None
+        return StatusResult(query=shown, links=statuses, more=max(total - len(statuses), 0), staff=staff)
 
     async def _link_status(self, session: AsyncSession, link: Link) -> LinkStatus:
         last = await session.scalar(
@@ -567,7 +579,7 @@ class Commands:
         if self.recheck is not None:
             return _run_info(await self.recheck.last_run())
         run = await session.scalar(
-            select(RecheckRun).where(RecheckRun.finished_at.is_not(None))
+            select(RecheckRun).where(RecheckRun.status == "finished")
             .order_by(RecheckRun.finished_at.desc(), RecheckRun.id.desc()).limit(1)
         )
         return _run_info(run)
@@ -581,7 +593,7 @@ class Commands:
                 return Unavailable("recheck")
             if args.everything:
                 total = await session.scalar(
-                    select(func.count()).select_from(Link).where(Link.state.in_([s.value for s in CHECKED_STATES]))
+                    select(func.count()).select_from(Link).where(*_HOLDS_TOKEN)
                 ) or 0
                 audit(session, **_actor(person), action="command.check", detail={"all": True, "links": total})
                 return CheckAllQueued(total=total, person=person)
@@ -599,16 +611,24 @@ class Commands:
             audit(session, **_actor(person), action="command.check", link_id=link.id)
         return CheckQueued(card=card, person=person)
 
-    async def run_check(self, queued: CheckQueued) -> Checked:
+    async def run_check(self, queued: CheckQueued) -> Checked | NoLink:
         """The slow part of `check <link>`, after the adapter acknowledged."""
         assert self.recheck is not None, "CheckQueued is only handed out with a recheck"
-        report = await self.recheck.check_one(queued.card.id, trigger="manual", actor=queued.person)
+        try:
+            report = await self.recheck.check_one(queued.card.id, trigger="manual", actor=queued.person)
+        except LinkNotFound:  # deleted between the command and the check
+            return NoLink(queued.card.id)
         return Checked(report)
 
-    async def run_check_all(self, queued: CheckAllQueued, *, progress: ProgressCallback | None = None) -> CheckedAll:
+    async def run_check_all(
+        self, queued: CheckAllQueued, *, progress: ProgressCallback | None = None
+    ) -> CheckedAll | Busy:
         """The slow part of `check all`: a whole run now, reporting progress as it goes."""
         assert self.recheck is not None, "CheckAllQueued is only handed out with a recheck"
-        summary = await self.recheck.run(trigger="manual", progress=progress)
+        try:
+            summary = await self.recheck.run(trigger="manual", progress=progress)
+        except RecheckBusy:
+            return Busy()
         return CheckedAll(summary)
 
     @command("history", "history <link>", audience=Audience.STAFF)
