@@ -1,0 +1,139 @@
+"""`tokendesk serve`: builds the whole Slack runtime and runs it under uvicorn until SIGTERM.
+
+`build_slack_runtime` is the factory tests and benchmarks use too: give it Settings (pointing at
+stand-ins and a temporary database) and serve `runtime.web_app` with uvicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import Desk, build_desk
+from bot.config import Settings, load_settings
+from bot.logs import configure_logging
+from bot.metrics import Metrics
+from bot.slack.app import SlackStartError, build_bolt_app, build_client, build_context, who_am_i
+from bot.slack.context import SlackContext
+from bot.slack.socket import socket_lifespan
+from bot.web import HealthCheck, Lifespan, build_web_app
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+#: At shutdown: how long listener work may still run, and how long the outbox may deliver.
+SETTLE_S = 10.0
+DRAIN_S = 5.0
+
+
+@dataclass
+class SlackRuntime:
+    """Everything `serve` runs: the ASGI app, the Slack context and the bolt app."""
+
+    web_app: FastAPI
+    ctx: SlackContext
+    bolt: AsyncApp
+    metrics: Metrics
+
+    async def aclose(self) -> None:
+        """Close the desk (database, Nmbrs client); call after the server stopped."""
+        await self.ctx.desk.aclose()
+
+
+def slack_lifespan(ctx: SlackContext, *, settle_s: float = SETTLE_S, drain_s: float = DRAIN_S) -> Lifespan:
+    """Deliver what the outbox still holds at start; at shutdown let listeners finish, then drain."""
+
+    @asynccontextmanager
+    async def run(_app: FastAPI) -> AsyncIterator[None]:
+        ctx.outbox.kick()
+        yield
+        await ctx.settle(settle_s)
+        try:
+            async with asyncio.timeout(drain_s):
+                sent = await ctx.outbox.drain()
+            if sent:
+                log.info("shutdown: delivered %d queued alerts", sent)
+        except TimeoutError:
+            log.warning("shutdown: alert delivery still busy after %.0f s; the rest goes out at next start", drain_s)
+
+    return run
+
+
+async def build_slack_runtime(
+    settings: Settings,
+    *,
+    socket_mode: bool = False,
+    desk: Desk | None = None,
+    metrics: Metrics | None = None,
+    lifespans: Sequence[Lifespan] = (),
+    health_checks: Mapping[str, HealthCheck] | None = None,
+) -> SlackRuntime:
+    """Build desk (unless given), Slack client, identity (auth.test), context, bolt and web app.
+
+    `lifespans` (e.g. the scheduler) run inside the Slack one: started after it, stopped before it.
+    Raises SlackStartError when Slack refuses the token or cannot be reached."""
+    own_desk = desk is None
+    desk = desk or await build_desk(settings)
+    try:
+        client = build_client(settings)
+        identity = await who_am_i(client)
+        ctx = build_context(desk, client, identity)
+        bolt = build_bolt_app(ctx, client, identity)
+        metrics = metrics or Metrics()
+        metrics.watch_links(desk.sessions)
+        hooks: list[Lifespan] = [slack_lifespan(ctx)]
+        if socket_mode:
+            if settings.slack_app_token is None:
+                raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
+            hooks.append(socket_lifespan(bolt, settings.slack_app_token.get_secret_value()))
+        hooks.extend(lifespans)
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        web_app = build_web_app(
+            desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
+            lifespans=hooks, health_checks=health_checks,
+        )
+    except BaseException:
+        if own_desk:
+            await desk.aclose()
+        raise
+    return SlackRuntime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()  # SettingsError: the CLI prints every problem
+    problems = settings.slack_problems(socket_mode=bool(args.socket))
+    if problems:
+        print("tokendesk: cannot serve yet; set these and start again:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    try:
+        return asyncio.run(_serve(settings, host=args.host, port=args.port, socket_mode=bool(args.socket)))
+    except SlackStartError as exc:
+        print(f"tokendesk: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+async def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool) -> int:
+    runtime = await build_slack_runtime(settings, socket_mode=socket_mode)
+    config = uvicorn.Config(
+        runtime.web_app, host=host, port=port, lifespan="on", log_config=None,
+        timeout_graceful_shutdown=int(SETTLE_S + DRAIN_S) + 5,
+    )
+    server = uvicorn.Server(config)
+    log.info("serving on %s:%d (%s)", host, port, "Socket Mode" if socket_mode else "HTTP")
+    try:
+        await server.serve()  # SIGTERM/SIGINT: finish in-flight requests, then the lifespan shutdown
+    finally:
+        await runtime.aclose()
+    return 0 if server.started else 1

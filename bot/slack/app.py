@@ -1,0 +1,134 @@
+"""Builds the Slack side: the Web API client, the bot's identity (auth.test), the context and the
+bolt AsyncApp with its middleware and listeners."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import Desk
+from bot.config import Settings
+from bot.slack.context import SlackContext, support_commands
+from bot.slack.dedupe import claim_middleware
+from bot.slack.listeners import actions, events, views
+from bot.slack.notifier import SlackNotifier
+from bot.slack.people import People
+from handlers.alerts import Outbox
+from handlers.intake import Intake
+
+log = logging.getLogger(__name__)
+
+#: Seconds one Web API call may take before it counts as a connection failure (then retried).
+API_TIMEOUT_S = 15
+
+
+class SlackStartError(Exception):
+    """Slack refused the bot token or could not be reached at start; the message says which."""
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the bot is, from auth.test."""
+
+    user_id: str
+    bot_id: str | None
+    team_id: str
+    enterprise_id: str | None = None
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: retries 429 (after Retry-After), 5xx and connection errors."""
+    if settings.slack_bot_token is None:
+        raise SlackStartError("SLACK_BOT_TOKEN is not set")
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=API_TIMEOUT_S,
+        logger=logging.getLogger("bot.slack.api"),
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+async def who_am_i(client: AsyncWebClient) -> BotIdentity:
+    """auth.test, turned into a clear SlackStartError when the token is refused or Slack is away."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+            raise SlackStartError(
+                f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-…) "
+                "from OAuth & Permissions again, and reinstall the app if it was removed"
+            ) from None
+        raise SlackStartError(f"auth.test failed: {error}") from None
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        raise SlackStartError(
+            f"could not reach Slack at {client.base_url} ({type(exc).__name__}); check the network "
+            "and TOKENDESK_SLACK_API_URL"
+        ) from None
+    return BotIdentity(
+        user_id=str(response["user_id"]), bot_id=response.get("bot_id"), team_id=str(response["team_id"]),
+        enterprise_id=response.get("enterprise_id"),
+    )
+
+
+def build_context(desk: Desk, client: AsyncWebClient, identity: BotIdentity) -> SlackContext:
+    """The Slack context: notifier, outbox, intake and people, wired to one desk."""
+    settings = desk.settings
+    notifier = SlackNotifier(
+        client=client, sessions=desk.sessions, support_channel=settings.support_channel or "",
+        lang=settings.language, notify_customers=settings.notify_customers,
+    )
+    outbox = Outbox(desk.sessions, [notifier])
+    intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
+    people = People(team_id=identity.team_id, default_lang=settings.language)
+    return SlackContext(
+        desk=desk, intake=intake, outbox=outbox, notifier=notifier, people=people,
+        bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
+    )
+
+
+def build_bolt_app(ctx: SlackContext, client: AsyncWebClient, identity: BotIdentity) -> AsyncApp:
+    """The bolt app: signature check (HTTP mode), one claim per delivery, and every listener."""
+    settings = ctx.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+
+    async def authorize() -> AuthorizeResult:
+        # One workspace, known from auth.test at start: no auth.test per request.
+        return AuthorizeResult(
+            enterprise_id=identity.enterprise_id, team_id=identity.team_id, bot_token=client.token,
+            bot_id=identity.bot_id, bot_user_id=identity.user_id,
+        )
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret,
+        authorize=authorize,
+        # Without a signing secret only Socket Mode can serve (bolt never verifies its envelopes).
+        request_verification_enabled=secret is not None,
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    app.middleware(claim_middleware(ctx.desk.sessions))
+    events.register(app, ctx)
+    actions.register(app, ctx)
+    views.register(app, ctx)
+    commands = support_commands()
+    if commands is not None:
+        commands.register(app, ctx)
+    else:
+        log.warning("bot.slack.commands is not there: /nmbrs is not served")
+    return app

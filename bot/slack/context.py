@@ -1,0 +1,98 @@
+"""What every Slack listener gets: the desk, the use cases, and who the bot is in this workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import importlib.util
+import logging
+from types import ModuleType
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.app import Desk
+from handlers.alerts import Outbox
+from handlers.conversations import Conversations
+from handlers.intake import Intake
+
+if TYPE_CHECKING:
+    from bot.slack.notifier import SlackNotifier
+    from bot.slack.people import People
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class SlackContext:
+    desk: Desk
+    """bot.app.Desk: settings, sessions, cipher, gateway, limiter."""
+    intake: Intake
+    outbox: Outbox
+    notifier: "SlackNotifier"
+    people: "People"
+    """lang_of(client, user_id) -> "nl"/"en"; person(client, ...) -> handlers.ports.Person."""
+    bot_user_id: str
+    """From auth.test at start."""
+    team_id: str
+    """The installing workspace, from auth.test."""
+    recheck: object | None = None
+    """handlers.recheck.Recheck once wired; None until then."""
+    bot_id: str | None = None
+    """The bot's bot_id from auth.test (messages it posts carry it)."""
+    conversations: Conversations | None = None
+    """Half-sent credentials in DMs; built from the desk when not given."""
+    inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    """Listener work still running after its acknowledgement; awaited at shutdown."""
+
+    def __post_init__(self) -> None:
+        if self.conversations is None:
+            self.conversations = Conversations(sessions=self.desk.sessions, cipher=self.desk.cipher)
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.desk.settings
+
+    @property
+    def support_channel(self) -> str | None:
+        return self.desk.settings.support_channel
+
+    def track(self, listener: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        """Wrap a listener so its run is awaited at shutdown (uvicorn only waits for requests, and
+        bolt runs listeners on after the acknowledgement)."""
+
+        # functools.wraps keeps the signature visible: bolt injects arguments by parameter name.
+        @functools.wraps(listener)
+        async def tracked(*args: Any, **kwargs: Any) -> T:
+            task = asyncio.current_task()
+            if task is not None:
+                self.inflight.add(task)
+            try:
+                return await listener(*args, **kwargs)
+            finally:
+                if task is not None:
+                    self.inflight.discard(task)
+
+        return tracked
+
+    async def settle(self, timeout: float = 10.0) -> int:
+        """Wait (at most `timeout` seconds) for tracked listener work; returns how many were left."""
+        pending = {task for task in self.inflight if not task.done()}
+        if not pending:
+            return 0
+        done, still = await asyncio.wait(pending, timeout=timeout)
+        if still:
+            log.warning("shutdown: %d listener runs still busy after %.0f s", len(still), timeout)
+        return len(still)
+
+
+def support_commands() -> ModuleType | None:
+    """bot.slack.commands (the /nmbrs command and the support part of App Home), once it exists.
+
+    Only a missing module counts as absent; an error inside it is raised, not hidden."""
+    if importlib.util.find_spec("bot.slack.commands") is None:
+        return None
+    return importlib.import_module("bot.slack.commands")

@@ -1,0 +1,68 @@
+"""Each Slack event is handled once, across retries and replicas: the database claims it first.
+
+Slack redelivers an event with the same event_id when it thinks we were slow, and has sent the
+same message twice under different event_ids; so messages are also claimed by channel and ts
+(an edit by channel, ts and the edit's ts). A repeat is acknowledged and nothing else happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from slack_bolt.response import BoltResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.deliveries import claim
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+def delivery_ids(body: Mapping[str, Any]) -> list[str]:
+    """The ids under which this request is claimed; empty for what Slack never retries."""
+    if body.get("type") != "event_callback":
+        return []
+    ids = []
+    if body.get("event_id"):
+        ids.append(str(body["event_id"]))
+    event = body.get("event") or {}
+    channel = event.get("channel")
+    if event.get("type") in ("message", "app_mention") and channel:
+        if event.get("subtype") == "message_changed":
+            message = event.get("message") or {}
+            edited = (message.get("edited") or {}).get("ts") or event.get("ts")
+            if message.get("ts") and edited:
+                ids.append(f"{channel}:{message['ts']}:{edited}")
+        elif event.get("ts"):
+            # A mention in a channel the bot is in arrives as app_mention and (if subscribed) as
+            # message: the type keeps the two apart.
+            prefix = "mention:" if event.get("type") == "app_mention" else ""
+            ids.append(f"{prefix}{channel}:{event['ts']}")
+    return ids
+
+
+def claim_middleware(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A bolt global middleware: acknowledge repeats at once, let first deliveries through."""
+
+    async def claim_delivery(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:  # noqa: A002
+        ids = delivery_ids(body)
+        if ids:
+            async with sessions() as session, session.begin():
+                for delivery_id in ids:
+                    if not await claim(session, platform=PLATFORM, delivery_id=delivery_id):
+                        log.info("slack delivery already handled, acknowledged only (%s)", _kind(body))
+                        return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return claim_delivery
+
+
+def _kind(body: Mapping[str, Any]) -> str:
+    event = body.get("event") or {}
+    return "/".join(str(part) for part in (event.get("type"), event.get("subtype")) if part)

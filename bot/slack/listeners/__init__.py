@@ -1,0 +1,1 @@
+"""Bolt listeners grouped by surface; each module exposes `register(app, ctx)`."""

@@ -1,0 +1,114 @@
+"""Delivers neutral alerts on Slack: one thread per link in the support channel, DMs to customers.
+
+Raises on any Slack error, so the outbox keeps the alert and tries again later; the thread's
+parent is stored before anything is posted into it, so a retry never opens a second thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.slack import blocks
+from handlers import replies
+from handlers.alerts import Alert, AlertKind, LinkCard
+from storage.models import SupportThread
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+#: Support-channel alerts that stand on their own rather than in a link's thread.
+TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST})
+#: Thread messages that are also shown in the channel (Slack's "also send to channel").
+BROADCAST = frozenset({AlertKind.BROKEN})
+
+
+class NoRecipient(Exception):
+    """A customer alert names no Slack user to send it to."""
+
+
+class SlackNotifier:
+    """handlers.ports.Notifier for Slack."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        sessions: async_sessionmaker[AsyncSession],
+        support_channel: str,
+        lang: str,
+        notify_customers: bool = True,
+    ) -> None:
+        self.client = client
+        self.sessions = sessions
+        self.support_channel = support_channel
+        self.lang = lang
+        self.notify_customers = notify_customers
+
+    async def deliver(self, alert: Alert) -> None:
+        if alert.kind in (AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT):
+            await self._to_customer(alert)
+        elif alert.kind in TOP_LEVEL or alert.link is None:
+            await self._top_level(alert)
+        else:
+            await self._in_thread(alert, alert.link)
+
+    async def _top_level(self, alert: Alert) -> None:
+        if alert.kind is AlertKind.CUSTOMER_STUCK:
+            message = blocks.support_stuck(alert.details, self.lang)
+        elif alert.kind is AlertKind.DIGEST:
+            message = blocks.support_digest(alert.details, self.lang)
+        else:  # a link alert without its link: still worth telling, as a plain summary
+            message = blocks.support_digest({"text": str(alert.kind), **alert.details}, self.lang)
+        await self.client.chat_postMessage(channel=self.support_channel, unfurl_links=False, **message)
+
+    async def _in_thread(self, alert: Alert, card: LinkCard) -> None:
+        thread_ts, created = await self._thread(card, by=alert.details.get("by"))
+        if created and alert.kind is AlertKind.ACTIVATED:
+            return  # the parent message is the activation
+        message = blocks.support_update(alert, self.lang)
+        extra: dict[str, Any] = {"reply_broadcast": True} if alert.kind in BROADCAST else {}
+        await self.client.chat_postMessage(
+            channel=self.support_channel, thread_ts=thread_ts, unfurl_links=False, **extra, **message
+        )
+
+    async def _thread(self, card: LinkCard, *, by: object = None) -> tuple[str, bool]:
+        """The ts of the link's parent message, posting it first when the link has none yet."""
+        async with self.sessions() as session:
+            thread = await session.scalar(
+                select(SupportThread).where(SupportThread.link_id == card.id, SupportThread.platform == PLATFORM)
+            )
+        if thread is not None:
+            return thread.thread_id, False
+        response = await self.client.chat_postMessage(
+            channel=self.support_channel, unfurl_links=False, **blocks.support_parent(card, self.lang, by=by)
+        )
+        ts, channel = str(response["ts"]), str(response.get("channel") or self.support_channel)
+        async with self.sessions() as session, session.begin():
+            session.add(SupportThread(link_id=card.id, platform=PLATFORM, channel_id=channel, thread_id=ts))
+        log.info("support thread opened for link %s", card.short_id)
+        return ts, True
+
+    async def _to_customer(self, alert: Alert) -> None:
+        if alert.kind is AlertKind.CUSTOMER_BROKEN and not self.notify_customers:
+            log.info("customer not told (TOKENDESK_NOTIFY_CUSTOMERS=false)")
+            return
+        card = alert.link
+        user_id = alert.details.get("user_id") or (card.user_id if card else None)
+        if card is None or not user_id:
+            raise NoRecipient(f"{alert.kind} alert without a link or user")
+        lang = replies.lang_of(alert.lang, self.lang)
+        if alert.kind is AlertKind.CUSTOMER_BROKEN:
+            reply = replies.customer_broken(card, alert.details, lang)
+        else:
+            reply = replies.customer_result(card, alert.details, lang)
+        opened = await self.client.conversations_open(users=str(user_id))
+        channel = opened["channel"]["id"]
+        await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
+        log.info("customer told about link %s (%s)", card.short_id, alert.kind)

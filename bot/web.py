@@ -1,0 +1,243 @@
+"""The ASGI app: POST /slack/events (bolt), GET /healthz and GET /metrics.
+
+Slack's endpoint is guarded before bolt sees anything: the body is read with a size cap (413),
+the signature is checked on the raw bytes (401, nothing parsed, nothing logged), and only then
+is the body parsed (400 when it is not the JSON or form Slack sends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import inspect
+import time
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+#: The largest request body accepted (Slack's own payloads stay far below this).
+MAX_BODY = 1024 * 1024
+DATABASE_TIMEOUT_S = 3.0
+#: Slack's rule: a signed request older (or newer) than five minutes is a replay.
+MAX_SKEW_S = 300
+
+#: A lifespan hook: entered at start-up, left at shutdown (the scheduler plugs in here).
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+#: A health check: returns (ok, reason); sync or async.
+HealthCheck = Callable[[], "tuple[bool, str] | Awaitable[tuple[bool, str]]"]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BadBody(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a declared Content-Length above the limit before any route runs."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope.get("headers") or []).get(b"content-length")
+            status = None
+            if declared is not None:
+                if not declared.isdigit():
+                    status, error = 400, "bad content-length"
+                elif int(declared) > self.max_body:
+                    status, error = 413, "request body too large"
+            if status is not None:
+                response = JSONResponse({"error": error}, status_code=status)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing (BodyTooLarge) as soon as more than `limit` bytes streamed in."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any]:
+    """What bolt will parse, parsed strictly first: BadBody instead of an exception inside bolt."""
+    try:
+        raw = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadBody("body is not UTF-8") from None
+    try:
+        if content_type.split(";")[0].strip() == "application/json" or raw.startswith("{"):
+            parsed = json.loads(raw)
+        else:
+            fields = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=bool(raw)))
+            parsed = json.loads(fields["payload"]) if "payload" in fields else fields
+    except ValueError:
+        raise BadBody("body is neither JSON nor a form") from None
+    if not isinstance(parsed, dict):
+        raise BadBody("body is not an object")
+    return parsed
+
+
+def signature_valid(secret: bytes, body: bytes, *, timestamp: str, signature: str, now: float | None = None) -> bool:
+    """Slack's v0 signature over the raw bytes, at most five minutes old (as slack_sdk checks it,
+    without its UTF-8 decoding, which a forged binary body would crash)."""
+    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > MAX_SKEW_S:
+        return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+_INTERACTIVE = frozenset({"block_actions", "view_submission", "view_closed", "block_suggestion",
+                          "shortcut", "message_action"})
+
+
+def request_kind(payload: Mapping[str, Any]) -> str:
+    """A small fixed set of labels for the requests counter."""
+    kind = payload.get("type")
+    if kind == "event_callback":
+        return "event"
+    if kind == "url_verification":
+        return "url_verification"
+    if kind in _INTERACTIVE:
+        return "interactive"
+    if payload.get("command"):
+        return "command"
+    if payload.get("ssl_check"):
+        return "ssl_check"
+    return "other"
+
+
+class SlackEndpoint:
+    """POST /slack/events: the guard in front of bolt, and the requests counter."""
+
+    def __init__(self, bolt: AsyncApp, *, signing_secret: str, metrics: Metrics, max_body: int = MAX_BODY) -> None:
+        self.bolt = bolt
+        self.secret = signing_secret.encode()
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, request: Request) -> Response:
+        kind = "unknown"
+        try:
+            response, kind = await self._handle(request)
+        except BodyTooLarge:
+            response = JSONResponse({"error": "request body too large"}, status_code=413)
+        except BadBody as exc:
+            response = JSONResponse({"error": str(exc)}, status_code=400)
+        self.metrics.slack_requests.labels(kind=kind, status=str(response.status_code)).inc()
+        return response
+
+    async def _handle(self, request: Request) -> tuple[Response, str]:
+        body = await read_body(request, self.max_body)
+        # Checked on the raw bytes before anything is parsed; bolt checks again (defence in depth),
+        # but a forged request never reaches bolt, which would log its body.
+        if not signature_valid(
+            self.secret, body,
+            timestamp=request.headers.get("x-slack-request-timestamp", ""),
+            signature=request.headers.get("x-slack-signature", ""),
+        ):
+            return JSONResponse({"error": "invalid request"}, status_code=401), "unknown"
+        payload = parse_slack_body(body, request.headers.get("content-type", ""))
+        kind = request_kind(payload)
+        bolt_response = await self.bolt.async_dispatch(to_async_bolt_request(request, body))
+        return to_starlette_response(bolt_response), kind
+
+
+async def _database_ok(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, str]:
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT_S):
+            async with sessions() as session:
+                await session.execute(text("SELECT 1"))
+    except TimeoutError:
+        return False, "timeout"
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer; the type names it, never the DSN
+        return False, f"unavailable ({type(exc).__name__})"
+    return True, "ok"
+
+
+async def _run_check(check: HealthCheck) -> tuple[bool, str]:
+    result = check()
+    if inspect.isawaitable(result):
+        result = await result
+    return result  # type: ignore[return-value]
+
+
+def build_web_app(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    metrics: Metrics,
+    bolt: AsyncApp | None = None,
+    signing_secret: str | None = None,
+    lifespans: Sequence[Lifespan] = (),
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The web app. Without `bolt` (Socket Mode) it serves only /healthz and /metrics.
+
+    `lifespans` are entered in order at start-up and left in reverse at shutdown; the scheduler
+    adds its own there. `health_checks` name extra checks for /healthz (e.g. "scheduler"); a
+    failing one makes /healthz answer 503. `app.state.health_checks` may be extended later."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for hook in lifespans:
+                await stack.enter_async_context(hook(app))
+            yield
+
+    app = FastAPI(title="tokendesk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.metrics = metrics
+    app.state.health_checks = dict(health_checks or {})
+    app.state.health_checks.setdefault("scheduler", lambda: (True, "not running in this process"))
+    app.add_middleware(BodyLimit, max_body=max_body)
+
+    if bolt is not None:
+        if not signing_secret:
+            raise ValueError("serving /slack/events needs the signing secret")
+        endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, metrics=metrics, max_body=max_body)
+        app.add_api_route("/slack/events", endpoint, methods=["POST"], include_in_schema=False)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        ok, reason = await _database_ok(sessions)
+        answer: dict[str, Any] = {"database": reason}
+        for name, check in app.state.health_checks.items():
+            try:
+                check_ok, check_reason = await _run_check(check)
+            except Exception as exc:  # noqa: BLE001 - a broken check is a failing check
+                check_ok, check_reason = False, f"check failed ({type(exc).__name__})"
+            ok = ok and check_ok
+            answer[name] = check_reason
+        return JSONResponse({"status": "ok" if ok else "failing", **answer}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def scrape() -> Response:
+        return Response(await metrics.render(), media_type=metrics.content_type)
+
+    return app

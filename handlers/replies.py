@@ -1,0 +1,465 @@
+"""What customers are told about their credentials, in plain Dutch or English, platform-neutral.
+
+Every function returns a Reply of plain text (no markup: the chat adapter escapes and renders it).
+Outcomes of a check are worded by bot.nmbrs.explain; this module adds what the chat side knows
+(limits, half-sent credentials, pasted secrets) and the facts of a link. Tokens appear only as
+their last four characters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal, Mapping
+
+from bot.nmbrs import InvalidInput, Rejected, RejectionCategory, Unreachable, UnreachableCause, explain
+from bot.nmbrs.explain import explain_input, language
+from handlers.alerts import LinkCard
+from handlers.intake import BadInput, Connected, IntakeOutcome, Limited, Pending, Refused
+
+#: Scope names are listed when there are this many or fewer; above it, only counted.
+NAMES_UP_TO = 5
+
+Tone = Literal["ok", "problem", "wait", "info"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to a customer: a headline, the why, what to do, and a few facts."""
+
+    tone: Tone
+    headline: str
+    detail: str = ""
+    action: str = ""
+    facts: tuple[str, ...] = ()
+    offer_connect: bool = False
+    """Show the button that opens the credentials form."""
+    notes: tuple[str, ...] = field(default=())
+    """Small print under the message (e.g. how to delete a pasted token)."""
+
+    def text(self) -> str:
+        """The whole reply as plain text (notification fallback, logs of what was said)."""
+        parts = [self.headline, self.detail, *self.facts, self.action, *self.notes]
+        return "\n".join(part for part in parts if part)
+
+
+def lang_of(lang: str | None, default: str) -> str:
+    return language(lang) if lang else language(default)
+
+
+def _nl(lang: str) -> bool:
+    return language(lang) == "nl"
+
+
+# --- fixed labels ---------------------------------------------------------------------------------
+
+_LABELS = {
+    "nl": {
+        "connect": "Nmbrs koppelen",
+        "modal_title": "Nmbrs koppelen",
+        "submit": "Controleren",
+        "close": "Sluiten",
+        "cancel": "Annuleren",
+        "username": "E-mailadres (Nmbrs-login)",
+        "username_hint": "naam@bedrijf.nl",
+        "token": "API-token",
+        "token_hint": "Plak hier het API-token",
+        "token_help": "In Nmbrs: gebruikersprofiel → API Token. Alleen de laatste vier tekens worden ooit getoond.",
+        "home_title": "Je Nmbrs-koppelingen",
+        "home_none": "Je hebt nog geen Nmbrs-koppeling. Koppel er een met de knop hieronder.",
+        "home_more": "en nog {n} koppelingen",
+        "environment": "Omgeving",
+        "token_ending": "Token eindigt op",
+        "last_check": "Laatste controle",
+        "never": "nog niet",
+        "unknown": "nog onbekend",
+        "debtors": "Debiteuren",
+        "companies": "Bedrijven",
+    },
+    "en": {
+        "connect": "Connect Nmbrs",
+        "modal_title": "Connect Nmbrs",
+        "submit": "Check",
+        "close": "Close",
+        "cancel": "Cancel",
+        "username": "E-mail address (Nmbrs login)",
+        "username_hint": "name@company.com",
+        "token": "API token",
+        "token_hint": "Paste the API token here",
+        "token_help": "In Nmbrs: User profile → API Token. Only its last four characters are ever shown.",
+        "home_title": "Your Nmbrs links",
+        "home_none": "You have no Nmbrs link yet. Connect one with the button below.",
+        "home_more": "and {n} more links",
+        "environment": "Environment",
+        "token_ending": "Token ends in",
+        "last_check": "Last check",
+        "never": "not yet",
+        "unknown": "not known yet",
+        "debtors": "Debtors",
+        "companies": "Companies",
+    },
+}
+
+_STATES = {
+    "nl": {"pending": "wacht op controle", "active": "werkt", "rejected": "geweigerd", "broken": "werkt niet meer",
+           "unverified": "kon niet gecontroleerd worden", "revoked": "ingetrokken"},
+    "en": {"pending": "waiting for a check", "active": "works", "rejected": "rejected", "broken": "stopped working",
+           "unverified": "could not be checked", "revoked": "revoked"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    return _LABELS[language(lang)][key]
+
+
+def state_label(state: str, lang: str) -> str:
+    return _STATES[language(lang)].get(state, state)
+
+
+# --- intake outcomes -------------------------------------------------------------------------------
+
+
+def outcome_reply(outcome: IntakeOutcome, lang: str) -> Reply:
+    """What a customer reads after sending credentials (modal or DM)."""
+    if isinstance(outcome, Connected):
+        return _connected(outcome, lang)
+    if isinstance(outcome, Refused):
+        return _refused(outcome, lang)
+    if isinstance(outcome, Pending):
+        return _pending(outcome.result, outcome.card, lang)
+    if isinstance(outcome, BadInput):
+        return bad_input(outcome.reason, lang)
+    if isinstance(outcome, Limited):
+        return limited(outcome.retry_after, lang)
+    raise TypeError(f"not an intake outcome: {type(outcome).__name__}")
+
+
+def _names(names: tuple[str, ...], count: int) -> str:
+    return ", ".join(names) if 0 < count <= NAMES_UP_TO and len(names) == count else ""
+
+
+def link_facts(card: LinkCard, lang: str, *, scope: bool = True) -> tuple[str, ...]:
+    """Environment, token ending and (optionally) what the link reaches, one fact per line."""
+    facts = [f"{label('environment', lang)}: {card.environment or label('unknown', lang)}"]
+    if card.token_last4:
+        facts.append(f"{label('token_ending', lang)}: …{card.token_last4}")
+    if scope and card.environment:
+        for key, count, names in (("debtors", card.debtor_count, card.debtor_names),
+                                  ("companies", card.company_count, card.company_names)):
+            listed = _names(names, count)
+            facts.append(f"{label(key, lang)}: {count}" + (f" ({listed})" if listed else ""))
+    return tuple(facts)
+
+
+def _connected(outcome: Connected, lang: str) -> Reply:
+    said = explain(outcome.result, lang)
+    nl = _nl(lang)
+    notes = []
+    if outcome.restored:
+        notes.append("Je koppeling werkte niet meer en werkt nu weer." if nl else "Your link had stopped working and works again now.")
+    elif outcome.replaced:
+        notes.append(
+            "Dit token vervangt het vorige token van deze login; de oude koppeling loopt gewoon door."
+            if nl else "This token replaces the previous one for this login; the link carries on as before."
+        )
+    return Reply(
+        tone="problem" if outcome.result.reaches_nothing else "ok",
+        headline=said.headline, detail=said.detail, action=said.action,
+        facts=link_facts(outcome.card, lang), notes=tuple(notes),
+    )
+
+
+def _refused(outcome: Refused, lang: str) -> Reply:
+    said = explain(outcome.result, lang)
+    nl = _nl(lang)
+    if outcome.attempts_left == 0:
+        left = ("Dit was je laatste poging voor dit uur." if nl else "That was your last attempt for this hour.")
+    elif outcome.attempts_left == 1:
+        left = "Je kunt het dit uur nog 1 keer proberen." if nl else "You can try 1 more time this hour."
+    else:
+        left = (f"Je kunt het dit uur nog {outcome.attempts_left} keer proberen." if nl
+                else f"You can try {outcome.attempts_left} more times this hour.")
+    return Reply(tone="problem", headline=said.headline, detail=said.detail, action=said.action,
+                 notes=(left,), offer_connect=True)
+
+
+def _pending(result: Unreachable, card: LinkCard, lang: str) -> Reply:
+    said = explain(result, lang)
+    nl = _nl(lang)
+    later = (
+        "Zodra Nmbrs antwoordt, sturen we je een bericht met de uitkomst."
+        if nl else "As soon as Nmbrs answers, we will send you a message with the outcome."
+    )
+    facts = (f"{label('token_ending', lang)}: …{card.token_last4}",) if card.token_last4 else ()
+    return Reply(tone="wait", headline=said.headline, detail=said.detail, action=f"{said.action} {later}",
+                 facts=facts)
+
+
+def bad_input(reason: str, lang: str) -> Reply:
+    said = explain_input(InvalidInput(reason, reason), lang)  # type: ignore[arg-type]
+    return Reply(tone="problem", headline=said.headline, detail=said.detail, action=said.action, offer_connect=True)
+
+
+def field_error(reason: str, lang: str) -> str:
+    """A short inline error for one field of the credentials form."""
+    said = explain_input(InvalidInput(reason, reason), lang)  # type: ignore[arg-type]
+    return f"{said.headline}. {said.action}"
+
+
+def limited(retry_after: timedelta, lang: str) -> Reply:
+    minutes = max(1, math.ceil(retry_after.total_seconds() / 60))
+    if _nl(lang):
+        return Reply(
+            tone="problem",
+            headline="Te veel pogingen die Nmbrs weigerde",
+            detail="Om het raden van tokens tegen te gaan, controleren we voor jou even niets meer.",
+            action=f"Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw, "
+                   "met het e-mailadres en het token opnieuw gekopieerd uit Nmbrs.",
+        )
+    return Reply(
+        tone="problem",
+        headline="Too many attempts that Nmbrs rejected",
+        detail="To stop anyone from guessing tokens, we check nothing more for you for a while.",
+        action=f"Please try again in {minutes} {'minute' if minutes == 1 else 'minutes'}, "
+               "with the e-mail address and token copied again from Nmbrs.",
+    )
+
+
+def checking(lang: str) -> Reply:
+    if _nl(lang):
+        return Reply(tone="wait", headline="We controleren je gegevens bij Nmbrs…",
+                     detail="Dit duurt meestal een paar seconden. Je kunt dit venster open laten.")
+    return Reply(tone="wait", headline="Checking your details with Nmbrs…",
+                 detail="This usually takes a few seconds. You can leave this window open.")
+
+
+# --- the conversation around credentials ---------------------------------------------------------
+
+
+def welcome(lang: str) -> Reply:
+    """A message without credentials: what we need, where to find it, and the safe way to send it."""
+    if _nl(lang):
+        return Reply(
+            tone="info",
+            headline="Koppel je Nmbrs-omgeving",
+            detail=(
+                "We hebben twee dingen nodig: het e-mailadres waarmee je inlogt bij Nmbrs en je API-token. "
+                "Het token vind je in Nmbrs onder gebruikersprofiel → API Token. "
+                "Gebruik bij voorkeur de login van je accountantskantoor: die ziet alle debiteuren. "
+                "Log je in als klant (debiteur)? Dan krijg je het token van je accountant."
+            ),
+            action="Klik op de knop om ze veilig in te vullen; dan komt het token niet in dit gesprek te staan.",
+            offer_connect=True,
+        )
+    return Reply(
+        tone="info",
+        headline="Connect your Nmbrs environment",
+        detail=(
+            "We need two things: the e-mail address you log in to Nmbrs with, and your API token. "
+            "You find the token in Nmbrs under User profile → API Token. "
+            "Preferably use your accounting firm's login: it sees all debtors. "
+            "Do you log in as a client (debtor)? Then your accountant gives you the token."
+        ),
+        action="Click the button to fill them in safely; the token then never shows up in this conversation.",
+        offer_connect=True,
+    )
+
+
+def form_intro(lang: str) -> Reply:
+    """The top of the credentials form: where the token is and which login to use."""
+    if _nl(lang):
+        return Reply(
+            tone="info",
+            headline="Je Nmbrs-gegevens",
+            detail=(
+                "Het API-token vind je in Nmbrs onder gebruikersprofiel → API Token. Gebruik bij voorkeur "
+                "de login van je accountantskantoor; log je in als klant (debiteur), dan krijg je het token "
+                "van je accountant. We controleren de gegevens meteen en bewaren het token versleuteld."
+            ),
+        )
+    return Reply(
+        tone="info",
+        headline="Your Nmbrs details",
+        detail=(
+            "You find the API token in Nmbrs under User profile → API Token. Preferably use your accounting "
+            "firm's login; if you log in as a client (debtor), your accountant gives you the token. We check "
+            "the details at once and keep the token encrypted."
+        ),
+    )
+
+
+def internal_error(lang: str) -> Reply:
+    """Something failed on our side before there was an outcome; nothing was stored."""
+    if _nl(lang):
+        return Reply(tone="problem", headline="Er ging iets mis aan onze kant",
+                     detail="Je gegevens zijn niet opgeslagen. Probeer het over een paar minuten opnieuw.",
+                     offer_connect=True)
+    return Reply(tone="problem", headline="Something went wrong on our side",
+                 detail="Your details were not stored. Please try again in a few minutes.", offer_connect=True)
+
+
+def _minutes(expires_in: timedelta) -> int:
+    return max(1, math.ceil(expires_in.total_seconds() / 60))
+
+
+def ask_token(username: str, expires_in: timedelta, lang: str) -> Reply:
+    minutes = _minutes(expires_in)
+    if _nl(lang):
+        return Reply(
+            tone="info",
+            headline="Nu nog je API-token",
+            detail=f"We hebben je e-mailadres ({username}). Het token vind je in Nmbrs onder gebruikersprofiel → API Token.",
+            action=f"Stuur het token binnen {minutes} minuten, of vul beide veilig in met de knop.",
+            offer_connect=True,
+        )
+    return Reply(
+        tone="info",
+        headline="Now just your API token",
+        detail=f"We have your e-mail address ({username}). You find the token in Nmbrs under User profile → API Token.",
+        action=f"Send the token within {minutes} minutes, or fill in both safely with the button.",
+        offer_connect=True,
+    )
+
+
+def ask_username(token_last4: str | None, expires_in: timedelta, lang: str) -> Reply:
+    minutes = _minutes(expires_in)
+    ending = f" (…{token_last4})" if token_last4 else ""
+    if _nl(lang):
+        return Reply(
+            tone="info",
+            headline="Nu nog het e-mailadres",
+            detail=f"We hebben je token{ending} en bewaren het versleuteld. Met welk e-mailadres log je in bij Nmbrs?",
+            action=f"Stuur het e-mailadres binnen {minutes} minuten; daarna vergeten we het token.",
+            offer_connect=True,
+        )
+    return Reply(
+        tone="info",
+        headline="Now just the e-mail address",
+        detail=f"We have your token{ending} and keep it encrypted. Which e-mail address do you log in to Nmbrs with?",
+        action=f"Send the e-mail address within {minutes} minutes; after that we forget the token.",
+        offer_connect=True,
+    )
+
+
+def delete_hint(lang: str) -> str:
+    """After a token was pasted in a message: we cannot delete it, the customer can."""
+    if _nl(lang):
+        return (
+            "Let op: je bericht met het token staat nog in dit gesprek. Wij kunnen het niet verwijderen; "
+            "jij wel: ga met de muis over je bericht → ⋯ (meer acties) → Bericht verwijderen."
+        )
+    return (
+        "Note: your message with the token is still in this conversation. We cannot delete it, but you can: "
+        "hover over your message → ⋯ (more actions) → Delete message."
+    )
+
+
+def channel_exposed(lang: str) -> Reply:
+    """Credentials posted in a channel: not used, and the token must be reset."""
+    if _nl(lang):
+        return Reply(
+            tone="problem",
+            headline="Dit token is nu zichtbaar voor iedereen in dit kanaal",
+            detail="Daarom gebruiken we het niet en bewaren we niets.",
+            action=(
+                "Stel in Nmbrs een nieuw token in (gebruikersprofiel → API Token), verwijder je bericht "
+                "(⋯ → Bericht verwijderen) en vul het nieuwe token veilig in met de knop."
+            ),
+            offer_connect=True,
+        )
+    return Reply(
+        tone="problem",
+        headline="This token is now visible to everyone in this channel",
+        detail="So we do not use it, and we stored nothing.",
+        action=(
+            "Reset the token in Nmbrs (User profile → API Token), delete your message (⋯ → Delete message) "
+            "and fill in the new token safely with the button."
+        ),
+        offer_connect=True,
+    )
+
+
+def channel_hint(lang: str) -> Reply:
+    """A mention without credentials: the safe way to connect, never in a channel."""
+    if _nl(lang):
+        return Reply(
+            tone="info",
+            headline="Nmbrs koppelen doe je niet in een kanaal",
+            detail="Vul je e-mailadres en API-token veilig in via de knop, of stuur ze me in een privébericht.",
+            offer_connect=True,
+        )
+    return Reply(
+        tone="info",
+        headline="Connecting Nmbrs is not done in a channel",
+        detail="Fill in your e-mail address and API token safely with the button, or send them to me in a direct message.",
+        offer_connect=True,
+    )
+
+
+def modal_gone(lang: str) -> Reply:
+    """Said in a DM when the form was closed before its outcome could be shown there."""
+    if _nl(lang):
+        return Reply(tone="info", headline="De uitkomst van je controle", detail="Het venster was al gesloten, dus hier is hij.")
+    return Reply(tone="info", headline="The outcome of your check", detail="The window was already closed, so here it is.")
+
+
+# --- customer alerts (sent later, by direct message) ---------------------------------------------
+
+
+def _link_name(card: LinkCard, lang: str) -> str:
+    environment = card.environment or label("unknown", lang)
+    ending = f", token …{card.token_last4}" if card.token_last4 else ""
+    return f"{environment}{ending}"
+
+
+def rejected_from(details: Mapping[str, Any]) -> Rejected:
+    """A rejection rebuilt from an alert's details (category or reason, code), to explain it."""
+    try:
+        category = RejectionCategory(str(details.get("category") or details.get("reason") or "other"))
+    except ValueError:
+        category = RejectionCategory.OTHER
+    code = details.get("code")
+    return Rejected(code=code if isinstance(code, int) else None, category=category,
+                    message=str(details.get("message") or ""), latency_s=0.0)
+
+
+def unreachable_from(details: Mapping[str, Any]) -> Unreachable:
+    """An outage rebuilt from an alert's details (cause or reason, code), to explain it."""
+    try:
+        cause = UnreachableCause(str(details.get("cause") or details.get("reason") or "connection"))
+    except ValueError:
+        cause = UnreachableCause.CONNECTION
+    return Unreachable(cause=cause, detail="", latency_s=0.0)
+
+
+def customer_broken(card: LinkCard, details: Mapping[str, Any], lang: str) -> Reply:
+    """Your link stopped working: which one, why, and what to do (details: category, code)."""
+    said = explain(rejected_from(details), lang)
+    name = _link_name(card, lang)
+    headline = (f"Je Nmbrs-koppeling ({name}) werkt niet meer" if _nl(lang)
+                else f"Your Nmbrs link ({name}) stopped working")
+    return Reply(tone="problem", headline=headline, detail=f"{said.headline}. {said.detail}", action=said.action,
+                 facts=link_facts(card, lang, scope=False), offer_connect=True)
+
+
+def customer_result(card: LinkCard, details: Mapping[str, Any], lang: str) -> Reply:
+    """The outcome of a check that could not be done at once (details: outcome, category/cause, code)."""
+    outcome = str(details.get("outcome") or card.state)
+    nl = _nl(lang)
+    name = _link_name(card, lang)
+    if outcome in ("valid", "active"):
+        return Reply(
+            tone="ok",
+            headline=(f"Gelukt: je Nmbrs-koppeling ({name}) werkt" if nl else f"Done: your Nmbrs link ({name}) works"),
+            detail=("Nmbrs heeft je gegevens nu bevestigd." if nl else "Nmbrs has now confirmed your details."),
+            action=("Je hoeft niets meer te doen." if nl else "Nothing else to do."),
+            facts=link_facts(card, lang),
+        )
+    if outcome in ("rejected", "broken"):
+        said = explain(rejected_from(details), lang)
+        return Reply(tone="problem", headline=said.headline, detail=said.detail, action=said.action,
+                     facts=link_facts(card, lang, scope=False), offer_connect=True)
+    said = explain(unreachable_from(details), lang)
+    return Reply(tone="wait", headline=said.headline, detail=said.detail, action=said.action,
+                 facts=link_facts(card, lang, scope=False))
