@@ -156,8 +156,9 @@ class Served:
         return response
 
     def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages the bot posted (successfully), in order."""
         return [c.params for c in self.slack.calls("chat.postMessage")
-                if channel is None or c.params.get("channel") == channel]
+                if c.ok and (channel is None or c.params.get("channel") == channel)]
 
 
 def free_socket() -> socket.socket:
