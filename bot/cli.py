@@ -1,4 +1,4 @@
-"""The `tokendesk` command line: serve, validate, recheck, keys, migrate, links."""
+"""The `tokendesk` command line: serve, validate, recheck, keys, migrate, links, apikeys, webhooks."""
 
 from __future__ import annotations
 
@@ -81,6 +81,28 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument("--state", choices=["pending", "active", "rejected", "broken", "unverified", "revoked"])
     links.add_argument("--json", action="store_true", help="print a JSON list of objects")
     links.set_defaults(run=_links)
+
+    # The hand-off to the integration; the commands live in bot/handoff_cmd.py.
+    apikeys = commands.add_parser("apikeys", help="API keys for the integration's hand-off API (/api/v1)")
+    apikey_commands = apikeys.add_subparsers(title="apikey commands", metavar="APIKEYCOMMAND")
+    apikey_create = apikey_commands.add_parser("create", help="create a key and print it, once (stored only hashed)")
+    apikey_create.add_argument("--name", required=True, help="what the key is for, e.g. 'payroll sync production'")
+    apikey_create.set_defaults(run=_lazy("bot.handoff_cmd", "run_apikeys_create"))
+    apikey_list = apikey_commands.add_parser("list", help="list keys: name, created, last used, revoked")
+    apikey_list.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    apikey_list.set_defaults(run=_lazy("bot.handoff_cmd", "run_apikeys_list"))
+    apikey_revoke = apikey_commands.add_parser("revoke", help="revoke a key; requests with it get 401 from now on")
+    apikey_revoke.add_argument("key_id", type=int, metavar="ID", help="the key's id, from `tokendesk apikeys list`")
+    apikey_revoke.set_defaults(run=_lazy("bot.handoff_cmd", "run_apikeys_revoke"))
+    apikeys.set_defaults(run=lambda _args: (apikeys.print_help(), EXIT_USAGE)[1])
+
+    webhooks = commands.add_parser("webhooks", help="link events for TOKENDESK_WEBHOOK_URL: pending and failed, retry")
+    webhooks.add_argument("--failed", action="store_true", help="show only events given up on")
+    retry = webhooks.add_mutually_exclusive_group()
+    retry.add_argument("--retry", metavar="ID", help="send a failed (or disabled) event again: its ID or evt_… id")
+    retry.add_argument("--retry-all", action="store_true", help="send every failed event again")
+    webhooks.add_argument("--json", action="store_true", help="print counts and events as JSON")
+    webhooks.set_defaults(run=_lazy("bot.handoff_cmd", "run_webhooks"))
     return parser
 
 
