@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from aiolimiter import AsyncLimiter
-
 
 class CallLimiter:
     """Async context manager entered around every single SOAP HTTP call.
@@ -23,16 +21,24 @@ class CallLimiter:
         self.concurrency = concurrency
         self.rate_per_s = rate_per_s
         self._slots = asyncio.Semaphore(concurrency)
-        # A bucket of one drained every 1/rate seconds: starts are spaced evenly and a quiet
-        # spell never saves up a burst above the configured rate.
-        self._rate = AsyncLimiter(max_rate=1, time_period=1.0 / rate_per_s)
+        # Starts are booked on a schedule 1/rate apart (GCRA with a burst of one): each call
+        # takes the next free start time and sleeps until then. A late wake-up does not push
+        # the later starts back, so the configured rate is reached, and a quiet spell never
+        # saves up a burst (a start is never booked before now).
+        self._interval = 1.0 / rate_per_s
+        self._next_start = float("-inf")
 
     async def __aenter__(self) -> None:
-        # Take a slot before a rate token, so a call that waits for a slot does not spend a
-        # rate token it cannot use yet.
+        # Take a slot before a start time, so a call that waits for a slot does not book a
+        # start it cannot use yet.
         await self._slots.acquire()
         try:
-            await self._rate.acquire()
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            start = max(now, self._next_start)
+            self._next_start = start + self._interval
+            if start > now:
+                await asyncio.sleep(start - now)
         except BaseException:
             self._slots.release()
             raise
