@@ -1,0 +1,214 @@
+"""Benchmark of the nightly re-check: N links against the Nmbrs stand-in with latency L.
+
+    .venv/bin/python -m bench.recheck --links 2000 --latency-ms 50 --concurrency 16 --rate 200
+
+Reports the wall time of one `Recheck.run`, the Nmbrs calls it made, the bound any client must
+respect, max(calls / rate, calls x latency / concurrency), the ratio of wall time to that bound,
+peak RSS, and a plain sequential loop over the gateway on a sample (scaled to N) for comparison.
+The stand-in runs in its own process so that it does not share this process's interpreter lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.nmbrs import CallLimiter, Company, Debtor, NmbrsGateway, Valid
+from handlers.alerts import Outbox
+from handlers.recheck import Recheck, RecheckPolicy
+from storage.cipher import TokenCipher, generate_key_line, link_row
+from storage.db import create_engine, session_factory
+from storage.links import open_token
+from storage.migrate import upgrade
+from storage.models import Link, LinkState, utcnow
+
+SEED_BATCH = 1000
+
+
+def username(n: int) -> str:
+    return f"payroll{n}@customer{n}.nl"
+
+
+def token(n: int) -> str:
+    return f"{n:08x}{'b7' * 12}"
+
+
+def scope(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    debtors = [{"id": 100000 + n, "number": 1, "name": f"Customer {n} Holding"}]
+    companies = [{"id": 500000 + n, "number": 1, "name": f"Customer {n} B.V.", "debtor_id": 100000 + n}]
+    return debtors, companies
+
+
+# -- the stand-in, in a child process ----------------------------------------------------------
+
+def _standin_process(links: int, latency_s: float, pipe: Connection) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+
+    standin = NmbrsStandIn().start()
+    for n in range(1, links + 1):
+        debtors, companies = scope(n)
+        standin.add_account(
+            username(n), token(n), f"customer{n}",
+            debtors=[StandinDebtor(d["id"], d["number"], d["name"]) for d in debtors],
+            companies=[StandinCompany(c["id"], c["number"], c["name"], debtor_id=c["debtor_id"]) for c in companies],
+        )
+    standin.latency_s = latency_s
+    pipe.send(standin.base_url)
+    while True:
+        command = pipe.recv()
+        if command == "stats":
+            pipe.send({"calls": standin.total_calls, "max_in_flight": standin.max_in_flight})
+        elif command == "reset":
+            standin.reset_counters()
+            pipe.send(True)
+        else:
+            standin.stop()
+            pipe.send(True)
+            return
+
+
+class StandinProcess:
+    def __init__(self, links: int, latency_s: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(target=_standin_process, args=(links, latency_s, child), daemon=True)
+
+    def __enter__(self) -> "StandinProcess":
+        self._process.start()
+        self.base_url: str = self._pipe.recv()
+        return self
+
+    def ask(self, command: str) -> Any:
+        self._pipe.send(command)
+        return self._pipe.recv()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.ask("stop")
+        finally:
+            self._process.join(10)
+
+
+# -- the database -----------------------------------------------------------------------------
+
+async def seed(sessions: Any, cipher: TokenCipher, links: int) -> None:
+    """N active links as intake leaves them (sealed tokens, scope and digest), inserted in bulk."""
+    now = utcnow()
+    for start in range(1, links + 1, SEED_BATCH):
+        rows = []
+        for n in range(start, min(start + SEED_BATCH, links + 1)):
+            debtors, companies = scope(n)
+            digest = Valid(username(n), f"customer{n}", tuple(Debtor(d["id"], d["number"], d["name"]) for d in debtors),
+                           tuple(Company(c["id"], c["number"], c["name"]) for c in companies), 0.0).scope_digest
+            sealed = cipher.seal(token(n), row=link_row(n))
+            rows.append({
+                "id": n, "username": username(n), "environment": f"customer{n}", "token_ciphertext": sealed.ciphertext,
+                "token_key_id": sealed.key_id, "token_last4": token(n)[-4:], "state": LinkState.ACTIVE,
+                "debtors": debtors, "companies": companies, "scope_digest": digest, "platform": "slack",
+                "team_id": "T1", "user_id": f"U{n}", "failed_checks": 0, "created_at": now, "updated_at": now,
+                "state_changed_at": now,
+            })
+        async with sessions() as session, session.begin():
+            await session.execute(insert(Link), rows)
+
+
+# -- the measurement --------------------------------------------------------------------------
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    latency_s = args.latency_ms / 1000
+    workdir = Path(tempfile.mkdtemp(prefix="tokendesk-bench-"))
+    database_url = args.database or f"sqlite:///{workdir / 'bench.db'}"
+    cipher = TokenCipher.from_text(generate_key_line("bench"))
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    seed_started = time.perf_counter()
+    await seed(sessions, cipher, args.links)
+    seed_s = time.perf_counter() - seed_started
+
+    with StandinProcess(args.links, latency_s) as standin:
+        limiter = CallLimiter(args.concurrency, args.rate)
+        gateway = NmbrsGateway(base_url=standin.base_url, limiter=limiter)
+        recheck = Recheck(
+            sessions=sessions, cipher=cipher, gateway=gateway, outbox=Outbox(sessions, []),
+            policy=RecheckPolicy(confirm_delay_s=300, unverified_after=2, notify_customers=True, digest="changes"),
+            holder="bench", concurrency=args.concurrency,
+        )
+        rss_before = _peak_rss_mb()
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        summary = await recheck.run(trigger="bench")
+        wall_s = time.perf_counter() - started
+        cpu_s = time.process_time() - cpu_started
+        stats = standin.ask("stats")
+        calls = stats["calls"]
+        if summary.checked != args.links or summary.outcomes != {"valid": args.links}:
+            raise SystemExit(f"bench: unexpected outcome {summary.outcomes} for {summary.checked} links")
+
+        # The same work as a plain loop: one link after another, through the same gateway.
+        standin.ask("reset")
+        sample = min(args.sample, args.links)
+        async with sessions() as session:
+            links = [await session.get(Link, n) for n in range(1, sample + 1)]
+        loop_started = time.perf_counter()
+        for link in links:
+            assert link is not None
+            await gateway.validate(link.username, open_token(link, cipher))
+        loop_s = time.perf_counter() - loop_started
+        await gateway.aclose()
+    await engine.dispose()
+
+    bound_s = max(calls / args.rate, calls * latency_s / args.concurrency)
+    sequential_s = loop_s * args.links / sample
+    return {
+        "links": args.links, "latency_ms": args.latency_ms, "concurrency": args.concurrency, "rate": args.rate,
+        "database": "sqlite" if database_url.startswith("sqlite") else "postgresql", "cpus": os.cpu_count(),
+        "seed_s": round(seed_s, 2), "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2),
+        "nmbrs_calls": calls, "calls_per_link": round(calls / args.links, 2),
+        "max_in_flight": stats["max_in_flight"], "bound_s": round(bound_s, 2),
+        "ratio_to_bound": round(wall_s / bound_s, 3), "links_per_s": round(args.links / wall_s, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1), "rss_before_run_mb": round(rss_before, 1),
+        "sequential_sample": sample, "sequential_s_scaled": round(sequential_s, 1),
+        "speedup_over_sequential": round(sequential_s / wall_s, 1),
+    }
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.recheck", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--links", type=int, default=2000, help="links in the database (default 2000)")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="stand-in latency per call (default 50)")
+    parser.add_argument("--concurrency", type=int, default=16, help="Nmbrs calls in flight (default 16)")
+    parser.add_argument("--rate", type=float, default=200.0, help="Nmbrs calls per second (default 200)")
+    parser.add_argument("--sample", type=int, default=100, help="links for the sequential loop (default 100)")
+    parser.add_argument("--database", help="DATABASE_URL to use (default: a new SQLite file)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    figures = asyncio.run(measure(args))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        width = max(len(k) for k in figures)
+        for key, value in figures.items():
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
