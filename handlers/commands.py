@@ -482,7 +482,8 @@ class Commands:
         except UnknownCommand as exc:
             return Unknown(word=exc.word, commands=allowed_commands(staff=await self.staff.is_staff(person)))
         if spec.name == "connect":
-            return OpenConnect()
+            # The form must open within Slack's 3 s trigger window: no directory look-up first.
+            return await self._connect(person, Args(), False)
         staff = await self.staff.is_staff(person)
         if spec.audience is Audience.STAFF and not staff:
             # Refused before the arguments are read: the answer cannot depend on a link existing.

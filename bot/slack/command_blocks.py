@@ -7,13 +7,12 @@ goes through escape(); long values are cut before escaping so no entity is cut i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.nmbrs.explain import language
-from bot.slack.blocks import escape
+from bot.slack.blocks import escape, mention
 from handlers.alerts import LinkCard
 from handlers.commands import (
     AlreadyRevoked,
@@ -53,7 +52,6 @@ REVOKE_CANCEL = "nmbrs_revoke_cancel"
 #: Scope names listed in full up to this many; above it only the count.
 NAMED = 5
 _SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section; keep a margin for the joiners
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 
 STATE_ICONS = {
     "active": ":large_green_circle:",
@@ -106,14 +104,15 @@ def when(moment: datetime | None, nl: bool) -> str:
 
 
 def who(platform: str, team_id: str | None, user_id: str | None, *, home_team: str | None = None) -> str:
+    """Who sent or did something: a mention on Slack (with their organisation when it is not ours)."""
     if not user_id:
         return "?"
-    if platform == "slack" and _SLACK_USER.match(user_id):
-        mention = f"<@{user_id}>"
-        if home_team and team_id and team_id != home_team:
-            return f"{mention} ({escape(team_id)})"
-        return mention
-    return f"{escape(platform)} {_e(user_id, 80)}"
+    if platform != "slack":
+        return f"{escape(platform)} {_e(user_id, 80)}"
+    shown = mention(user_id)
+    if home_team and team_id and team_id != home_team:
+        shown += f" ({_e(team_id, 40)})"
+    return shown
 
 
 def state(name: str) -> str:

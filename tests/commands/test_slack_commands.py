@@ -26,7 +26,7 @@ from tests.commands.conftest import (
     TOKENS,
     Harness,
 )
-from tests.slack_standin import BOT_TOKEN, TEAM_ID
+from tests.slack_standin import BOT_TOKEN, TEAM_ID, app_home_opened, event_callback
 
 
 def flat(message: dict[str, Any]) -> str:
@@ -357,3 +357,15 @@ async def test_no_token_ever_reaches_slack_or_the_logs(harness: Harness, caplog)
     seen += flat([(a.detail, a.action) for a in await harness.audits()])
     for token in TOKENS.values():
         assert token not in seen
+
+
+async def test_app_home_shows_the_support_overview_to_staff_only(harness: Harness) -> None:
+    for user in (STAFF, CUSTOMER):
+        response = await harness.post(event_callback(app_home_opened(user)))
+        assert response.status_code == 200
+    await harness.ctx.settle(5)
+    staff_view = harness.slack.home_view(STAFF)
+    customer_view = harness.slack.home_view(CUSTOMER)
+    assert staff_view is not None and customer_view is not None
+    assert "Support overview" in flat(staff_view["blocks"]) and "*3 link(s)*" in flat(staff_view["blocks"])
+    assert "Support overview" not in flat(customer_view["blocks"])
