@@ -45,25 +45,34 @@ class SlackRuntime:
     metrics: Metrics
 
     async def aclose(self) -> None:
-        """Close the desk (database, Nmbrs client); call after the server stopped."""
+        """Close the desk (database, Nmbrs client). The lifespan's shutdown does this too when the
+        runtime built the desk; call it anyway for a runtime that was never served."""
         await self.ctx.desk.aclose()
 
 
-def slack_lifespan(ctx: SlackContext, *, settle_s: float = SETTLE_S, drain_s: float = DRAIN_S) -> Lifespan:
-    """Deliver what the outbox still holds at start; at shutdown let listeners finish, then drain."""
+def slack_lifespan(
+    ctx: SlackContext, *, close_desk: bool, settle_s: float = SETTLE_S, drain_s: float = DRAIN_S
+) -> Lifespan:
+    """Deliver what the outbox still holds at start; at shutdown let listeners finish, drain the
+    outbox, and close the desk (here, because uvicorn re-raises SIGTERM once the lifespan ends)."""
 
     @asynccontextmanager
     async def run(_app: FastAPI) -> AsyncIterator[None]:
         ctx.outbox.kick()
-        yield
-        await ctx.settle(settle_s)
         try:
-            async with asyncio.timeout(drain_s):
-                sent = await ctx.outbox.drain()
-            if sent:
-                log.info("shutdown: delivered %d queued alerts", sent)
-        except TimeoutError:
-            log.warning("shutdown: alert delivery still busy after %.0f s; the rest goes out at next start", drain_s)
+            yield
+            await ctx.settle(settle_s)
+            try:
+                async with asyncio.timeout(drain_s):
+                    sent = await ctx.outbox.drain()
+                if sent:
+                    log.info("shutdown: delivered %d queued alerts", sent)
+            except TimeoutError:
+                log.warning("shutdown: alert delivery still busy after %.0f s; the rest goes out at next start",
+                            drain_s)
+        finally:
+            if close_desk:
+                await ctx.desk.aclose()
 
     return run
 
@@ -90,7 +99,7 @@ async def build_slack_runtime(
         bolt = build_bolt_app(ctx, client, identity)
         metrics = metrics or Metrics()
         metrics.watch_links(desk.sessions)
-        hooks: list[Lifespan] = [slack_lifespan(ctx)]
+        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk)]
         if socket_mode:
             if settings.slack_app_token is None:
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
@@ -133,7 +142,9 @@ async def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool)
     server = uvicorn.Server(config)
     log.info("serving on %s:%d (%s)", host, port, "Socket Mode" if socket_mode else "HTTP")
     try:
-        await server.serve()  # SIGTERM/SIGINT: finish in-flight requests, then the lifespan shutdown
+        # SIGTERM/SIGINT: stop accepting, finish in-flight requests, run the lifespan shutdown;
+        # then uvicorn re-raises the signal, so the process ends the way the signal asked.
+        await server.serve()
     finally:
         await runtime.aclose()
     return 0 if server.started else 1

@@ -113,15 +113,23 @@ def build_bolt_app(ctx: SlackContext, client: AsyncWebClient, identity: BotIdent
             bot_id=identity.bot_id, bot_user_id=identity.user_id,
         )
 
-    app = AsyncApp(
-        client=client,
-        signing_secret=secret,
-        authorize=authorize,
-        # Without a signing secret only Socket Mode can serve (bolt never verifies its envelopes).
-        request_verification_enabled=secret is not None,
-        process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    level = bolt_log.level
+    # bolt warns at construction that the client's token "will be ignored" because of authorize;
+    # it is not (authorize hands that same token out), so the warning would only mislead operators.
+    bolt_log.setLevel(logging.ERROR)
+    try:
+        app = AsyncApp(
+            client=client,
+            signing_secret=secret,
+            authorize=authorize,
+            # Without a signing secret only Socket Mode can serve (bolt never verifies its envelopes).
+            request_verification_enabled=secret is not None,
+            process_before_response=False,
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.setLevel(level)
     app.middleware(claim_middleware(ctx.desk.sessions))
     events.register(app, ctx)
     actions.register(app, ctx)

@@ -169,11 +169,11 @@ def free_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serving(web_app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn (lifespan on) in this event loop; yield its URL."""
+async def serving(web_app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn in this event loop; yield its URL."""
     sock = free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(web_app, lifespan="on", log_config=None, access_log=False)
+    config = uvicorn.Config(web_app, lifespan=lifespan, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
