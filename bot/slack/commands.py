@@ -112,8 +112,9 @@ class Replier:
             ack, self._ack = self._ack, None
             await (ack(**message) if message else ack())
 
-    async def send(self, message: Message) -> bool:
-        """Show `message` in place of the current answer; False when only the DM fallback reached them."""
+    async def send(self, message: Message, *, fallback: bool = True) -> bool:
+        """Show `message` in place of the current answer. When the response_url cannot take it, the
+        message goes to the person's DM instead (unless `fallback` is off); False then."""
         if self._ack is not None:
             await self.ack(message)
             return True
@@ -126,7 +127,8 @@ class Replier:
                 log.warning("response_url refused an update (HTTP %s)", getattr(response, "status_code", "?"))
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 log.warning("response_url not reachable: %s", type(exc).__name__)
-        await self.direct(message)
+        if fallback:
+            await self.direct(message)
         return False
 
     async def direct(self, message: Message) -> None:
@@ -166,7 +168,9 @@ class ProgressPoster:
             self._mark += 1
         self._last = self.clock()
         self.posted.append((done, total))
-        await self.replier.send(command_blocks.check_all_progress(done, total, language(self.lang) == "nl"))
+        # Progress is not worth a DM when the response_url fails; the summary is.
+        await self.replier.send(command_blocks.check_all_progress(done, total, language(self.lang) == "nl"),
+                                fallback=False)
 
 
 class CommandListeners:

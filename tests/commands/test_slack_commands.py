@@ -190,7 +190,7 @@ async def test_check_all_updates_one_message_within_the_response_url_limit(harne
     assert all(c.status == 200 for c in harness.slack.responses(name))
 
 
-async def test_progress_is_throttled_to_three_updates(harness: Harness) -> None:
+async def test_progress_is_throttled_to_three_updates() -> None:
     sent: list[str] = []
 
     async def respond(**message: Any) -> Any:
@@ -212,6 +212,14 @@ async def test_progress_is_throttled_to_three_updates(harness: Harness) -> None:
         now[0] += 1.0
         await poster(RunProgress(done=done, total=10))
     assert poster.posted == [(9, 10), (10, 10)] and "10 van 10" in sent[-1]
+
+
+async def test_a_used_up_response_url_sends_the_result_by_dm(harness: Harness) -> None:
+    harness.slack.fail_next("response_url", "used_url", status=404)
+    _, name = await harness.command(f"check L{harness.links['acme']}", user=STAFF)
+    [dm] = await harness.slack.wait_for_async("chat.postMessage", lambda c: c.params["channel"] == STAFF)
+    assert "Nmbrs accepts the token" in dm.params["text"]
+    assert [c.status for c in harness.slack.responses(name)] == [404]
 
 
 async def test_check_all_while_a_run_is_going_on(harness: Harness) -> None:
