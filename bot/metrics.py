@@ -35,6 +35,14 @@ class Metrics:
             "tokendesk_links", "Links by state (read from the database at scrape time).",
             ["state"], registry=self.registry,
         )
+        self.credentials_reads = Counter(
+            "tokendesk_credentials_reads", "Credentials requests on /api/v1, by result "
+            "(served, refused, not_found, failed).", ["result"], registry=self.registry,
+        )
+        self.webhook_deliveries = Counter(
+            "tokendesk_webhook_deliveries", "Webhook delivery attempts, by result (delivered, error, gave_up).",
+            ["result"], registry=self.registry,
+        )
         self._refreshers: list[Refresher] = []
 
     def on_scrape(self, refresher: Refresher) -> None:

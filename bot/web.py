@@ -1,4 +1,4 @@
-"""The ASGI app: POST /slack/events (bolt), GET /healthz and GET /metrics.
+"""The ASGI app: POST /slack/events (bolt), GET /healthz, GET /metrics and the hand-off API under /api/v1.
 
 Slack's endpoint is guarded before bolt sees anything: the body is read with a size cap (413),
 the signature is checked on the raw bytes (401, nothing parsed, nothing logged), and only then
@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.api import api_mount
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ def build_web_app(
     lifespans: Sequence[Lifespan] = (),
     health_checks: Mapping[str, HealthCheck] | None = None,
     max_body: int = MAX_BODY,
+    api: FastAPI | None = None,
 ) -> FastAPI:
     """The web app. Without `bolt` (Socket Mode) it serves only /healthz and /metrics.
 
@@ -222,6 +224,10 @@ def build_web_app(
             raise ValueError("serving /slack/events needs the signing secret")
         endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, metrics=metrics, max_body=max_body)
         app.add_api_route("/slack/events", endpoint, methods=["POST"], include_in_schema=False)
+
+    if api is not None:
+        # The hand-off API (bot.api.build_api), with its own auth, errors and OpenAPI document.
+        app.router.routes.append(api_mount(api))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
