@@ -110,9 +110,11 @@ async def record_link_event(session: AsyncSession, alert: "Alert", key: str) -> 
         return False
     link = await session.get(Link, alert.link.id)
     metadata = link_metadata(link) if link is not None else card_metadata(alert.link)
+    # Alert details are chat-safe already; dropping anything named like a token is belt and braces.
+    details = {name: value for name, value in alert.details.items() if "token" not in name.lower()}
     now = utcnow()
     event_id = new_event_id()
-    body = event_body(event_id=event_id, type_=type_, at=now, link=metadata, details=alert.details)
+    body = event_body(event_id=event_id, type_=type_, at=now, link=metadata, details=details)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (

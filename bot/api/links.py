@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BeforeValidator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.errors import ApiError
@@ -81,7 +81,7 @@ def links_router(
         if state is not None:
             statement = statement.where(Link.state == str(state))
         if environment is not None:
-            statement = statement.where(Link.environment == environment.strip().lower())
+            statement = statement.where(func.lower(Link.environment) == environment.strip().lower())
         if updated_since is not None:
             statement = statement.where(Link.updated_at >= updated_since)
         if cursor is not None:

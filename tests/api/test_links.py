@@ -58,7 +58,7 @@ async def test_list_filters_and_pages(api: Api, key: str, links: dict[str, int],
         assert [(item["id"], item["state"], item["last_reason"], item["last_fault_code"]) for item in broken] == [
             (links["broken"], "broken", "credentials", 1001)
         ]
-        beta = (await client.get("/links", params={"environment": "beta"})).json()["items"]
+        beta = (await client.get("/links", params={"environment": " Beta"})).json()["items"]
         assert [item["id"] for item in beta] == [links["unverified"]]
 
         async with sessions() as session, session.begin():
