@@ -318,6 +318,13 @@ def support_update(alert: Alert, lang: str) -> dict[str, Any]:
     return {"text": text, "blocks": [_section("\n".join(lines))]}
 
 
+def support_note(alert: Alert, lang: str) -> dict[str, Any]:
+    """Top level: a link alert that arrived without its link; what it is and why, no more."""
+    line = f"{_MARK.get(alert.kind, '')} *{escape(_s(lang, alert.kind))}*".strip()
+    why = _reason(alert.details, lang)
+    return {"text": escape(_s(lang, alert.kind)), "blocks": [_section(line + (f" ({why})" if why else ""))]}
+
+
 def support_stuck(details: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Top level: a customer keeps getting rejected (details from handlers.intake)."""
     who = mention(details.get("user_id"))

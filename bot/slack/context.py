@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.app import Desk
+from bot.config import Settings
 from handlers.alerts import Outbox
 from handlers.conversations import Conversations
 from handlers.intake import Intake
@@ -53,7 +54,7 @@ class SlackContext:
             self.conversations = Conversations(sessions=self.desk.sessions, cipher=self.desk.cipher)
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         return self.desk.settings
 
     @property

@@ -64,12 +64,14 @@ class SlackNotifier:
             message = blocks.support_stuck(alert.details, self.lang)
         elif alert.kind is AlertKind.DIGEST:
             message = blocks.support_digest(alert.details, self.lang)
-        else:  # a link alert without its link: still worth telling, as a plain summary
-            message = blocks.support_digest({"text": str(alert.kind), **alert.details}, self.lang)
+        else:  # a link alert without its link (never queued so): still told, not lost
+            message = blocks.support_note(alert, self.lang)
         await self.client.chat_postMessage(channel=self.support_channel, unfurl_links=False, **message)
 
     async def _in_thread(self, alert: Alert, card: LinkCard) -> None:
-        thread_ts, created = await self._thread(card, by=alert.details.get("by"))
+        # On an activation "by" is who sent the credentials; on other alerts it is who acted.
+        sender = alert.details.get("by") if alert.kind is AlertKind.ACTIVATED else None
+        thread_ts, created = await self._thread(card, by=sender)
         if created and alert.kind is AlertKind.ACTIVATED:
             return  # the parent message is the activation
         message = blocks.support_update(alert, self.lang)

@@ -204,3 +204,17 @@ async def test_pending_then_customer_result_by_dm(app: Served) -> None:
     await app.ctx.outbox.drain()
     last = app.posts(dm_channel(ENGLISH))[-1]
     assert "does not recognise these login details" in texts(last)
+
+
+async def test_a_parent_opened_by_a_staff_action_names_the_sender_not_the_actor(app: Served) -> None:
+    card = await make_link(app)
+    await send(app, AlertKind.REVOKED, card)  # by U0STAFF
+    parent, update = app.posts(SUPPORT_CHANNEL)
+    assert "<@U0CUST>" in texts(parent) and "<@U0STAFF>" not in texts(parent)
+    assert "<@U0STAFF>" in texts(update)
+
+
+async def test_a_link_alert_without_its_link_is_still_told(app: Served) -> None:
+    await send(app, AlertKind.BROKEN, None)
+    [post] = app.posts(SUPPORT_CHANNEL)
+    assert "Werkt niet meer" in texts(post) and "thread_ts" not in post

@@ -54,7 +54,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return
         await ack(response_action="update", view=blocks.modal_checking(replies.checking(lang), lang))
         person = await ctx.people.person_from(client, body)
-        if person is None:
+        if person is None:  # Slack always names the submitter; without one there is nobody to check for
+            await show_outcome(client, view, replies.internal_error(lang), lang=lang, username=username, user_id=None)
             return
         await check_and_show(ctx, client, view, person, username=username, token=token, lang=lang)
 
@@ -75,7 +76,8 @@ async def check_and_show(
 
 
 async def show_outcome(
-    client: AsyncWebClient, view: Mapping[str, Any], reply: Reply, *, lang: str, username: str, user_id: str
+    client: AsyncWebClient, view: Mapping[str, Any], reply: Reply, *, lang: str, username: str,
+    user_id: str | None,
 ) -> None:
     """Replace the "checking…" view with the outcome; by DM when the view is gone."""
     outcome_view = blocks.modal_outcome(reply, lang, username=username or None)
@@ -88,6 +90,8 @@ async def show_outcome(
             # Our own "checking…" update may have moved the hash on; the view is still ours.
             await client.views_update(view_id=view["id"], view=outcome_view)
     except SlackApiError as exc:
+        if user_id is None:
+            raise
         log.info("form outcome not shown in the form (%s); sent by direct message", exc.response.get("error"))
         opened = await client.conversations_open(users=user_id)
         await client.chat_postMessage(
