@@ -22,6 +22,7 @@ from bot.app import Desk, build_desk
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
 from bot.metrics import Metrics
+from bot.scheduler import RecheckScheduler
 from bot.slack.app import SlackStartError, build_bolt_app, build_client, build_context, who_am_i
 from bot.slack.context import SlackContext
 from bot.slack.socket import socket_lifespan
@@ -85,10 +86,12 @@ async def build_slack_runtime(
     metrics: Metrics | None = None,
     lifespans: Sequence[Lifespan] = (),
     health_checks: Mapping[str, HealthCheck] | None = None,
+    scheduler: bool = True,
 ) -> SlackRuntime:
     """Build desk (unless given), Slack client, identity (auth.test), context, bolt and web app.
 
-    `lifespans` (e.g. the scheduler) run inside the Slack one: started after it, stopped before it.
+    `lifespans` run inside the Slack one: started after it, stopped before it. With `scheduler`,
+    the nightly re-check (bot.scheduler) is started last and stopped first, and `ctx.recheck` is set.
     Raises SlackStartError when Slack refuses the token or cannot be reached."""
     own_desk = desk is None
     desk = desk or await build_desk(settings)
@@ -96,6 +99,9 @@ async def build_slack_runtime(
         client = build_client(settings)
         identity = await who_am_i(client)
         ctx = build_context(desk, client, identity)
+        recheck_scheduler = RecheckScheduler.for_desk(desk, ctx.outbox) if scheduler else None
+        if recheck_scheduler is not None:
+            ctx.recheck = recheck_scheduler.recheck
         bolt = build_bolt_app(ctx, client, identity)
         metrics = metrics or Metrics()
         metrics.watch_links(desk.sessions)
@@ -105,10 +111,14 @@ async def build_slack_runtime(
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
             hooks.append(socket_lifespan(bolt, settings.slack_app_token.get_secret_value()))
         hooks.extend(lifespans)
+        checks = dict(health_checks or {})
+        if recheck_scheduler is not None:
+            hooks.append(recheck_scheduler.lifespan)
+            checks.setdefault("scheduler", recheck_scheduler.healthy)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         web_app = build_web_app(
             desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
-            lifespans=hooks, health_checks=health_checks,
+            lifespans=hooks, health_checks=checks,
         )
     except BaseException:
         if own_desk:
