@@ -246,14 +246,14 @@ async def test_history_shows_checks_and_audit_newest_first(harness: Harness) -> 
 
 async def test_label_is_escaped_everywhere_and_noted_in_the_thread(harness: Harness) -> None:
     link_id = harness.links["acme"]
-    answer = await harness.ack(f"label L{link_id}   <!channel> & <@U0CUST> payroll  ", user=STAFF)
-    assert "“&lt;!channel&gt; &amp; &lt;@U0CUST&gt; payroll”" in answer["text"]
+    answer = await harness.ack(f"label L{link_id}   <!channel> & <@U0OTHER> payroll  ", user=STAFF)
+    assert "“&lt;!channel&gt; &amp; &lt;@U0OTHER&gt; payroll”" in answer["text"]
     async with harness.desk.sessions() as session:
-        assert (await session.get(Link, link_id)).label == "<!channel> & <@U0CUST> payroll"
+        assert (await session.get(Link, link_id)).label == "<!channel> & <@U0OTHER> payroll"
     posts = await harness.slack.wait_for_async("chat.postMessage", lambda c: "Label" in flat(c.params), timeout=5)
     for call in harness.slack.calls("chat.postMessage"):
         assert call.params["channel"] == "C0SUPPORT"
-        assert "<!channel>" not in flat(call.params) and "<@U0CUST>" not in flat(call.params)
+        assert "<!channel>" not in flat(call.params) and "<@U0OTHER>" not in flat(call.params)
     assert "&lt;!channel&gt;" in flat(posts[-1].params) and posts[-1].params.get("thread_ts")
     listed = flat(await harness.ack("list", user=STAFF))
     assert "&lt;!channel&gt;" in listed and "<!channel>" not in listed
