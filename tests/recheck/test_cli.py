@@ -61,10 +61,13 @@ async def test_recheck_json_without_slack_runs_to_the_end_and_keeps_the_alerts(
     for i in (1, 2, 3):
         assert token_for(i) not in done.stdout + done.stderr
 
-    text = tokendesk(["recheck"], environment(desk, sqlite_url, key_line), tmp_path)
-    assert text.returncode == 0, text.stderr
-    assert "3 links checked, 0 could not be checked" in text.stdout
-    assert "queued but not delivered: Slack is not configured" in text.stdout
+    settings = load_settings(database_url=sqlite_url, keys=key_line, nmbrs_url=desk.nmbrs.base_url,
+                             confirm_delay_s=0, nmbrs_retries=0)
+    text = io.StringIO()
+    assert await recheck_now(settings, as_json=False, out=text) == 0
+    assert "3 links checked, 0 could not be checked" in text.getvalue()
+    assert f"broken (1):\n    L2      env2" in text.getvalue()
+    assert "queued but not delivered: Slack is not configured" in text.getvalue()
 
 
 async def test_recheck_sends_the_alerts_serve_would(desk: Desk, sqlite_url: str, key_line: str, tmp_path: Path) -> None:
