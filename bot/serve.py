@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from slack_bolt.async_app import AsyncApp
 
+from bot.api.handoff import build_handoff
 from bot.app import Desk, build_desk
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
@@ -27,6 +28,7 @@ from bot.slack.app import SlackStartError, build_bolt_app, build_client, build_c
 from bot.slack.context import SlackContext
 from bot.slack.socket import socket_lifespan
 from bot.web import HealthCheck, Lifespan, build_web_app
+from bot.webhooks import webhook_problems
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,9 @@ async def build_slack_runtime(
         bolt = build_bolt_app(ctx, client, identity)
         metrics = metrics or Metrics()
         metrics.watch_links(desk.sessions)
-        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk)]
+        # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
+        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
+        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
         if socket_mode:
             if settings.slack_app_token is None:
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
@@ -118,7 +122,7 @@ async def build_slack_runtime(
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         web_app = build_web_app(
             desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
-            lifespans=hooks, health_checks=checks,
+            lifespans=hooks, health_checks=checks, api=handoff.api,
         )
     except BaseException:
         if own_desk:
@@ -129,7 +133,7 @@ async def build_slack_runtime(
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # SettingsError: the CLI prints every problem
-    problems = settings.slack_problems(socket_mode=bool(args.socket))
+    problems = settings.slack_problems(socket_mode=bool(args.socket)) + webhook_problems(settings)
     if problems:
         print("tokendesk: cannot serve yet; set these and start again:", file=sys.stderr)
         for problem in problems:

@@ -63,3 +63,12 @@ async def test_list_failed_and_retry(sqlite_url, sqlite_sessions, cipher, receiv
     assert "nothing pending or failed" in tokendesk("webhooks", database_url=sqlite_url).stdout
     for token in TOKENS.values():
         assert token not in listing.stdout
+
+
+def test_serve_refuses_a_webhook_url_without_a_secret(sqlite_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKENDESK_", "SLACK_", "TEAMS_")) and k != "DATABASE_URL"}
+    env.update(DATABASE_URL=sqlite_url, TOKENDESK_WEBHOOK_URL="https://integration.example/hooks", TOKENDESK_WEBHOOK_SECRET="short")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr  # reported together with the other missing settings
+    assert "TOKENDESK_WEBHOOK_SECRET: 5 bytes is too short" in result.stderr and "short\n" not in result.stderr
