@@ -42,6 +42,8 @@ STALE_RUN = timedelta(hours=20)
 DIGEST_ITEMS = 50
 #: Progress is reported at most this often (seconds).
 PROGRESS_EVERY_S = 1.0
+#: Runs started by support (`/nmbrs check all`): their transient failures are not a night.
+MANUAL_TRIGGERS = frozenset({"manual"})
 
 _HOLDS_TOKEN = (Link.state.in_([s.value for s in CHECKED_STATES]), Link.token_ciphertext.is_not(None))
 _CONFIRMABLE = (LinkState.ACTIVE, LinkState.UNVERIFIED)
@@ -189,6 +191,9 @@ class Recheck:
         self.lease = DatabaseLease(sessions, name=LEASE_NAME, holder=holder, ttl_s=lease_ttl_s, clock=clock)
         # One run or sweep at a time in this process; the lease does the same across processes.
         self._busy = asyncio.Lock()
+        # Whether the run going on counts as a night for the unverified rule: a support person's
+        # `check all` does not, the schedule and `tokendesk recheck` (the nightly check, now) do.
+        self._nights = True
 
     # -- public use cases ------------------------------------------------------------------------
 
@@ -318,6 +323,8 @@ class Recheck:
         self, run_id: int, *, resumed: bool, progress: Callable[[RunProgress], Awaitable[None]] | None
     ) -> RunSummary:
         async with self.sessions() as session:
+            run_trigger = await session.scalar(select(RecheckRun.trigger).where(RecheckRun.id == run_id))
+            self._nights = run_trigger not in MANUAL_TRIGGERS
             already = await session.scalar(
                 select(func.count(distinct(Check.link_id))).where(Check.run_id == run_id, Check.trigger == "recheck")
             ) or 0
@@ -789,7 +796,8 @@ class _Step:
             # No verdict on the confirming attempt: ask again after another delay.
             link.confirm_due_at = self.now + timedelta(seconds=self.policy.confirm_delay_s)
         transition = None
-        if self.trigger == "recheck" and link.state in (LinkState.ACTIVE, LinkState.UNVERIFIED, LinkState.PENDING):
+        if (self.trigger == "recheck" and self.r._nights
+                and link.state in (LinkState.ACTIVE, LinkState.UNVERIFIED, LinkState.PENDING)):
             link.failed_checks = (link.failed_checks or 0) + 1  # one per run: nights in a row
             if link.state == LinkState.ACTIVE and link.failed_checks >= self.policy.unverified_after:
                 set_state(link, LinkState.UNVERIFIED, at=self.now)

@@ -267,3 +267,16 @@ async def test_a_second_run_at_the_same_time_is_refused(desk: Desk) -> None:
         raise AssertionError("a run in another process was not refused")
     summary = await task
     assert summary.checked == 1
+
+
+async def test_a_check_all_by_support_is_not_a_night(desk: Desk) -> None:
+    desk.account(1)
+    link_id = await desk.link(1)
+    desk.nmbrs.account_fault(user_for(1), 9999)
+    recheck = desk.recheck(unverified_after=1)
+    await recheck.run(trigger="manual")
+    await desk.outbox.drain()
+    assert desk.notifier.kinds() == [] and (await desk.get(link_id)).failed_checks == 0
+    await recheck.run(trigger="cli")  # `tokendesk recheck` is the nightly check, run now
+    await desk.outbox.drain()
+    assert desk.notifier.kinds() == ["unverified", "digest"]
