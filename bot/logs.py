@@ -83,4 +83,6 @@ def configure_logging(*, level: str = "INFO", fmt: str = "text", stream=None) ->
     # zeep prints whole SOAP envelopes, token included, at DEBUG; never let them through.
     logging.getLogger("zeep.transports").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # SQL statements at DEBUG carry bound parameters, i.e. whatever a user typed; keep them out.
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
     return handler
