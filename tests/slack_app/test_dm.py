@@ -21,6 +21,8 @@ from tests.slack_app.conftest import (
 )
 from tests.slack_standin import (
     BOT_ID,
+    BOT_TOKEN,
+    SIGNING_SECRET,
     BOT_USER_ID,
     dm_channel,
     event_callback,
@@ -285,4 +287,6 @@ async def test_no_token_in_logs_or_slack_calls(app: Served, caplog: pytest.LogCa
         assert secret not in caplog.text
         for call in app.slack.calls():
             assert secret not in str(call.params), call.method
+    # Our own secrets stay out of the logs too.
+    assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
     assert "DEBUG" in caplog.text  # the capture really was at DEBUG

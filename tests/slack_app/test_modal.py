@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -178,3 +179,19 @@ async def test_limited_in_the_form(app: Served) -> None:
     await app.settle()
     assert "Too many attempts" in view_text(app.slack.view(view["id"]))
     assert app.nmbrs.calls["DebtorService.Environment_Get"] == calls
+
+
+async def test_no_token_in_logs_or_slack_calls_from_the_form(app: Served, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    view = await open_form(app)
+    await submit(app, view, USERNAME, f"{TOKEN} x")  # inline error
+    await submit(app, view, USERNAME, OTHER_TOKEN)  # rejected
+    await app.settle()
+    await submit(app, app.slack.view(view["id"]), USERNAME, TOKEN)  # valid
+    await app.settle()
+    await app.ctx.outbox.drain()
+    for secret in (TOKEN, OTHER_TOKEN):
+        assert secret not in caplog.text
+        for call in app.slack.calls():
+            assert secret not in json.dumps(call.params), call.method
+    assert "DEBUG" in caplog.text
