@@ -11,9 +11,9 @@ import asyncio
 import hashlib
 import hmac
 import inspect
-import time
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -45,11 +45,11 @@ HealthCheck = Callable[[], "tuple[bool, str] | Awaitable[tuple[bool, str]]"]
 
 
 class BodyTooLarge(Exception):
-    pass
+    """More than the allowed bytes arrived (answered 413)."""
 
 
 class BadBody(Exception):
-    pass
+    """The body is not the JSON or form Slack sends (answered 400); the message says which."""
 
 
 class BodyLimit:
