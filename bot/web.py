@@ -102,7 +102,36 @@ def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any]:
         raise BadBody("body is neither JSON nor a form") from None
     if not isinstance(parsed, dict):
         raise BadBody("body is not an object")
+    _check_shape(parsed, _TOP_FIELDS, "")
+    if isinstance(parsed.get("event"), dict):
+        _check_shape(parsed["event"], _EVENT_FIELDS, "event.")
     return parsed
+
+
+_NOTHING = type(None)
+# The fields bolt and our listeners read without checking their type; a signed body with another
+# shape (only Slack, or someone holding the signing secret, can send one) is refused with 400
+# instead of failing inside bolt with a 500.
+_TOP_FIELDS: dict[str, tuple[type, ...]] = {
+    "type": (str,), "event": (dict,), "view": (dict,), "actions": (list,), "authorizations": (list,),
+    "container": (dict,), "user": (dict, str), "team": (dict, str, _NOTHING), "enterprise": (dict, str, _NOTHING),
+    "channel": (dict, str), "message": (dict,), "event_id": (str,), "team_id": (str, _NOTHING),
+    "trigger_id": (str,), "command": (str,), "text": (str,), "user_id": (str,),
+}
+_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
+    "type": (str,), "subtype": (str, _NOTHING), "user": (str,), "text": (str,), "channel": (str,),
+    "ts": (str,), "thread_ts": (str,), "bot_id": (str, _NOTHING), "message": (dict,),
+    "previous_message": (dict,), "team": (str,), "user_team": (str,), "tab": (str,), "view": (dict,),
+}
+
+
+def _check_shape(payload: Mapping[str, Any], fields: Mapping[str, tuple[type, ...]], prefix: str) -> None:
+    for name, types in fields.items():
+        if name in payload and not isinstance(payload[name], types):
+            raise BadBody(f"{prefix}{name} has an unexpected type")
+    for name in ("actions", "authorizations"):
+        if any(not isinstance(item, dict) for item in payload.get(name) or []):
+            raise BadBody(f"{prefix}{name} holds something other than objects")
 
 
 def signature_valid(secret: bytes, body: bytes, *, timestamp: str, signature: str, now: float | None = None) -> bool:

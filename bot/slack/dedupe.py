@@ -28,12 +28,15 @@ def delivery_ids(body: Mapping[str, Any]) -> list[str]:
     ids = []
     if body.get("event_id"):
         ids.append(str(body["event_id"]))
-    event = body.get("event") or {}
+    event = body.get("event")
+    event = event if isinstance(event, Mapping) else {}
     channel = event.get("channel")
     if event.get("type") in ("message", "app_mention") and channel:
         if event.get("subtype") == "message_changed":
-            message = event.get("message") or {}
-            edited = (message.get("edited") or {}).get("ts") or event.get("ts")
+            message = event.get("message")
+            message = message if isinstance(message, Mapping) else {}
+            marker = message.get("edited")
+            edited = (marker.get("ts") if isinstance(marker, Mapping) else None) or event.get("ts")
             if message.get("ts") and edited:
                 ids.append(f"{channel}:{message['ts']}:{edited}")
         elif event.get("ts"):
@@ -64,5 +67,6 @@ def claim_middleware(
 
 
 def _kind(body: Mapping[str, Any]) -> str:
-    event = body.get("event") or {}
+    event = body.get("event")
+    event = event if isinstance(event, Mapping) else {}
     return "/".join(str(part) for part in (event.get("type"), event.get("subtype")) if part)

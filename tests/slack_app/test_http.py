@@ -18,7 +18,9 @@ from tests.slack_app.conftest import CUSTOMER, TOKEN, USERNAME, Served, serving
 from tests.slack_standin import (
     SIGNING_SECRET,
     SlackRequest,
+    app_mention,
     event_callback,
+    message_changed,
     message_im,
     sign,
     slash_command,
@@ -106,6 +108,20 @@ async def test_malformed_bodies_are_400(app: Served) -> None:
     for body, content_type in cases:
         response = await _signed(app, body, content_type)
         assert response.status_code == 400, body
+    # Valid JSON that is not what Slack sends: still a clear 400 or a quiet acknowledgement, never a 500.
+    odd = [
+        {"type": "event_callback", "event": "not an object"},
+        {"type": "event_callback", "event_id": "Ev1", "event": {"type": "message", "subtype": "message_changed",
+                                                                 "channel": "D1", "message": "x", "channel_type": "im"}},
+        {"type": "event_callback", "event": {"type": "message", "channel_type": "im", "user": ["U1"], "text": 5}},
+        {"type": "block_actions", "user": "U1", "actions": "x"},
+        {"type": "view_submission", "view": "x", "user": {"id": "U1"}},
+        {"type": "event_callback", "authorizations": "x", "event": {"type": "app_mention"}},
+    ]
+    for payload in odd:
+        response = await _signed(app, json.dumps(payload).encode(), "application/json")
+        assert response.status_code in (200, 400, 404), (payload, response.status_code)
+    await app.settle()
     # The server is still fine afterwards.
     assert (await app.send(url_verification("still-alive"))).json() == {"challenge": "still-alive"}
 
@@ -184,3 +200,19 @@ async def test_metrics_count_requests_and_links(app: Served) -> None:
     assert 'tokendesk_slack_requests_total{kind="event",status="200"} 1.0' in text
     assert 'tokendesk_links{state="active"} 1.0' in text
     assert 'tokendesk_links{state="broken"} 0.0' in text
+
+
+def test_delivery_ids() -> None:
+    from bot.slack.dedupe import delivery_ids
+
+    dm = event_callback(message_im(CUSTOMER, "hi", ts="1700000000.000100"), event_id="Ev1").payload
+    assert delivery_ids(dm) == ["Ev1", "D0CUST:1700000000.000100"]
+    edit = event_callback(message_changed(CUSTOMER, "hi", ts="1700000000.000100"), event_id="Ev2").payload
+    edited_ts = edit["event"]["message"]["edited"]["ts"]
+    assert delivery_ids(edit) == ["Ev2", f"D0CUST:1700000000.000100:{edited_ts}"]
+    mention = event_callback(app_mention(CUSTOMER, "hi", "C1", ts="1700000000.000200"), event_id="Ev3").payload
+    assert delivery_ids(mention) == ["Ev3", "mention:C1:1700000000.000200"]
+    assert delivery_ids({"type": "block_actions"}) == []
+    assert delivery_ids({"type": "event_callback", "event_id": "Ev4", "event": {
+        "type": "message", "subtype": "message_changed", "channel": "D1", "message": {"ts": "1.2", "edited": "x"},
+        "ts": "1.3"}}) == ["Ev4", "D1:1.2:1.3"]
