@@ -10,9 +10,10 @@ import asyncio
 import enum
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: How many named debtors/companies an alert carries; the rest are counted.
 NAMED_SCOPE = 10
+#: How long a replica may take to send one alert before another may try it (it died meanwhile).
+CLAIM_FOR = timedelta(minutes=2)
 
 
 class AlertKind(enum.StrEnum):
@@ -151,7 +154,9 @@ async def deliver_pending(
 
     Alerts of one link go out in order: after a failure, that link's later alerts wait for the
     next pass. Each alert goes to the notifier of the link's platform (all notifiers for
-    support-channel alerts without a link)."""
+    support-channel alerts without a link). Every replica runs an outbox: an alert is claimed
+    in the database before it is sent, so only one of them sends it, and a link whose alert
+    another replica is sending waits (its thread's order, and its one parent message)."""
     if not notifiers:
         return 0
     async with sessions() as session:
@@ -168,6 +173,10 @@ async def deliver_pending(
     for record in pending:
         if record.link_id is not None and record.link_id in blocked_links:
             continue
+        if not await _claim(sessions, record.id):
+            if record.link_id is not None:
+                blocked_links.add(record.link_id)
+            continue
         alert = Alert.from_dict(record.payload)
         error: str | None = None
         for notifier in _targets(alert, notifiers):
@@ -181,6 +190,7 @@ async def deliver_pending(
             if row is None:
                 continue
             row.attempts += 1
+            row.claimed_until = None
             if error is None:
                 row.sent_at = utcnow()
                 row.last_error = None
@@ -190,6 +200,22 @@ async def deliver_pending(
                 if record.link_id is not None:
                     blocked_links.add(record.link_id)
     return sent
+
+
+async def _claim(sessions: async_sessionmaker[AsyncSession], alert_id: int) -> bool:
+    """Take an unsent alert for CLAIM_FOR; False when another replica holds it or sent it."""
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        claimed = await session.execute(
+            update(AlertRecord)
+            .where(
+                AlertRecord.id == alert_id,
+                AlertRecord.sent_at.is_(None),
+                (AlertRecord.claimed_until.is_(None)) | (AlertRecord.claimed_until < now),
+            )
+            .values(claimed_until=now + CLAIM_FOR)
+        )
+        return claimed.rowcount == 1
 
 
 def _targets(alert: Alert, notifiers: Sequence[Notifier]) -> list[Notifier]:
