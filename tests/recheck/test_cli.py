@@ -66,7 +66,7 @@ async def test_recheck_json_without_slack_runs_to_the_end_and_keeps_the_alerts(
     text = io.StringIO()
     assert await recheck_now(settings, as_json=False, out=text) == 0
     assert "3 links checked, 0 could not be checked" in text.getvalue()
-    assert f"broken (1):\n    L2      env2" in text.getvalue()
+    assert "broken (1):\n    L2      env2" in text.getvalue()
     assert "queued but not delivered: Slack is not configured" in text.getvalue()
 
 
