@@ -10,11 +10,12 @@ from storage.models.conversation import PendingConversation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkState
 from storage.models.run import Lease, RecheckRun
+from storage.models.teams_reference import TeamsReference
 from storage.models.thread import SupportThread
 from storage.models.webhook import WebhookEvent, WebhookStatus
 
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
-    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "WebhookEvent", "WebhookStatus",
-    "utcnow",
+    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "TeamsReference",
+    "WebhookEvent", "WebhookStatus", "utcnow",
 ]
