@@ -91,6 +91,10 @@ class RecheckScheduler:
     async def start(self) -> None:
         if self._scheduler is not None:
             return
+        # APScheduler logs two INFO lines per job run: with a sweep every minute that drowns the log.
+        quiet = logging.getLogger("apscheduler")
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=self.settings.timezone)
         common = {"coalesce": True, "max_instances": 1}
         scheduler.add_job(self._nightly, self.trigger, id="recheck-nightly", name="nightly re-check",

@@ -180,8 +180,8 @@ async def test_a_replica_killed_mid_run_is_finished_by_the_next(pg_desk, key_lin
     with SlackStandIn() as slack:
         slack.add_user("U1", locale="en-US")
         env = serve_env(desk, slack, url, key_line)
-        # 10 Nmbrs calls a second (the default): slow enough to be killed half-way.
-        with replica({**env, "TOKENDESK_NMBRS_RATE": "10"}, tmp_path, "dying") as (dying, _):
+        # 30 Nmbrs calls a second: slow enough to be killed half-way (41 links take 5 s).
+        with replica({**env, "TOKENDESK_NMBRS_RATE": "30"}, tmp_path, "dying") as (dying, _):
             await until(lambda: checked_at_least(desk, 10))
             dying.send_signal(signal.SIGKILL)
             dying.wait(10)
