@@ -782,7 +782,7 @@ class _Step:
             words = explain(result, lang)
             await self._alert(AlertKind.CUSTOMER_BROKEN, card, {
                 **self._customer(link), "lang": lang, "reason": reason, "code": result.code,
-                "environment": link.environment, "token_last4": link.token_last4,
+                "message": result.message, "environment": link.environment, "token_last4": link.token_last4,
                 "headline": words.headline, "detail": words.detail, "action": words.action,
             }, key=f"link:{link.id}:customer_broken:{self._check_id}", lang=lang)
         log.warning("recheck: link %s is broken (%s, code %s)", link.short_id, reason, result.code)
@@ -874,7 +874,7 @@ class _Step:
             "environment": link.environment, "token_last4": link.token_last4,
         }
         if isinstance(result, Rejected):
-            details.update(reason=str(result.category), code=result.code)
+            details.update(reason=str(result.category), code=result.code, message=result.message)
         await self._alert(AlertKind.CUSTOMER_RESULT, card, details,
                           key=f"link:{link.id}:customer_result:{self._check_id}", lang=lang)
 

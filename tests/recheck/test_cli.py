@@ -85,6 +85,10 @@ async def test_recheck_sends_the_alerts_serve_would(desk: Desk, sqlite_url: str,
         threaded = [c for c in support if c.params.get("thread_ts")]
         assert len(threaded) == 1 and threaded[0].params.get("reply_broadcast") in (True, "true", "1")
         assert len(slack.calls("conversations.open")) == 1  # the customer's direct message
+        [dm] = [c.params for c in posts if c.params["channel"] != "C0SUPPORT"]
+        shown = json.dumps(dm, ensure_ascii=False)
+        assert "env2" in shown and token_for(2)[-4:] in shown and "API Token" in shown  # which link, what to do
+        assert '"type": "button"' in shown  # the Connect button
         assert len(posts) == 4  # thread parent, the break in it, the DM, the digest
         for call in slack.calls():
             assert all(token_for(i) not in json.dumps(call.params) for i in (1, 2, 3))
