@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
@@ -27,8 +28,12 @@ from bot.scheduler import RecheckScheduler
 from bot.slack.app import SlackStartError, build_bolt_app, build_client, build_context, who_am_i
 from bot.slack.context import SlackContext
 from bot.slack.socket import socket_lifespan
+from bot.teams.settings import teams_problems
 from bot.web import HealthCheck, Lifespan, build_web_app
 from bot.webhooks import webhook_problems
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsEndpoints, TeamsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ class SlackRuntime:
     ctx: SlackContext
     bolt: AsyncApp
     metrics: Metrics
+    teams: "TeamsRuntime | None" = None
+    """The Teams side (POST /api/messages), when TEAMS_* are set."""
 
     async def aclose(self) -> None:
         """Close the desk (database, Nmbrs client). The lifespan's shutdown does this too when the
@@ -89,11 +96,14 @@ async def build_slack_runtime(
     lifespans: Sequence[Lifespan] = (),
     health_checks: Mapping[str, HealthCheck] | None = None,
     scheduler: bool = True,
+    teams_endpoints: "TeamsEndpoints | None" = None,
 ) -> SlackRuntime:
     """Build desk (unless given), Slack client, identity (auth.test), context, bolt and web app.
 
     `lifespans` run inside the Slack one: started after it, stopped before it. With `scheduler`,
     the nightly re-check (bot.scheduler) is started last and stopped first, and `ctx.recheck` is set.
+    When Teams is configured, POST /api/messages is served too and its notifier joins the outbox
+    (`teams_endpoints` points it at another cloud, or at stand-ins in tests).
     Raises SlackStartError when Slack refuses the token or cannot be reached."""
     own_desk = desk is None
     desk = desk or await build_desk(settings)
@@ -105,6 +115,12 @@ async def build_slack_runtime(
         if recheck_scheduler is not None:
             ctx.recheck = recheck_scheduler.recheck
         bolt = build_bolt_app(ctx, client, identity)
+        teams = None
+        if settings.teams_enabled:
+            from bot.teams.app import build_teams  # the Teams SDK is imported only when Teams is on
+
+            teams = build_teams(desk, ctx.outbox, recheck=ctx.recheck, endpoints=teams_endpoints)  # type: ignore[arg-type]
+            ctx.outbox.notifiers.append(teams.notifier)
         metrics = metrics or Metrics()
         metrics.watch_links(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
@@ -114,6 +130,8 @@ async def build_slack_runtime(
             if settings.slack_app_token is None:
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
             hooks.append(socket_lifespan(bolt, settings.slack_app_token.get_secret_value()))
+        if teams is not None:
+            hooks.append(teams.lifespan)
         hooks.extend(lifespans)
         checks = dict(health_checks or {})
         if recheck_scheduler is not None:
@@ -124,16 +142,19 @@ async def build_slack_runtime(
             desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
             lifespans=hooks, health_checks=checks, api=handoff.api,
         )
+        if teams is not None:
+            web_app.add_api_route(teams.path, teams.endpoint, methods=["POST"], include_in_schema=False)
     except BaseException:
         if own_desk:
             await desk.aclose()
         raise
-    return SlackRuntime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics)
+    return SlackRuntime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics, teams=teams)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # SettingsError: the CLI prints every problem
-    problems = settings.slack_problems(socket_mode=bool(args.socket)) + webhook_problems(settings)
+    problems = (settings.slack_problems(socket_mode=bool(args.socket)) + webhook_problems(settings)
+                + teams_problems(settings))
     if problems:
         print("tokendesk: cannot serve yet; set these and start again:", file=sys.stderr)
         for problem in problems:

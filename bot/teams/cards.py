@@ -1,0 +1,187 @@
+"""Adaptive Cards for customers: replies, the credentials form (e-mail and a masked token input),
+"checking…" and the outcome. Pure functions from handlers.replies to microsoft_teams.cards models.
+
+Outside text goes through escape(): Adaptive Card text is markdown in Teams, so `**`, `[x](url)`
+and friends in a company name or label are shown as typed. Nothing here can mention anyone: a
+Teams mention needs an entity naming the user, which these cards never carry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from microsoft_teams.api import MessageActivityInput
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    CardElement,
+    ShowCardAction,
+    SubmitAction,
+    TextBlock,
+    TextInput,
+)
+
+from handlers.replies import Reply, label
+
+#: Adaptive Cards 1.5: Input.Text style "password" (masked) needs it; Teams renders 1.5.
+VERSION = "1.5"
+#: Card submit data: which form or button sent it.
+ACTION_KEY = "tokendesk"
+CONNECT = "connect"
+USERNAME_INPUT, TOKEN_INPUT = "username", "token"
+#: Teams rejects activities over ~28 KB; a card's text is cut well below that.
+TEXT_LIMIT = 4000
+
+_TONE_MARK = {"ok": "✅", "problem": "⚠️", "wait": "⏳", "info": "👋"}
+_TONE_COLOR = {"ok": "Good", "problem": "Attention", "wait": "Default", "info": "Default"}
+# Characters that make markup anywhere in Teams' card markdown (emphasis, code, links, HTML-like
+# tags), and those that do only at the start of a line (headings, lists, quotes). CommonMark lets
+# any ASCII punctuation be escaped with a backslash; escaping only these keeps the text readable.
+_INLINE = re.compile(r"([\\`*_~\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#+-]|\d+(?=[.)]))([.)]?)", re.MULTILINE)
+
+
+def escape(text: object) -> str:
+    """Outside text made inert for Teams card markdown (markdown characters backslash-escaped)."""
+    escaped = _INLINE.sub(r"\\\1", str(text))
+    return _LINE_START.sub(_escape_line_start, escaped)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    space, mark, dot = match.groups()
+    if dot:  # "1." starts a numbered list: the dot is escaped (a backslash before a digit is not an escape)
+        return f"{space}{mark}\\{dot}"
+    return f"{space}\\{mark}"
+
+
+def cut(text: str | None, limit: int) -> str:
+    """Shorten raw text before escaping it (never an escape cut in half)."""
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def e(text: object, limit: int = 200) -> str:
+    return escape(cut(str(text) if text is not None else "", limit))
+
+
+def when(moment: datetime | None, *, never: str) -> str:
+    """A time Teams shows in each reader's own time zone and locale (card DATE/TIME functions)."""
+    if moment is None:
+        return never
+    stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+
+
+def text(value: str, **options: Any) -> TextBlock:
+    """A wrapped TextBlock; `value` is markdown that is already escaped where it holds outside text."""
+    return TextBlock(text=cut(value, TEXT_LIMIT), wrap=True, **options)
+
+
+def small(value: str) -> TextBlock:
+    return text(value, is_subtle=True, size="Small", spacing="Small")
+
+
+def card(body: Sequence[CardElement], actions: Sequence[Any] = ()) -> AdaptiveCard:
+    return AdaptiveCard(version=VERSION, body=list(body), actions=list(actions) or None)
+
+
+def message(content: AdaptiveCard, summary: str) -> MessageActivityInput:
+    """The activity that carries a card; `summary` is the notification preview (plain text)."""
+    return MessageActivityInput(summary=cut(summary, 200)).add_card(content)
+
+
+def card_json(content: AdaptiveCard) -> dict[str, Any]:
+    return content.model_dump(by_alias=True, exclude_none=True)
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+
+def reply_body(reply: Reply) -> list[CardElement]:
+    """A neutral reply as card elements: headline with a tone mark, detail, facts, action, small print."""
+    body: list[CardElement] = [
+        text(f"{_TONE_MARK[reply.tone]} {escape(reply.headline)}", weight="Bolder", size="Medium",
+             color=_TONE_COLOR[reply.tone]),
+    ]
+    if reply.detail:
+        body.append(text(escape(reply.detail)))
+    if reply.facts:
+        body.append(text("\n".join(f"- {escape(fact)}" for fact in reply.facts)))
+    if reply.action:
+        body.append(text(escape(reply.action)))
+    body.extend(small(escape(note)) for note in reply.notes)
+    return body
+
+
+def _inputs(lang: str, *, username: str | None, errors: Mapping[str, str]) -> list[CardElement]:
+    fields: list[CardElement] = [
+        TextInput(id=USERNAME_INPUT, label=label("username", lang), placeholder=label("username_hint", lang),
+                  style="Email", is_required=True, error_message=label("username", lang), max_length=254,
+                  value=username or None),
+    ]
+    if errors.get(USERNAME_INPUT):
+        fields.append(text(escape(errors[USERNAME_INPUT]), color="Attention", size="Small", spacing="None"))
+    fields.append(
+        # style password: Teams shows dots, and the value travels only in the submit's activity.value.
+        TextInput(id=TOKEN_INPUT, label=label("token", lang), placeholder=label("token_hint", lang),
+                  style="Password", is_required=True, error_message=label("token", lang), max_length=200),
+    )
+    if errors.get(TOKEN_INPUT):
+        fields.append(text(escape(errors[TOKEN_INPUT]), color="Attention", size="Small", spacing="None"))
+    fields.append(small(escape(label("token_help", lang))))
+    return fields
+
+
+def _submit(lang: str) -> SubmitAction:
+    return SubmitAction(title=label("submit", lang), data={ACTION_KEY: CONNECT, "lang": lang}, style="positive")
+
+
+def form(lang: str, intro: Reply | None = None, *, username: str | None = None,
+         errors: Mapping[str, str] | None = None) -> AdaptiveCard:
+    """The credentials form: where the token is (intro), e-mail and masked token inputs, Check."""
+    body = reply_body(intro) if intro is not None else []
+    body += _inputs(lang, username=username, errors=errors or {})
+    return card(body, [_submit(lang)])
+
+
+def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
+    """The "Connect Nmbrs" button: unfolds the form inside the same message (no dialog needed)."""
+    return ShowCardAction(title=label("connect", lang), card=form(lang, intro))
+
+
+def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None) -> AdaptiveCard:
+    """What a customer reads in their chat; the form is one click away when the reply offers it."""
+    body = reply_body(reply)
+    body.extend(small(escape(note)) for note in notes)
+    actions = [connect_action(lang, form_intro)] if reply.offer_connect else []
+    return card(body, actions)
+
+
+def checking_card(reply: Reply) -> AdaptiveCard:
+    """The form replaced while Nmbrs is asked: the typed token is gone from the card at once."""
+    return card(reply_body(reply))
+
+
+def outcome_card(reply: Reply, lang: str, *, username: str | None = None) -> AdaptiveCard:
+    """The form after a check: the outcome, and the form again when there is something to fix."""
+    body = reply_body(reply)
+    if not reply.offer_connect:
+        return card(body)
+    return card([*body, *_inputs(lang, username=username, errors={})], [_submit(lang)])
+
+
+def form_errors_card(lang: str, intro: Reply, *, username: str, errors: Mapping[str, str]) -> AdaptiveCard:
+    """The form again with what is wrong under each field (the shape check before Nmbrs is asked)."""
+    return form(lang, intro, username=username or None, errors=errors)
+
+
+def submitted(value: Mapping[str, Any]) -> tuple[str, str]:
+    """The e-mail and token from a form submit ("" for a missing or non-text field)."""
+
+    def field(name: str) -> str:
+        item = value.get(name)
+        return item if isinstance(item, str) else ""
+
+    return field(USERNAME_INPUT), field(TOKEN_INPUT)

@@ -1,0 +1,54 @@
+"""What every Teams listener gets: the desk, the neutral use cases, the connector and the references,
+and the set of work still running after Teams was answered (awaited at shutdown)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import Desk
+from bot.config import Settings
+from bot.teams.references import References
+from bot.teams.sender import Sender
+from handlers.alerts import Outbox
+from handlers.commands import Commands
+from handlers.conversations import Conversations
+from handlers.intake import Intake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TeamsContext:
+    desk: Desk
+    intake: Intake
+    outbox: Outbox
+    commands: Commands
+    conversations: Conversations
+    sender: Sender
+    references: References
+    inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.desk.settings
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` after Teams has its answer (it gives up after 15 s; a Nmbrs check can take longer)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
+        return task
+
+    async def settle(self, timeout: float = 10.0) -> int:
+        """Wait (at most `timeout` seconds) for spawned work; returns how many were still running."""
+        pending = {task for task in self.inflight if not task.done()}
+        if not pending:
+            return 0
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        if still:
+            log.warning("shutdown: %d Teams runs still busy after %.0f s", len(still), timeout)
+        return len(still)

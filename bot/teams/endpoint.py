@@ -1,0 +1,92 @@
+"""POST /api/messages inside tokendesk's own ASGI app: the Teams SDK's route, served by our server.
+
+The SDK registers its messaging handler through an HttpServerAdapter (microsoft_teams.apps.http.adapter);
+this adapter keeps the handler instead of starting a FastAPI/uvicorn of its own, and the route below
+calls it. Before the SDK sees anything, the request must carry a Bearer token (401), a body within
+the size cap (413) that is a JSON object with a `type` (415/400). The SDK then validates the JWT
+(signature from the cloud's JWKS, issuer, audience = our app id, serviceurl claim = the activity's
+serviceUrl) and answers 401 without running anything when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+
+from bot.web import MAX_BODY, BodyTooLarge, read_body
+
+if TYPE_CHECKING:  # importing microsoft_teams.apps loads .env into the environment: only when Teams is on
+    from microsoft_teams.apps.http.adapter import HttpMethod, HttpRouteHandler
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/messages"
+
+
+class RouteAdapter:
+    """microsoft_teams HttpServerAdapter that only collects routes; our server serves them."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, "HttpRouteHandler"] = {}
+
+    def register_route(self, method: "HttpMethod", path: str, handler: "HttpRouteHandler") -> None:
+        if method != "POST":
+            raise ValueError(f"only POST routes are served, not {method}")
+        self.routes[path] = handler
+
+    def serve_static(self, path: str, directory: str) -> None:
+        raise NotImplementedError("tokendesk serves no static Teams pages")
+
+    async def start(self, port: int) -> None:
+        raise NotImplementedError("tokendesk's own server runs the Teams endpoint")
+
+    async def stop(self) -> None:
+        return None
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class MessagesEndpoint:
+    """The ASGI endpoint for POST /api/messages, handing checked requests to the SDK's handler."""
+
+    def __init__(self, adapter: RouteAdapter, *, path: str = PATH, max_body: int = MAX_BODY) -> None:
+        self.adapter = adapter
+        self.path = path
+        self.max_body = max_body
+
+    async def __call__(self, request: Request) -> Response:
+        handler = self.adapter.routes.get(self.path)
+        if handler is None:  # the lifespan has not initialised the Teams app (yet)
+            return _error(503, "teams endpoint not ready")
+        authorization = request.headers.get("authorization", "")
+        if not authorization.startswith("Bearer "):
+            # Refused before the body is even read: nothing unauthenticated is parsed or logged.
+            return _error(401, "unauthorized")
+        try:
+            body = await read_body(request, self.max_body)
+        except BodyTooLarge:
+            return _error(413, "request body too large")
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return _error(415, "expected application/json")
+        try:
+            activity = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return _error(400, "body is not JSON")
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            return _error(400, "body is not an activity (no type)")
+        if not isinstance(activity.get("serviceUrl", ""), str):
+            return _error(400, "serviceUrl is not a string")
+        headers: dict[str, str] = {"authorization": authorization}
+        # The SDK's HttpRequest is a TypedDict: a plain dict of the same shape.
+        result = await handler({"body": activity, "headers": headers})
+        status = int(result["status"])
+        content: Any = result.get("body")
+        if content is None:
+            return Response(status_code=status)
+        return JSONResponse(content, status_code=status)

@@ -1,0 +1,312 @@
+"""Teams activities → neutral calls → cards: credentials in the 1:1 chat (pasted, in two parts, or
+through the form card), `/nmbrs` commands (typed or from the command menu, in the chat or with an
+@mention in a channel), the revoke buttons, and the app's installation.
+
+The activity was authenticated by the SDK before `on_activity` runs. It is claimed once per activity
+id in the database (Bot Framework retries), its conversation reference is remembered, and Teams gets
+its answer at once: the work runs after that (ctx.spawn), and its outcome is sent to the conversation
+or replaces the card it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from microsoft_teams.api import MessageActivityInput
+from microsoft_teams.cards import AdaptiveCard
+
+from bot.logs import correlation_id
+from bot.nmbrs import InvalidInput, clean_token, clean_username
+from bot.nmbrs.explain import language
+from bot.slack.parse import Found, find_credentials
+from bot.teams import cards, command_cards
+from bot.teams.context import TeamsContext
+from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person, to_slack_text
+from bot.teams.references import channel_key, personal_key, team_key
+from handlers import replies
+from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome
+from handlers.conversations import Waiting
+from handlers.ports import Person
+from handlers.replies import Reply
+from storage.deliveries import claim
+
+log = logging.getLogger(__name__)
+
+#: `check all` progress: at a third, two thirds and done, at least this far apart.
+PROGRESS_MIN_INTERVAL_S = 2.0
+
+
+class Listeners:
+    """The activity handler registered on the SDK app, bound to one context."""
+
+    def __init__(self, ctx: TeamsContext, *, progress_interval_s: float = PROGRESS_MIN_INTERVAL_S) -> None:
+        self.ctx = ctx
+        self.progress_interval_s = progress_interval_s
+
+    async def on_activity(self, activity: Mapping[str, Any]) -> None:
+        """One authenticated activity, as Teams sent it."""
+        item = inbound(activity)
+        if item.id and item.type in ("message", "conversationUpdate", "installationUpdate"):
+            async with self.ctx.desk.sessions() as session, session.begin():
+                if not await claim(session, platform=PLATFORM, delivery_id=f"{item.conversation_id}:{item.id}"):
+                    log.info("teams activity already handled, acknowledged only (%s)", item.type)
+                    return
+        if item.service_url and item.conversation_id:
+            await self._remember(item)
+        if item.type == "message":
+            self.ctx.spawn(self._guarded(item, self._on_message(item)))
+        elif item.bot_added and item.personal:
+            self.ctx.spawn(self._guarded(item, self._welcome(item)))
+        # Everything else (reactions, typing, members joining a team) is acknowledged and left alone.
+
+    async def _remember(self, item: Inbound) -> None:
+        refs = self.ctx.references
+        common = {"service_url": item.service_url, "tenant_id": item.tenant_id, "bot_id": item.bot_id}
+        if item.personal and item.user_id and item.tenant_id:
+            await refs.remember(key=personal_key(item.tenant_id, item.user_id), kind="personal",
+                                conversation_id=item.conversation_id, user_id=item.user_id,
+                                teams_user_id=item.teams_user_id, user_name=item.user_name, locale=item.locale,
+                                **common)
+        if item.channel_id:
+            await refs.remember(key=channel_key(item.channel_id), kind="channel", conversation_id=item.channel_id,
+                                team_id=item.team_id, **common)
+        if item.team_id:
+            await refs.remember(key=team_key(item.team_id), kind="team", conversation_id=item.team_id,
+                                team_id=item.team_id, **common)
+
+    async def _guarded(self, item: Inbound, work: Any) -> None:
+        """The one place unexpected errors become words: the person gets a reference, the log the rest."""
+        try:
+            await work
+        except Exception:
+            reference = uuid.uuid4().hex[:12]
+            correlation_id.set(reference)
+            log.exception("teams activity failed (reference %s)", reference)
+            lang = language(item.locale.split("-")[0] if item.locale else self.ctx.settings.language)
+            try:
+                await self._send(item, command_cards.failed_card(lang, reference), "tokendesk")
+            except Exception:  # noqa: BLE001 - the connector itself may be what failed
+                log.warning("could not tell the person about the failure either (reference %s)", reference)
+
+    def _person(self, item: Inbound) -> Person | None:
+        return person(item, home_tenant=self.ctx.settings.teams_tenant_id, default_lang=self.ctx.settings.language)
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    def _where(self, item: Inbound) -> str:
+        return item.conversation_id if item.personal else item.thread_id
+
+    async def _send(self, item: Inbound, content: AdaptiveCard, summary: str) -> str:
+        posted = await self.ctx.sender.send(item.service_url, self._where(item), cards.message(content, summary))
+        return posted.activity_id
+
+    async def _replace(self, item: Inbound, activity_id: str | None, content: AdaptiveCard, summary: str) -> str:
+        """Show `content` in place of the bot's card `activity_id`; as a new message when that fails."""
+        if activity_id:
+            try:
+                await self.ctx.sender.update(item.service_url, self._where(item), activity_id,
+                                             cards.message(content, summary))
+                return activity_id
+            except Exception as exc:  # noqa: BLE001 - an old or deleted card: the answer still arrives
+                log.info("card not updated (%s); sent as a new message", type(exc).__name__)
+        return await self._send(item, content, summary)
+
+    # --- messages ----------------------------------------------------------------------------------
+
+    async def _on_message(self, item: Inbound) -> None:
+        who = self._person(item)
+        if who is None:
+            return  # no Entra user behind it (another bot, a webhook): nothing to answer
+        action = item.value.get(cards.ACTION_KEY) if item.value else None
+        if action == cards.CONNECT:
+            await self._on_form(item, who)
+        elif action in (command_cards.REVOKE_CONFIRM, command_cards.REVOKE_CANCEL):
+            await self._on_revoke_button(item, who, confirm=action == command_cards.REVOKE_CONFIRM)
+        elif item.value is not None and not item.text:
+            log.info("card submit without a known action; ignored")
+        else:
+            line = command_text(item.text)
+            if line is not None:
+                await self._on_command(item, who, line)
+            elif item.personal:
+                await self._on_chat(item, who)
+            else:
+                await self._on_channel(item, who)
+
+    async def _welcome(self, item: Inbound) -> None:
+        who = self._person(item)
+        lang = who.lang if who else self.ctx.settings.language
+        reply = replies.welcome(lang)
+        await self._send(item, cards.reply_card(reply, lang, form_intro=replies.form_intro(lang)), reply.headline)
+
+    # credentials in the 1:1 chat
+
+    async def _on_chat(self, item: Inbound, who: Person) -> None:
+        found = find_credentials(to_slack_text(item.text))
+        reply = await self._answer(who, found)
+        # The bot cannot delete a customer's message; tell them the token is still there and how to.
+        notes = [replies.delete_hint(who.lang)] if found.token else []
+        content = cards.reply_card(reply, who.lang, notes=notes, form_intro=replies.form_intro(who.lang))
+        await self._send(item, content, reply.headline)
+
+    async def _answer(self, who: Person, found: Found) -> Reply:
+        """What to say to a chat message: explain, ask for the missing half, or check the credentials."""
+        conversations = self.ctx.conversations
+        if found.empty:
+            waiting = await conversations.waiting(person=who)
+            return replies.welcome(who.lang) if waiting is None else self._ask(waiting, who.lang)
+        limit = await self.ctx.intake.limited(who)
+        if limit is not None:
+            return replies.limited(limit.retry_after, who.lang)
+        half = await conversations.take(person=who, username=found.username, token=found.token)
+        if isinstance(half, Waiting):
+            return self._ask(half, who.lang)
+        outcome = await self.ctx.intake.submit(person=who, username=half.username, token=half.token)
+        return replies.outcome_reply(outcome, who.lang)
+
+    def _ask(self, waiting: Waiting, lang: str) -> Reply:
+        left = waiting.expires_at - self.ctx.conversations.clock()
+        if waiting.missing == "token":
+            return replies.ask_token(waiting.username or "", left, lang)
+        return replies.ask_username(waiting.token_last4, left, lang)
+
+    # the form card
+
+    async def _on_form(self, item: Inbound, who: Person) -> None:
+        assert item.value is not None
+        lang = item.value.get("lang") if item.value.get("lang") in ("nl", "en") else who.lang
+        username, token = cards.submitted(item.value)
+        if not item.personal:
+            # A channel card is everyone's: its outcome (and the form's values) belong in a private chat.
+            await self._send(item, self._channel_card(replies.channel_hint(lang), lang), "tokendesk")
+            return
+        errors = shape_errors(username, token, lang)
+        if errors:
+            content = cards.form_errors_card(lang, replies.form_intro(lang), username=username.strip(), errors=errors)
+            await self._replace(item, item.reply_to_id, content, replies.form_intro(lang).headline)
+            return
+        # The typed token leaves the card at once; the outcome replaces "checking…" when Nmbrs answered.
+        checking = replies.checking(lang)
+        card_id = await self._replace(item, item.reply_to_id, cards.checking_card(checking), checking.headline)
+        try:
+            outcome = await self.ctx.intake.submit(person=dataclasses.replace(who, lang=lang), username=username,
+                                                   token=token)
+            reply = replies.outcome_reply(outcome, lang)
+        except Exception:  # noqa: BLE001 - the card shows "checking…": it must get an answer, whatever broke
+            log.exception("credentials check from the Teams form failed")
+            reply = replies.internal_error(lang)
+        await self._replace(item, card_id, cards.outcome_card(reply, lang, username=username.strip() or None),
+                            reply.headline)
+
+    # channels
+
+    def _channel_card(self, reply: Reply, lang: str) -> AdaptiveCard:
+        # No form in a channel: the card is shared, and what comes back belongs in the 1:1 chat.
+        note = ("Open een chat met mij (tokendesk) om je gegevens veilig in te vullen." if language(lang) == "nl"
+                else "Open a chat with me (tokendesk) to fill in your details safely.")
+        return cards.reply_card(dataclasses.replace(reply, offer_connect=False, notes=(*reply.notes, note)), lang)
+
+    async def _on_channel(self, item: Inbound, who: Person) -> None:
+        """A mention in a channel that is no command: credentials are never used there."""
+        found = find_credentials(to_slack_text(item.text))
+        reply = replies.channel_exposed(who.lang) if found.token else replies.channel_hint(who.lang)
+        if found.token:
+            log.warning("credentials posted in a Teams channel; not used, the sender is told to reset the token")
+        await self._send(item, self._channel_card(reply, who.lang), reply.headline)
+
+    # commands
+
+    async def _names(self, outcome: Outcome) -> dict[str, str]:
+        ids: set[str] = set()
+        for name in ("links",):
+            for status in getattr(outcome, name, ()) or ():
+                card = getattr(status, "card", status)
+                if getattr(card, "user_id", None):
+                    ids.add(card.user_id)
+        for row in getattr(outcome, "audits", ()) or ():
+            ids.add(row.actor)
+        return await self.ctx.references.names(ids)
+
+    async def _on_command(self, item: Inbound, who: Person, line: str) -> None:
+        commands = self.ctx.commands
+        outcome = await commands.handle(person=who, text=line)
+        summary = command_cards.summary_of(outcome, who.lang)
+        if isinstance(outcome, OpenConnect):
+            if item.personal:
+                await self._send(item, cards.form(who.lang, replies.form_intro(who.lang)), replies.form_intro(who.lang).headline)
+            else:
+                await self._send(item, self._channel_card(replies.channel_hint(who.lang), who.lang), summary)
+        elif isinstance(outcome, CheckQueued):
+            card_id = await self._send(item, command_cards.render(outcome, who.lang), summary)
+            result = await commands.run_check(outcome)
+            await self._replace(item, card_id, command_cards.render(result, who.lang), summary)
+        elif isinstance(outcome, CheckAllQueued):
+            card_id = await self._send(item, command_cards.render(outcome, who.lang), summary)
+            progress = Progress(self, item, card_id, lang=who.lang, min_interval_s=self.progress_interval_s)
+            result = await commands.run_check_all(outcome, progress=progress)
+            await self._replace(item, card_id, command_cards.render(result, who.lang), summary)
+        else:
+            content = command_cards.render(outcome, who.lang, names=await self._names(outcome))
+            await self._send(item, content, summary)
+
+    async def _on_revoke_button(self, item: Inbound, who: Person, *, confirm: bool) -> None:
+        assert item.value is not None
+        try:
+            link_id = int(str(item.value.get("link")))
+        except ValueError:
+            log.warning("revoke button without a link id")
+            return
+        commands = self.ctx.commands
+        if confirm:
+            outcome = await commands.confirm_revoke(person=who, link_id=link_id)
+        else:
+            outcome = await commands.cancel_revoke(person=who, link_id=link_id)
+        # The answer replaces the question, so its buttons cannot be pressed twice.
+        await self._replace(item, item.reply_to_id, command_cards.render(outcome, who.lang),
+                            command_cards.summary_of(outcome, who.lang))
+
+
+class Progress:
+    """`check all` progress shown by updating one card: at a third, two thirds and all done."""
+
+    MARKS = (1 / 3, 2 / 3, 1.0)
+
+    def __init__(self, listeners: Listeners, item: Inbound, card_id: str, *, lang: str, min_interval_s: float) -> None:
+        self.listeners = listeners
+        self.item = item
+        self.card_id = card_id
+        self.nl = language(lang) == "nl"
+        self.min_interval_s = min_interval_s
+        self._mark = 0
+        self._last = time.monotonic()
+
+    async def __call__(self, progress: Any) -> None:
+        done, total = int(progress.done), int(progress.total)
+        if total <= 0 or self._mark >= len(self.MARKS):
+            return
+        fraction = done / total
+        if fraction < self.MARKS[self._mark] or time.monotonic() - self._last < self.min_interval_s:
+            return
+        while self._mark < len(self.MARKS) and fraction >= self.MARKS[self._mark]:
+            self._mark += 1
+        self._last = time.monotonic()
+        await self.listeners.ctx.sender.update(
+            self.item.service_url, self.listeners._where(self.item), self.card_id,
+            MessageActivityInput().add_card(command_cards.progress_card(done, total, self.nl)),
+        )
+
+
+def shape_errors(username: str, token: str, lang: str) -> dict[str, str]:
+    """What is wrong with each field of the form before Nmbrs is asked; empty when both look right."""
+    errors = {}
+    for name, value, clean in ((cards.USERNAME_INPUT, username, clean_username), (cards.TOKEN_INPUT, token, clean_token)):
+        try:
+            clean(value)
+        except InvalidInput as exc:
+            errors[name] = replies.field_error(exc.reason, lang)
+    return errors
