@@ -41,10 +41,13 @@ def slack_notifiers(settings: Settings, desk: Any) -> list[Notifier]:
         return []
     from bot.slack.app import build_client
     from bot.slack.notifier import SlackNotifier
+    from bot.slack.people import People
 
+    # Only lang_of is used here, which needs no team; customers' locales decide their language.
+    people = People(team_id="", default_lang=settings.language)
     return [SlackNotifier(
         client=build_client(settings), sessions=desk.sessions, support_channel=settings.support_channel,
-        lang=settings.language, notify_customers=settings.notify_customers,
+        lang=settings.language, notify_customers=settings.notify_customers, people=people,
     )]
 
 

@@ -88,13 +88,13 @@ async def who_am_i(client: AsyncWebClient) -> BotIdentity:
 def build_context(desk: Desk, client: AsyncWebClient, identity: BotIdentity) -> SlackContext:
     """The Slack context: notifier, outbox, intake and people, wired to one desk."""
     settings = desk.settings
+    people = People(team_id=identity.team_id, default_lang=settings.language)
     notifier = SlackNotifier(
         client=client, sessions=desk.sessions, support_channel=settings.support_channel or "",
-        lang=settings.language, notify_customers=settings.notify_customers,
+        lang=settings.language, notify_customers=settings.notify_customers, people=people,
     )
     outbox = Outbox(desk.sessions, [notifier])
     intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
-    people = People(team_id=identity.team_id, default_lang=settings.language)
     return SlackContext(
         desk=desk, intake=intake, outbox=outbox, notifier=notifier, people=people,
         bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,

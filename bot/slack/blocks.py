@@ -213,7 +213,7 @@ _SUPPORT = {
         AlertKind.BROKEN: "Werkt niet meer", AlertKind.RESTORED: "Werkt weer",
         AlertKind.SCOPE_CHANGED: "Bereik gewijzigd", AlertKind.UNVERIFIED: "Kon niet gecontroleerd worden",
         AlertKind.REVOKED: "Ingetrokken (token vernietigd)", AlertKind.LABELLED: "Label gewijzigd",
-        "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via",
+        "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via", "customer_todo": "Wat de klant moet doen",
         "debtors_added": "debiteuren erbij", "debtors_removed": "debiteuren weg",
         "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
         "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
@@ -225,7 +225,7 @@ _SUPPORT = {
         AlertKind.BROKEN: "Stopped working", AlertKind.RESTORED: "Works again",
         AlertKind.SCOPE_CHANGED: "Scope changed", AlertKind.UNVERIFIED: "Could not be checked",
         AlertKind.REVOKED: "Revoked (token destroyed)", AlertKind.LABELLED: "Label changed",
-        "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via",
+        "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via", "customer_todo": "What the customer must do",
         "debtors_added": "debtors added", "debtors_removed": "debtors removed",
         "companies_added": "companies added", "companies_removed": "companies removed",
         "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
@@ -290,7 +290,11 @@ def support_update(alert: Alert, lang: str) -> dict[str, Any]:
         failure = (replies.rejected_from(details) if alert.kind is AlertKind.BROKEN
                    else replies.unreachable_from(details))
         why = _reason(details, lang)
-        lines.append(escape(explain(failure, lang).headline) + (f" ({why})" if why else ""))
+        said = explain(failure, lang)
+        lines.append(escape(said.headline) + (f" ({why})" if why else ""))
+        if alert.kind is AlertKind.BROKEN and said.action:
+            # Support relays this to the customer, so it says what the customer must do.
+            lines.append(f"{_s(lang, 'customer_todo')}: {escape(said.action)}")
     if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):
         lines.append(f"{escape(details['nights'])} {_s(lang, 'nights')}")
     if alert.kind in (AlertKind.ACTIVATED, AlertKind.RESTORED, AlertKind.TOKEN_REPLACED):

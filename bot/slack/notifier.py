@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.slack.people import People
 from bot.slack import blocks
 from handlers import replies
 from handlers.alerts import Alert, AlertKind, LinkCard
@@ -44,8 +45,11 @@ class SlackNotifier:
         support_channel: str,
         lang: str,
         notify_customers: bool = True,
+        people: People | None = None,
     ) -> None:
         self.client = client
+        self.people = people
+        """Looks up a customer's Slack locale, so a nightly alert speaks their language."""
         self.sessions = sessions
         self.support_channel = support_channel
         self.lang = lang
@@ -105,7 +109,10 @@ class SlackNotifier:
         user_id = alert.details.get("user_id") or (card.user_id if card else None)
         if card is None or not user_id:
             raise NoRecipient(f"{alert.kind} alert without a link or user")
-        lang = replies.lang_of(alert.lang, self.lang)
+        if self.people is not None:
+            lang = await self.people.lang_of(self.client, str(user_id))
+        else:
+            lang = replies.lang_of(alert.lang, self.lang)
         if alert.kind is AlertKind.CUSTOMER_BROKEN:
             reply = replies.customer_broken(card, alert.details, lang)
         else:

@@ -90,6 +90,7 @@ async def test_activation_opens_a_thread_and_later_alerts_go_into_it(app: Served
     assert broken["thread_ts"] == restored["thread_ts"] == thread.thread_id
     assert broken["reply_broadcast"] is True and "reply_broadcast" not in restored
     assert "herkent deze inloggegevens niet" in texts(broken) and "code 1001" in texts(broken)
+    assert "Wat de klant moet doen" in texts(broken) and "API Token" in texts(broken)
 
 
 async def _link(app: Served) -> Link:
@@ -135,14 +136,26 @@ async def test_every_alert_kind_is_delivered(app: Served, kind: AlertKind) -> No
             assert last["thread_ts"] == (await threads(app))[0].thread_id
 
 
-async def test_customer_broken_dm_in_the_alerts_language_with_the_button(app: Served) -> None:
+async def test_customer_broken_dm_in_the_customers_slack_language_with_the_button(app: Served) -> None:
+    # The nightly check does not know the customer's locale; the notifier asks Slack for it.
     card = await make_link(app)
     await send(app, AlertKind.CUSTOMER_BROKEN, card, lang="en")
     [dm] = app.posts(dm_channel(CUSTOMER))
     shown = texts(dm)
-    assert "Your Nmbrs link (acme, token …cdef) stopped working" in shown
-    assert "User profile → API Token" in shown
+    assert "Je Nmbrs-koppeling (acme, token …cdef) werkt niet meer" in shown
+    assert "API Token" in shown
     assert buttons(dm) == ["tokendesk_connect_open"]
+
+
+async def test_customer_broken_dm_in_english_for_an_english_locale(app: Served) -> None:
+    card = await make_link(app)
+    details = {**DETAILS[AlertKind.CUSTOMER_BROKEN], "user_id": ENGLISH}
+    async with app.ctx.desk.sessions() as session, session.begin():
+        await queue(session, Alert(AlertKind.CUSTOMER_BROKEN, card, details, lang="nl"), key="english-broken")
+    await app.ctx.outbox.drain()
+    [dm] = app.posts(dm_channel(ENGLISH))
+    assert "Your Nmbrs link (acme, token …cdef) stopped working" in texts(dm)
+    assert "User profile → API Token" in texts(dm)
 
 
 async def test_customer_broken_not_sent_when_customers_are_not_notified(app: Served) -> None:
