@@ -27,7 +27,7 @@ from bot.slack.parse import Found, find_credentials
 from bot.teams import cards, command_cards
 from bot.teams.context import TeamsContext
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person, to_slack_text
-from bot.teams.references import channel_key, personal_key, team_key
+from bot.teams.references import channel_key, personal_key, team_key, user_key
 from handlers import replies
 from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome
 from handlers.conversations import Waiting
@@ -72,6 +72,11 @@ class Listeners:
                                 conversation_id=item.conversation_id, user_id=item.user_id,
                                 teams_user_id=item.teams_user_id, user_name=item.user_name, locale=item.locale,
                                 **common)
+        elif item.user_id and item.tenant_id and item.user_name:
+            # Someone met in a channel: remembered by name only (audit lines and threads name them).
+            await refs.remember(key=user_key(item.tenant_id, item.user_id), kind="user",
+                                conversation_id=item.conversation_id, user_id=item.user_id,
+                                user_name=item.user_name, **common)
         if item.channel_id:
             await refs.remember(key=channel_key(item.channel_id), kind="channel", conversation_id=item.channel_id,
                                 team_id=item.team_id, **common)

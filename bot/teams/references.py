@@ -32,6 +32,11 @@ def personal_key(tenant_id: str, user_id: str) -> str:
     return f"personal:{tenant_id}:{user_id}"
 
 
+def user_key(tenant_id: str, user_id: str) -> str:
+    """A user met outside a 1:1 chat: only their name is of use (no conversation to write to)."""
+    return f"user:{tenant_id}:{user_id}"
+
+
 def channel_key(channel_id: str) -> str:
     return f"channel:{channel_id.split(';')[0]}"
 
@@ -85,7 +90,7 @@ class References:
         async with self.sessions() as session:
             rows = await session.execute(
                 select(TeamsReference.user_id, TeamsReference.user_name)
-                .where(TeamsReference.kind == "personal", TeamsReference.user_id.in_(user_ids))
+                .where(TeamsReference.kind.in_(("personal", "user")), TeamsReference.user_id.in_(user_ids))
             )
             return {user: name for user, name in rows.all() if user and name}
 

@@ -21,9 +21,9 @@ class TeamsReference(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
-    """personal:<tenant>:<user object id>, channel:<channel id> or team:<team id>."""
+    """personal:<tenant>:<user object id>, channel:<channel id>, team:<team id> or user:<tenant>:<user object id>."""
     kind: Mapped[str] = mapped_column(String(16))
-    """personal, channel or team."""
+    """personal, channel, team, or user (someone met in a channel: their name only)."""
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     team_id: Mapped[str | None] = mapped_column(String(200))
     """The Teams team id (19:…@thread.tacv2) for channels and teams."""
