@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -26,9 +27,18 @@ def head_revision() -> str:
     return head
 
 
+#: Key of the PostgreSQL advisory lock that serialises migrations of replicas starting together.
+MIGRATION_LOCK = 0x746F6B656E64  # "tokend"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str]:
-    """Upgrade the database to `revision`; returns (revision before, revision after)."""
+    """Upgrade the database to `revision`; returns (revision before, revision after).
+
+    On PostgreSQL, replicas starting at once take turns (a transaction-level advisory lock), so
+    the second finds the schema done instead of racing the first to create it."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         before = await conn.run_sync(_current)
         await conn.run_sync(_upgrade, revision)
         after = await conn.run_sync(_current)

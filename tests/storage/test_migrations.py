@@ -22,3 +22,21 @@ async def test_upgrade_is_idempotent(engine) -> None:  # type: ignore[no-untyped
     assert await current_revision(engine) == head_revision()
     before, after = await upgrade(engine)
     assert before == after == head_revision()
+
+
+async def test_replicas_migrating_an_empty_postgresql_at_once(postgres_admin_url: str) -> None:
+    import asyncio
+
+    from storage.db import create_engine
+    from tests.postgres import create_database
+
+    url = create_database(postgres_admin_url)
+    engines = [create_engine(url) for _ in range(4)]
+    try:
+        results = await asyncio.gather(*(upgrade(engine) for engine in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sorted(before or "" for before, _ in results)[0] == ""  # one of them built the schema
+    assert all(after == head_revision() for _, after in results)
+    assert sum(1 for before, _ in results if before is None) == 1
