@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 NAMED_SCOPE = 10
 #: How long a replica may take to send one alert before another may try it (it died meanwhile).
 CLAIM_FOR = timedelta(minutes=2)
+#: In a queued alert's payload: the platforms that have it already (the next attempt skips them).
+DELIVERED_TO = "delivered_to"
 
 
 class AlertKind(enum.StrEnum):
@@ -179,9 +181,14 @@ async def deliver_pending(
             continue
         alert = Alert.from_dict(record.payload)
         error: str | None = None
+        # With several platforms, one that fails must not make the others post the alert again.
+        delivered = set(record.payload.get(DELIVERED_TO) or ())
         for notifier in _targets(alert, notifiers):
+            if notifier.platform in delivered:
+                continue
             try:
                 await notifier.deliver(alert)
+                delivered.add(notifier.platform)
             except Exception as exc:  # noqa: BLE001 - any delivery failure keeps the alert queued
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 log.warning("alert %s (%s) not delivered on %s: %s", record.id, record.kind, notifier.platform, error)
@@ -197,6 +204,7 @@ async def deliver_pending(
                 sent += 1
             else:
                 row.last_error = error
+                row.payload = {**row.payload, DELIVERED_TO: sorted(delivered)}
                 if record.link_id is not None:
                     blocked_links.add(record.link_id)
     return sent
