@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--retry-all", action="store_true", help="send every failed event again")
     webhooks.add_argument("--json", action="store_true", help="print counts and events as JSON")
     webhooks.set_defaults(run=_lazy("bot.handoff_cmd", "run_webhooks"))
+
+    from bot.teams_cmd import add_arguments as teams_package_arguments  # stdlib only: cheap
+
+    teams_package = commands.add_parser("teams-package", help="build the Teams app package (zip) for an admin to upload")
+    teams_package_arguments(teams_package)
+    teams_package.set_defaults(run=_lazy("bot.teams_cmd", "run_teams_package"))
     return parser
 
 
