@@ -1,4 +1,8 @@
-"""Logging set-up: text or JSON lines, a correlation id per request or run, and a redaction filter."""
+"""Logging set-up: one line per event (text or JSON), a correlation id per request or run, and redaction.
+
+`configure_logging` installs one handler on the root logger; its filter is the last line of defence:
+it masks anything token-shaped in every record that reaches it, whichever logger made it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,29 @@ import contextvars
 import json
 import logging
 import re
+import secrets
 import sys
 from datetime import datetime, timezone
+from typing import TextIO
 
+from bot.nmbrs.redact import redact_tokens
+
+#: The id of the request or run a log line belongs to ("-" outside either). Set per inbound HTTP
+#: request by bot.web's middleware, per nightly run by the re-check; tasks started while it is set
+#: (bolt's listeners, the outbox) inherit it, as asyncio copies the context into new tasks.
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
+
+def new_correlation_id() -> str:
+    """A fresh short id: 12 hex characters, random enough to tell a day's requests apart."""
+    return secrets.token_hex(6)
+
+
 # Last line of defence only: code never logs tokens on purpose. These shapes catch Slack tokens,
-# 32-hex Nmbrs tokens, bearer headers and SOAP <Token> elements if something slips through.
+# bearer headers, 32-hex Nmbrs tokens and `token=…` pairs; SOAP <Token> elements and 'Token': '…'
+# mappings are bot.nmbrs.redact's (applied first, see redact()).
 _PATTERNS = [
     re.compile(r"\bx(?:ox[abprse]|app)-[A-Za-z0-9-]{8,}"),
-    re.compile(r"(?i)(<(?:\w+:)?Token>)[^<]*(</(?:\w+:)?Token>)"),
     re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?i)\b[0-9a-f]{32}\b"),
     re.compile(r"(?i)\b(token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"),
@@ -23,56 +40,76 @@ _PATTERNS = [
 
 
 def redact(text: str) -> str:
+    """`text` with anything token-shaped replaced by [redacted]."""
+    text = redact_tokens(text)
     for pattern in _PATTERNS:
-        if pattern.groups == 2:
-            text = pattern.sub(r"\1[redacted]\2", text)
-        elif pattern.groups == 1:
+        if pattern.groups == 1:
             text = pattern.sub(r"\1[redacted]", text)
         else:
             text = pattern.sub("[redacted]", text)
     return text
 
 
+def _one_line(text: str) -> str:
+    # One physical line per event: a multi-line message or traceback cannot forge log lines.
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class RedactingFilter(logging.Filter):
-    """Masks anything token-shaped in the final message, and adds the correlation id."""
+    """Freezes each record's message and traceback, redacted, and adds the correlation id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_id.get()
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string must not lose the line
-            message = str(record.msg)
-        redacted = redact(message)
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+            message = f"{record.msg} (unformattable arguments)"
+        record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        record.msg, record.args = redacted, None
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None  # from here on only the redacted text is printed
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """`time level logger [correlation id] message`, a traceback appended, all on one line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "correlation_id"):
+            record.correlation_id = correlation_id.get()
+        return _one_line(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, correlation_id (and exception)."""
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "correlation_id": getattr(record, "correlation_id", "-"),
+            "correlation_id": getattr(record, "correlation_id", None) or correlation_id.get(),
         }
         if record.exc_text:
             line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
         return json.dumps(line, ensure_ascii=False)
 
 
-def configure_logging(*, level: str = "INFO", fmt: str = "text", stream=None) -> logging.Handler:  # type: ignore[no-untyped-def]
+def configure_logging(*, level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> logging.Handler:
+    """Log to `stream` (stderr) from the root logger, through the redacting filter; idempotent."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s")
-        )
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_tokendesk", False):
@@ -83,6 +120,8 @@ def configure_logging(*, level: str = "INFO", fmt: str = "text", stream=None) ->
     # zeep prints whole SOAP envelopes, token included, at DEBUG; never let them through.
     logging.getLogger("zeep.transports").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    # SQL statements at DEBUG carry bound parameters, i.e. whatever a user typed; keep them out.
+    # SQL statements at DEBUG carry bound parameters, i.e. whatever a user typed; keep them out
+    # (aiosqlite logs each call with its statement and parameters).
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     return handler

@@ -25,13 +25,16 @@ from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import api_mount
+from bot.logs import correlation_id, new_correlation_id
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+SLACK_PATH = "/slack/events"
 #: The largest request body accepted (Slack's own payloads stay far below this).
 MAX_BODY = 1024 * 1024
 DATABASE_TIMEOUT_S = 3.0
@@ -53,11 +56,13 @@ class BadBody(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a declared Content-Length above the limit before any route runs."""
+    """ASGI middleware: refuse a declared Content-Length above the limit before any route runs
+    (counted in tokendesk_slack_requests when it was Slack's endpoint)."""
 
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, metrics: Metrics | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -69,10 +74,37 @@ class BodyLimit:
                 elif int(declared) > self.max_body:
                     status, error = 413, "request body too large"
             if status is not None:
+                if self.metrics is not None and scope.get("path") == SLACK_PATH:
+                    self.metrics.slack_requests.labels(kind="unknown", status=str(status)).inc()
                 response = JSONResponse({"error": error}, status_code=status)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class CorrelationId:
+    """ASGI middleware: a fresh correlation id per HTTP request, in bot.logs.correlation_id for
+    every log line of the request (and of the tasks it starts: bolt's listeners, the outbox), and
+    in the `X-Request-Id` response header, so a person can quote it and support can find the lines."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_correlation_id()
+        # Not reset afterwards: uvicorn runs each request in a task of its own, which ends with it,
+        # and its "Exception in ASGI application" line, logged after this returns, keeps the id.
+        correlation_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -143,8 +175,11 @@ def signature_valid(secret: bytes, body: bytes, *, timestamp: str, signature: st
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
-_INTERACTIVE = frozenset({"block_actions", "view_submission", "view_closed", "block_suggestion",
-                          "shortcut", "message_action"})
+#: Interactive payload types and their label; other interactive types are "other".
+_INTERACTIVE_KINDS = {
+    "block_actions": "action", "block_suggestion": "action", "view_submission": "view_submission",
+    "view_closed": "view_closed", "shortcut": "shortcut", "message_action": "shortcut",
+}
 
 
 def request_kind(payload: Mapping[str, Any]) -> str:
@@ -154,8 +189,8 @@ def request_kind(payload: Mapping[str, Any]) -> str:
         return "event"
     if kind == "url_verification":
         return "url_verification"
-    if kind in _INTERACTIVE:
-        return "interactive"
+    if isinstance(kind, str) and kind in _INTERACTIVE_KINDS:
+        return _INTERACTIVE_KINDS[kind]
     if payload.get("command"):
         return "command"
     if payload.get("ssl_check"):
@@ -203,7 +238,9 @@ async def _database_ok(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT_S):
             async with sessions() as session:
-                await session.execute(text("SELECT 1"))
+                # A table, not `SELECT 1`: SQLite answers that without reading the file, and a new
+                # empty file where the database was (deleted, volume not mounted) must fail too.
+                await session.execute(text("SELECT version_num FROM alembic_version"))
     except TimeoutError:
         return False, "timeout"
     except Exception as exc:  # noqa: BLE001 - any failure is the answer; the type names it, never the DSN
@@ -246,13 +283,14 @@ def build_web_app(
     app.state.metrics = metrics
     app.state.health_checks = dict(health_checks or {})
     app.state.health_checks.setdefault("scheduler", lambda: (True, "not running in this process"))
-    app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(BodyLimit, max_body=max_body, metrics=metrics)
+    app.add_middleware(CorrelationId)  # added last, so outermost: even a refused body gets an id
 
     if bolt is not None:
         if not signing_secret:
             raise ValueError("serving /slack/events needs the signing secret")
         endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, metrics=metrics, max_body=max_body)
-        app.add_api_route("/slack/events", endpoint, methods=["POST"], include_in_schema=False)
+        app.add_api_route(SLACK_PATH, endpoint, methods=["POST"], include_in_schema=False)
 
     if api is not None:
         # The hand-off API (bot.api.build_api), with its own auth, errors and OpenAPI document.
