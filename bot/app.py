@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +15,9 @@ from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # the metrics module pulls in handlers; only its type is needed here
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +38,20 @@ class Desk:
         await self._stack.aclose()
 
 
-def build_gateway(settings: Settings, limiter: CallLimiter) -> NmbrsGateway:
+def build_gateway(settings: Settings, limiter: CallLimiter, *, metrics: Metrics | None = None) -> NmbrsGateway:
     return NmbrsGateway(
         base_url=settings.nmbrs_url,
         limiter=limiter,
         connect_timeout_s=settings.nmbrs_connect_timeout_s,
         read_timeout_s=settings.nmbrs_read_timeout_s,
         retries=settings.nmbrs_retries,
+        on_call=metrics.nmbrs_call if metrics is not None else None,
     )
 
 
-async def build_desk(settings: Settings, *, migrate: bool = True) -> Desk:
-    """Open the database (migrating it), load the keys and build the Nmbrs gateway."""
+async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None) -> Desk:
+    """Open the database (migrating it), load the keys and build the Nmbrs gateway (whose calls
+    `metrics`, when given, times)."""
     stack = AsyncExitStack()
     engine = create_engine(settings.database_url)
     stack.push_async_callback(engine.dispose)
@@ -59,7 +65,7 @@ async def build_desk(settings: Settings, *, migrate: bool = True) -> Desk:
             database_url=settings.database_url,
         )
         limiter = CallLimiter(settings.recheck_concurrency, settings.nmbrs_rate)
-        gateway = build_gateway(settings, limiter)
+        gateway = build_gateway(settings, limiter, metrics=metrics)
         stack.push_async_callback(gateway.aclose)
     except BaseException:
         await stack.aclose()

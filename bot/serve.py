@@ -53,6 +53,8 @@ class SlackRuntime:
     metrics: Metrics
     teams: "TeamsRuntime | None" = None
     """The Teams side (POST /api/messages), when TEAMS_* are set."""
+    scheduler: RecheckScheduler | None = None
+    """The nightly re-check's scheduler, when built with `scheduler=True`."""
 
     async def aclose(self) -> None:
         """Close the desk (database, Nmbrs client). The lifespan's shutdown does this too when the
@@ -106,11 +108,13 @@ async def build_slack_runtime(
     (`teams_endpoints` points it at another cloud, or at stand-ins in tests).
     Raises SlackStartError when Slack refuses the token or cannot be reached."""
     own_desk = desk is None
-    desk = desk or await build_desk(settings)
+    metrics = metrics or Metrics()
+    desk = desk or await build_desk(settings, metrics=metrics)
     try:
         client = build_client(settings)
         identity = await who_am_i(client)
         ctx = build_context(desk, client, identity)
+        ctx.outbox.on_sent = metrics.alert_sent
         recheck_scheduler = RecheckScheduler.for_desk(desk, ctx.outbox) if scheduler else None
         if recheck_scheduler is not None:
             ctx.recheck = recheck_scheduler.recheck
@@ -121,8 +125,7 @@ async def build_slack_runtime(
 
             teams = build_teams(desk, ctx.outbox, recheck=ctx.recheck, endpoints=teams_endpoints)  # type: ignore[arg-type]
             ctx.outbox.notifiers.append(teams.notifier)
-        metrics = metrics or Metrics()
-        metrics.watch_links(desk.sessions)
+        metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
         hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
@@ -148,7 +151,8 @@ async def build_slack_runtime(
         if own_desk:
             await desk.aclose()
         raise
-    return SlackRuntime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics, teams=teams)
+    return SlackRuntime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics, teams=teams,
+                        scheduler=recheck_scheduler)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import enum
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -151,6 +151,7 @@ async def deliver_pending(
     *,
     max_attempts: int = 8,
     limit: int = 500,
+    on_sent: Callable[[str], None] | None = None,
 ) -> int:
     """Send queued alerts in order; returns how many were sent.
 
@@ -158,7 +159,8 @@ async def deliver_pending(
     next pass. Each alert goes to the notifier of the link's platform (all notifiers for
     support-channel alerts without a link). Every replica runs an outbox: an alert is claimed
     in the database before it is sent, so only one of them sends it, and a link whose alert
-    another replica is sending waits (its thread's order, and its one parent message)."""
+    another replica is sending waits (its thread's order, and its one parent message).
+    `on_sent(kind)` is told of each alert sent (the metrics count them)."""
     if not notifiers:
         return 0
     async with sessions() as session:
@@ -207,6 +209,8 @@ async def deliver_pending(
                 row.payload = {**row.payload, DELIVERED_TO: sorted(delivered)}
                 if record.link_id is not None:
                     blocked_links.add(record.link_id)
+        if error is None and on_sent is not None:  # counted once committed
+            on_sent(str(record.kind))
     return sent
 
 
@@ -237,9 +241,16 @@ def _targets(alert: Alert, notifiers: Sequence[Notifier]) -> list[Notifier]:
 class Outbox:
     """Delivers queued alerts in the background after each commit; one delivery pass at a time."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], notifiers: Sequence[Notifier]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifiers: Sequence[Notifier],
+        *,
+        on_sent: Callable[[str], None] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.notifiers = list(notifiers)
+        self.on_sent = on_sent
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
@@ -256,7 +267,7 @@ class Outbox:
         while True:
             self._again = False
             try:
-                await deliver_pending(self.sessions, self.notifiers)
+                await deliver_pending(self.sessions, self.notifiers, on_sent=self.on_sent)
             except Exception:  # noqa: BLE001 - the outbox keeps the alerts; the next kick retries
                 log.exception("alert delivery pass failed")
             if not self._again:
@@ -266,4 +277,4 @@ class Outbox:
         """Deliver everything now (used by `tokendesk recheck` and at shutdown)."""
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        return await deliver_pending(self.sessions, self.notifiers)
+        return await deliver_pending(self.sessions, self.notifiers, on_sent=self.on_sent)
