@@ -11,6 +11,7 @@ or replaces the card it came from.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import time
 import uuid
@@ -53,7 +54,7 @@ class Listeners:
         item = inbound(activity)
         if item.id and item.type in ("message", "conversationUpdate", "installationUpdate"):
             async with self.ctx.desk.sessions() as session, session.begin():
-                if not await claim(session, platform=PLATFORM, delivery_id=f"{item.conversation_id}:{item.id}"):
+                if not await claim(session, platform=PLATFORM, delivery_id=delivery_id(item)):
                     log.info("teams activity already handled, acknowledged only (%s)", item.type)
                     return
         if item.service_url and item.conversation_id:
@@ -304,6 +305,13 @@ class Progress:
             self.item.service_url, self.listeners._where(self.item), self.card_id,
             MessageActivityInput().add_card(command_cards.progress_card(done, total, self.nl)),
         )
+
+
+def delivery_id(item: Inbound) -> str:
+    """What a retried activity is recognised by: its id, which Teams keeps unique per conversation
+    (the conversation is hashed so a long conversation id never cuts the activity id off)."""
+    conversation = hashlib.sha256(item.conversation_id.split(";")[0].encode()).hexdigest()[:16]
+    return f"{item.id}:{conversation}"
 
 
 def shape_errors(username: str, token: str, lang: str) -> dict[str, str]:
