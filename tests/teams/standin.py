@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-import json
 import socket
 import threading
 import time

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.models import Link, SupportThread
 from tests.teams.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, STAFF, SUBDOMAIN, TOKEN, USERNAME, Served
-from tests.teams.standin import OTHER_TENANT, SUPPORT_CHANNEL, Call, card_submit, channel_message
+from tests.teams.standin import OTHER_TENANT, SUPPORT_CHANNEL, Call, card_submit
 
 
 def _said(calls: list[Call]) -> str:
