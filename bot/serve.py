@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -180,10 +181,17 @@ async def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool)
     )
     server = uvicorn.Server(config)
     log.info("serving on %s:%d (%s)", host, port, "Socket Mode" if socket_mode else "HTTP")
+    # SIGTERM/SIGINT: uvicorn stops accepting, finishes in-flight requests and runs the lifespan
+    # shutdown, then restores the handlers it found and raises the signal again. SIGTERM is how
+    # Docker, systemd and Kubernetes ask a service to stop: this handler notes it instead of dying
+    # of it, so a graceful stop exits 0 (SIGINT still ends the process as a KeyboardInterrupt).
+    stopped: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: stopped.append(signum))
     try:
-        # SIGTERM/SIGINT: stop accepting, finish in-flight requests, run the lifespan shutdown;
-        # then uvicorn re-raises the signal, so the process ends the way the signal asked.
         await server.serve()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         await runtime.aclose()
+    if stopped:
+        log.info("stopped by SIGTERM after a graceful shutdown")
     return 0 if server.started else 1

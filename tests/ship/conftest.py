@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from tests.nmbrs_standin import NmbrsStandIn
 from tests.slack_app.conftest import (  # noqa: F401 - fixtures are found by name
     app,
+    make_settings,
     nmbrs,
     nmbrs_server,
-    settings,
     slack,
     slack_server,
     template_db,
 )
+from tests.slack_standin import SlackStandIn
+
+
+@pytest.fixture
+def settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, template_db: Path) -> Settings:
+    """As the Slack app tests have it, with Nmbrs timeouts that a busy test machine does not hit:
+    these tests count calls and outcomes exactly."""
+    shutil.copy(template_db, tmp_path / "tokendesk.db")
+    return make_settings(tmp_path, slack, nmbrs, nmbrs_connect_timeout_s=5.0, nmbrs_read_timeout_s=5.0)
