@@ -124,4 +124,7 @@ def configure_logging(*, level: str = "INFO", fmt: str = "text", stream: TextIO 
     # (aiosqlite logs each call with its statement and parameters).
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    # httpx logs every request (one per Nmbrs call) at INFO, httpcore every socket step at DEBUG.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     return handler

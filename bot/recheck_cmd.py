@@ -1,7 +1,7 @@
 """`tokendesk recheck [--json]`: run the nightly check once, now, to the end, and print a summary.
 
-It takes the same database lease as `serve`, sends the same alerts through Slack when Slack is
-configured, and waits out TOKENDESK_CONFIRM_DELAY_S for confirmations before it exits.
+It takes the same database lease as `serve`, sends the same alerts through Slack and Teams (each
+when configured), and waits out TOKENDESK_CONFIRM_DELAY_S for confirmations before it exits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TextIO
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, select
 
@@ -23,6 +24,9 @@ from handlers.alerts import Outbox
 from handlers.ports import Notifier
 from handlers.recheck import RecheckBusy, RunSummary
 from storage.models import AlertRecord, utcnow
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsEndpoints
 
 EXIT_OK = 0
 EXIT_BUSY = 1
@@ -51,44 +55,71 @@ def slack_notifiers(settings: Settings, desk: Any) -> list[Notifier]:
     )]
 
 
+async def teams_notifier(
+    desk: Any, outbox: Outbox, stack: AsyncExitStack, endpoints: "TeamsEndpoints | None"
+) -> Notifier | None:
+    """The Teams notifier when Teams is configured (its SDK app initialised for the command's life)."""
+    if not desk.settings.teams_enabled:
+        return None
+    from bot.teams.app import build_teams  # the Teams SDK is imported only when Teams is on
+
+    runtime = build_teams(desk, outbox, endpoints=endpoints)
+    await stack.enter_async_context(runtime.lifespan(None))  # type: ignore[arg-type]
+    return runtime.notifier
+
+
 async def recheck_now(
     settings: Settings,
     *,
     as_json: bool,
     out: TextIO,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    teams_endpoints: "TeamsEndpoints | None" = None,
 ) -> int:
-    """The whole command; `sleep` is injectable so tests need not wait out the confirm delay."""
+    """The whole command; `sleep` is injectable so tests need not wait out the confirm delay, and
+    `teams_endpoints` points Teams at stand-ins."""
     desk = await build_desk(settings)
     try:
-        notifiers = slack_notifiers(settings, desk)
-        outbox = Outbox(desk.sessions, notifiers)
-        recheck = build_recheck(desk, outbox, sleep=sleep)
-        began, started = utcnow(), time.monotonic()
-        try:
-            summary = await recheck.run(trigger="cli")
-        except RecheckBusy as exc:
-            until = f" (lease until {exc.expires_at.isoformat(timespec='seconds')})" if exc.expires_at else ""
-            print(f"tokendesk: a check is running already in {exc.holder or 'another process'}{until}; "
-                  "its summary goes to the support channel. Try again when it has finished.", file=sys.stderr)
-            return EXIT_BUSY
-        elapsed = time.monotonic() - started
-        await outbox.drain()  # most went out already, in the background as the run went
-        async with desk.sessions() as session:
-            delivered = await session.scalar(
-                select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at >= began)
-            ) or 0
-            waiting = await session.scalar(
-                select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at.is_(None))
-            ) or 0
-        alerts = {"delivered": delivered, "waiting": waiting, "slack": bool(notifiers)}
-        if as_json:
-            out.write(json.dumps({**summary.to_dict(), "seconds": round(elapsed, 3), "alerts": alerts},
-                                 ensure_ascii=False, indent=2) + "\n")
-        else:
-            out.write(render(summary, elapsed=elapsed, alerts=alerts))
+        async with AsyncExitStack() as stack:
+            return await _recheck(desk, stack, as_json=as_json, out=out, sleep=sleep, teams_endpoints=teams_endpoints)
     finally:
         await desk.aclose()
+
+
+async def _recheck(
+    desk: Any, stack: AsyncExitStack, *, as_json: bool, out: TextIO, sleep: Callable[[float], Awaitable[None]],
+    teams_endpoints: "TeamsEndpoints | None",
+) -> int:
+    settings = desk.settings
+    slack = slack_notifiers(settings, desk)
+    outbox = Outbox(desk.sessions, list(slack))
+    teams = await teams_notifier(desk, outbox, stack, teams_endpoints)
+    if teams is not None:
+        outbox.notifiers.append(teams)
+    recheck = build_recheck(desk, outbox, sleep=sleep)
+    began, started = utcnow(), time.monotonic()
+    try:
+        summary = await recheck.run(trigger="cli")
+    except RecheckBusy as exc:
+        until = f" (lease until {exc.expires_at.isoformat(timespec='seconds')})" if exc.expires_at else ""
+        print(f"tokendesk: a check is running already in {exc.holder or 'another process'}{until}; "
+              "its summary goes to the support channel. Try again when it has finished.", file=sys.stderr)
+        return EXIT_BUSY
+    elapsed = time.monotonic() - started
+    await outbox.drain()  # most went out already, in the background as the run went
+    async with desk.sessions() as session:
+        delivered = await session.scalar(
+            select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at >= began)
+        ) or 0
+        waiting = await session.scalar(
+            select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at.is_(None))
+        ) or 0
+    alerts = {"delivered": delivered, "waiting": waiting, "slack": bool(slack), "teams": teams is not None}
+    if as_json:
+        out.write(json.dumps({**summary.to_dict(), "seconds": round(elapsed, 3), "alerts": alerts},
+                             ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render(summary, elapsed=elapsed, alerts=alerts))
     return EXIT_OK
 
 
@@ -115,10 +146,11 @@ def render(summary: RunSummary, *, elapsed: float, alerts: dict[str, Any]) -> st
     if summary.failures:
         lines.append(f"  could not be checked ({len(summary.failures)}):")
         lines += [f"    {f['link']:<7} {f['reason']}  {f['username']}" for f in summary.failures]
-    if alerts["slack"]:
-        lines.append(f"  alerts: {alerts['delivered']} sent to Slack"
+    platforms = " and ".join(name for name, on in (("Slack", alerts["slack"]), ("Teams", alerts.get("teams"))) if on)
+    if platforms:
+        lines.append(f"  alerts: {alerts['delivered']} sent to {platforms}"
                      + (f", {alerts['waiting']} still waiting (see the log)" if alerts["waiting"] else ""))
     else:
-        lines.append(f"  alerts: {alerts['waiting']} queued but not delivered: Slack is not configured "
-                     "(SLACK_BOT_TOKEN, TOKENDESK_SUPPORT_CHANNEL); `tokendesk serve` sends them when it runs")
+        lines.append(f"  alerts: {alerts['waiting']} queued but not delivered: neither Slack (SLACK_BOT_TOKEN, "
+                     "TOKENDESK_SUPPORT_CHANNEL) nor Teams is configured; `tokendesk serve` sends them when it runs")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ database lease: that run, a run a dead replica left unfinished, due confirmation
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Desk
 from bot.config import Settings
+from bot.logs import correlation_id, new_correlation_id
 from handlers.alerts import Outbox
 from handlers.recheck import Recheck, RecheckPolicy
 from storage.lease import holder_id
@@ -147,7 +149,11 @@ class RecheckScheduler:
     # -- jobs ----------------------------------------------------------------------------------
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coroutine)
+        # The job's own correlation id, set in a copy of this context so it stays with the task
+        # (a run then logs under `run-N` while it checks links).
+        context = contextvars.copy_context()
+        context.run(correlation_id.set, f"job-{new_correlation_id()}")
+        task = asyncio.get_running_loop().create_task(coroutine, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

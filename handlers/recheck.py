@@ -19,6 +19,7 @@ from sqlalchemy import distinct, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.logs import correlation_id
 from bot.nmbrs import InvalidInput, NmbrsGateway, Rejected, Unreachable, Valid, Validation, explain
 from handlers.alerts import Alert, AlertKind, LinkCard, Outbox, queue
 from handlers.ports import Person
@@ -320,6 +321,17 @@ class Recheck:
             return run.id, resumed
 
     async def _execute(
+        self, run_id: int, *, resumed: bool, progress: Callable[[RunProgress], Awaitable[None]] | None
+    ) -> RunSummary:
+        # Every line of a run, and of the alerts it hands to the outbox, carries the run's id; the
+        # caller (a command, the CLI) gets its own id back afterwards.
+        previous = correlation_id.set(f"run-{run_id}")
+        try:
+            return await self._check_links(run_id, resumed=resumed, progress=progress)
+        finally:
+            correlation_id.reset(previous)
+
+    async def _check_links(
         self, run_id: int, *, resumed: bool, progress: Callable[[RunProgress], Awaitable[None]] | None
     ) -> RunSummary:
         async with self.sessions() as session:

@@ -56,7 +56,7 @@ async def test_recheck_json_without_slack_runs_to_the_end_and_keeps_the_alerts(
     assert summary["counts"]["active"] == 2 and summary["counts"]["broken"] == 1
     assert [c["transition"] for c in summary["changes"]] == ["broken"]
     assert summary["broken"][0]["username"] == user_for(2) and summary["trigger"] == "cli"
-    assert summary["alerts"] == {"delivered": 0, "waiting": 3, "slack": False}  # broken, customer_broken, digest
+    assert summary["alerts"] == {"delivered": 0, "waiting": 3, "slack": False, "teams": False}  # broken, customer_broken, digest
     assert desk.nmbrs.calls["DebtorService.Environment_Get"] == 4
     for i in (1, 2, 3):
         assert token_for(i) not in done.stdout + done.stderr
@@ -67,7 +67,7 @@ async def test_recheck_json_without_slack_runs_to_the_end_and_keeps_the_alerts(
     assert await recheck_now(settings, as_json=False, out=text) == 0
     assert "3 links checked, 0 could not be checked" in text.getvalue()
     assert "broken (1):\n    L2      env2" in text.getvalue()
-    assert "queued but not delivered: Slack is not configured" in text.getvalue()
+    assert "queued but not delivered: neither Slack" in text.getvalue()
 
 
 async def test_recheck_sends_the_alerts_serve_would(desk: Desk, sqlite_url: str, key_line: str, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ async def test_recheck_sends_the_alerts_serve_would(desk: Desk, sqlite_url: str,
         done = tokendesk(["recheck", "--json"], env, tmp_path)
         assert done.returncode == 0, done.stderr
         summary = json.loads(done.stdout)
-        assert summary["alerts"] == {"delivered": 3, "waiting": 0, "slack": True}
+        assert summary["alerts"] == {"delivered": 3, "waiting": 0, "slack": True, "teams": False}
         posts = [c for c in slack.calls("chat.postMessage") if c.ok]
         support = [c for c in posts if c.params["channel"] == "C0SUPPORT"]
         threaded = [c for c in support if c.params.get("thread_ts")]

@@ -4,6 +4,8 @@ at installation), and a nightly run that breaks a Teams customer's link: the thr
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.recheck_cmd import recheck_now
+from bot.teams.app import TeamsEndpoints
 from storage.models import AlertRecord, TeamsReference
 from tests.nmbrs_standin import NmbrsStandIn
 from tests.slack_standin import SlackStandIn
@@ -95,3 +99,27 @@ async def test_a_platform_that_failed_does_not_make_the_other_post_again(app: Se
     assert len(app.teams.sent("create_conversation")) == 1
     posts = [c.params for c in app.slack.calls("chat.postMessage") if c.ok]
     assert len(posts) == 1  # the thread's parent message, not once per attempt
+
+
+async def test_tokendesk_recheck_delivers_on_teams_too(app: Served, settings: Settings) -> None:
+    """`tokendesk recheck` run beside (or instead of) serve sends the same Teams alerts."""
+    await app.install()
+    await app.chat(ENGLISH, f"{USERNAME} {TOKEN}")
+    [opened] = app.teams.sent("create_conversation")
+    thread = opened.response["id"]
+    app.teams.reset()
+    app.nmbrs.account_fault(USERNAME, 1001)
+
+    out = io.StringIO()
+    endpoints = TeamsEndpoints(cloud=app.teams.cloud(), token=app.teams.bot_token)
+    assert await recheck_now(settings, as_json=True, out=out, teams_endpoints=endpoints) == 0
+    summary = json.loads(out.getvalue())
+    assert summary["counts"]["broken"] == 1
+    assert summary["alerts"]["teams"] is True and summary["alerts"]["waiting"] == 0
+    [broken] = [c for c in app.teams.sent("send") if c.conversation_id == thread]
+    assert "Werkt niet meer" in broken.text()
+    [told] = app.teams.sent(conversation=ENGLISH.chat)
+    assert "stopped working" in told.text()
+    [digest] = app.teams.sent("create_conversation")
+    assert digest.body["channelData"]["channel"]["id"] == SUPPORT_CHANNEL
+    assert TOKEN not in out.getvalue()

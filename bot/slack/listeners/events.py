@@ -74,7 +74,11 @@ async def on_direct_message(
     if person is None:
         return
     lang = person.lang
-    reply = await answer(ctx, person, found)
+    try:
+        reply = await answer(ctx, person, found)
+    except Exception:  # noqa: BLE001 - Slack has our acknowledgement and will not resend: answer anyway
+        log.exception("direct message could not be handled")
+        reply = replies.internal_error(lang)
     # The bot cannot delete a customer's message; tell them the token is still there and how to.
     notes = [replies.delete_hint(lang)] if found.token else []
     event = body.get("event") or {}
