@@ -153,8 +153,9 @@ def test_serve_runs_and_stops_gracefully_on_sigterm(
     finally:
         if process.poll() is None:
             process.kill()
-    # uvicorn re-raises the signal after its graceful shutdown: the process ends "by SIGTERM".
-    assert process.returncode in (0, -signal.SIGTERM), output.decode()
+    # uvicorn re-raises the signal after its graceful shutdown; serve takes it as the normal way to
+    # stop and exits 0 (an orchestrator's SIGTERM is not a failure).
+    assert process.returncode == 0, output.decode()
     assert b"Application shutdown complete" in output
     assert b"Traceback" not in output
 
