@@ -1,7 +1,10 @@
-"""Shared fixtures: no internet, databases on SQLite and (when it can start) PostgreSQL, keys."""
+"""Shared fixtures: no internet, databases on SQLite and (when it can start) PostgreSQL, keys, the
+Nmbrs and Slack stand-ins (one server each for the session; each test resets what it uses) and a
+migrated SQLite template."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
@@ -13,7 +16,9 @@ import pytest
 from storage.cipher import TokenCipher, generate_key_line, parse_keys
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
+from tests.nmbrs_standin import NmbrsStandIn, start_standin
 from tests.postgres import PostgresServer, create_database, wait_ready
+from tests.slack_standin import SlackStandIn
 
 _real_connect = socket.socket.connect
 
@@ -92,3 +97,33 @@ def key_line() -> str:
 @pytest.fixture
 def cipher(key_line: str) -> TokenCipher:
     return TokenCipher(parse_keys(key_line))
+
+
+@pytest.fixture(scope="session")
+def nmbrs_server() -> Iterator[NmbrsStandIn]:
+    """The Nmbrs stand-in; a directory's `nmbrs` fixture resets it and adds its accounts."""
+    with start_standin() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[SlackStandIn]:
+    """The Slack Web API stand-in; a directory's `slack` fixture resets it and adds its users."""
+    with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; a test copies it instead of running the migrations again."""
+    path = tmp_path_factory.mktemp("template") / "tokendesk.db"
+
+    async def migrate() -> None:
+        engine = create_engine(f"sqlite:///{path}")
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return path

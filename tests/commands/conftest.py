@@ -23,11 +23,9 @@ from bot.config import load_settings
 from bot.serve import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from handlers.recheck import Recheck, RecheckPolicy
-from storage.db import create_engine
 from storage.links import store_credentials
-from storage.migrate import upgrade
 from storage.models import AuditEntry, LinkState
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 from tests.slack_standin import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -56,12 +54,6 @@ TOKENS = {
 }
 
 
-@pytest.fixture(scope="session")
-def slack_server() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as server:
-        yield server
-
-
 @pytest.fixture
 def slack(slack_server: SlackStandIn) -> SlackStandIn:
     slack_server.reset()
@@ -70,12 +62,6 @@ def slack(slack_server: SlackStandIn) -> SlackStandIn:
     slack_server.add_user(GUEST, locale="en-US", team_id=GUEST_TEAM)
     slack_server.add_usergroup(GROUP, [STAFF])
     return slack_server
-
-
-@pytest.fixture(scope="session")
-def nmbrs_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as server:
-        yield server
 
 
 @pytest.fixture
@@ -165,22 +151,6 @@ async def seed(desk: Desk) -> dict[str, int]:
             )
             ids[env] = stored.link.id
     return ids
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file; each test copies it rather than migrating again."""
-    path = tmp_path_factory.mktemp("commands-template") / "tokendesk.db"
-
-    async def migrate() -> None:
-        engine = create_engine(f"sqlite:///{path}")
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(migrate())
-    return path
 
 
 async def serve(asgi: Any) -> tuple[uvicorn.Server, asyncio.Task[None], socket.socket]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from handlers.alerts import Alert, Outbox
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 
 TOKEN = "3f2a9c7e5b1d4f60a8e2c4b6d8f01a2b"
 USER = "hr@acme.nl"
@@ -28,12 +28,6 @@ class RecordingNotifier:
 
     def kinds(self) -> list[str]:
         return [str(a.kind) for a in self.alerts]
-
-
-@pytest.fixture(scope="module")
-def nmbrs_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers.alerts import AlertKind
 from handlers.intake import BadInput, Connected, Intake, Limited, Pending, Refused
 from handlers.ports import Person
 from storage.links import open_token
-from storage.models import AlertRecord, AuditEntry, Check, IntakeAttempt, Link, utcnow
+from storage.models import AlertRecord, AuditEntry, Check, IntakeAttempt, Link
 from tests.handlers.conftest import TOKEN, USER
 
 PERSON = Person(platform="slack", team_id="T1", user_id="U1", lang="nl")

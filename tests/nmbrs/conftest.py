@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from tests.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
-
-
-@pytest.fixture(scope="session")
-def _standin_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as standin:
-        yield standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 
 
 @pytest.fixture
-def nmbrs(_standin_server: NmbrsStandIn) -> NmbrsStandIn:
+def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
     """The stand-in, emptied, with one accountant login: two debtors and three companies."""
-    _standin_server.reset()
-    _standin_server.add_account(
+    nmbrs_server.reset()
+    nmbrs_server.add_account(
         USERNAME,
         TOKEN,
         SUBDOMAIN,
@@ -33,7 +27,7 @@ def nmbrs(_standin_server: NmbrsStandIn) -> NmbrsStandIn:
             StandinCompany(54615, 3, "Zonen <Noord> B.V.", debtor_id=12346, period="Week4"),
         ],
     )
-    return _standin_server
+    return nmbrs_server
 
 
 @pytest.fixture

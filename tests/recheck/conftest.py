@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,7 +19,7 @@ from storage.db import create_engine, session_factory
 from storage.links import store_credentials
 from storage.migrate import upgrade
 from storage.models import Link, LinkState
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 
 START = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
 
@@ -128,12 +128,6 @@ class Desk:
     async def get(self, link_id: int) -> Link | None:
         async with self.sessions() as session:
             return await session.get(Link, link_id)
-
-
-@pytest.fixture(scope="module")
-def nmbrs_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as server:
-        yield server
 
 
 @pytest.fixture

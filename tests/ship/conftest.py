@@ -13,10 +13,8 @@ from tests.slack_app.conftest import (  # noqa: F401 - fixtures are found by nam
     app,
     make_settings,
     nmbrs,
-    nmbrs_server,
     slack,
     slack_server,
-    template_db,
 )
 from tests.slack_standin import SlackStandIn
 

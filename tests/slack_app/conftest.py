@@ -23,9 +23,7 @@ from bot.config import Settings, load_settings
 from bot.serve import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from storage.cipher import generate_key_line
-from storage.db import create_engine
-from storage.migrate import upgrade
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 from tests.slack_standin import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -63,12 +61,6 @@ def slack(slack_server: SlackStandIn) -> SlackStandIn:
     return slack_server
 
 
-@pytest.fixture(scope="session")
-def nmbrs_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as nmbrs:
-        yield nmbrs
-
-
 @pytest.fixture
 def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
     nmbrs_server.reset()
@@ -82,22 +74,6 @@ def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
         ],
     )
     return nmbrs_server
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file; each test copies it instead of running the migrations again."""
-    path = tmp_path_factory.mktemp("template") / "tokendesk.db"
-
-    async def migrate() -> None:
-        engine = create_engine(f"sqlite:///{path}")
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(migrate())
-    return path
 
 
 def make_settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, **overrides: Any) -> Settings:

@@ -19,9 +19,7 @@ import pytest
 from bot.config import Settings
 from bot.serve import SlackRuntime, build_slack_runtime
 from bot.teams.app import TeamsEndpoints, TeamsRuntime
-from storage.db import create_engine
-from storage.migrate import upgrade
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor, start_standin
+from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 from tests.slack_app.conftest import make_settings, serving
 from tests.slack_standin import SlackStandIn
 from tests.teams.standin import (
@@ -64,22 +62,10 @@ def teams(teams_server: TeamsStandIn) -> TeamsStandIn:
     return teams_server
 
 
-@pytest.fixture(scope="session")
-def slack_server() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack
-
-
 @pytest.fixture
 def slack(slack_server: SlackStandIn) -> SlackStandIn:
     slack_server.reset()
     return slack_server
-
-
-@pytest.fixture(scope="session")
-def nmbrs_server() -> Iterator[NmbrsStandIn]:
-    with start_standin() as nmbrs:
-        yield nmbrs
 
 
 @pytest.fixture
@@ -94,21 +80,6 @@ def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
         ],
     )
     return nmbrs_server
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("teams-template") / "tokendesk.db"
-
-    async def migrate() -> None:
-        engine = create_engine(f"sqlite:///{path}")
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(migrate())
-    return path
 
 
 def teams_settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, **overrides: Any) -> Settings:
