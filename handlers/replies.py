@@ -48,7 +48,7 @@ def lang_of(lang: str | None, default: str) -> str:
     return language(lang) if lang else language(default)
 
 
-def _nl(lang: str) -> bool:
+def is_nl(lang: str) -> bool:
     return language(lang) == "nl"
 
 
@@ -154,7 +154,7 @@ def link_facts(card: LinkCard, lang: str, *, scope: bool = True) -> tuple[str, .
 
 def _connected(outcome: Connected, lang: str) -> Reply:
     said = explain(outcome.result, lang)
-    nl = _nl(lang)
+    nl = is_nl(lang)
     notes = []
     if outcome.restored:
         notes.append("Je koppeling werkte niet meer en werkt nu weer." if nl else "Your link had stopped working and works again now.")
@@ -172,7 +172,7 @@ def _connected(outcome: Connected, lang: str) -> Reply:
 
 def _refused(outcome: Refused, lang: str) -> Reply:
     said = explain(outcome.result, lang)
-    nl = _nl(lang)
+    nl = is_nl(lang)
     if outcome.attempts_left == 0:
         left = ("Dit was je laatste poging voor dit uur." if nl else "That was your last attempt for this hour.")
     elif outcome.attempts_left == 1:
@@ -186,7 +186,7 @@ def _refused(outcome: Refused, lang: str) -> Reply:
 
 def _pending(result: Unreachable, card: LinkCard, lang: str) -> Reply:
     said = explain(result, lang)
-    nl = _nl(lang)
+    nl = is_nl(lang)
     later = (
         "Zodra Nmbrs antwoordt, sturen we je een bericht met de uitkomst."
         if nl else "As soon as Nmbrs answers, we will send you a message with the outcome."
@@ -209,7 +209,7 @@ def field_error(reason: str, lang: str) -> str:
 
 def limited(retry_after: timedelta, lang: str) -> Reply:
     minutes = max(1, math.ceil(retry_after.total_seconds() / 60))
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="problem",
             headline="Te veel pogingen die Nmbrs weigerde",
@@ -227,7 +227,7 @@ def limited(retry_after: timedelta, lang: str) -> Reply:
 
 
 def checking(lang: str) -> Reply:
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(tone="wait", headline="We controleren je gegevens bij Nmbrs…",
                      detail="Dit duurt meestal een paar seconden. Je kunt dit venster open laten.")
     return Reply(tone="wait", headline="Checking your details with Nmbrs…",
@@ -239,7 +239,7 @@ def checking(lang: str) -> Reply:
 
 def welcome(lang: str) -> Reply:
     """A message without credentials: what we need, where to find it, and the safe way to send it."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="info",
             headline="Koppel je Nmbrs-omgeving",
@@ -268,7 +268,7 @@ def welcome(lang: str) -> Reply:
 
 def form_intro(lang: str) -> Reply:
     """The top of the credentials form: where the token is and which login to use."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="info",
             headline="Je Nmbrs-gegevens",
@@ -291,7 +291,7 @@ def form_intro(lang: str) -> Reply:
 
 def internal_error(lang: str) -> Reply:
     """Something failed on our side before there was an outcome; nothing was stored."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(tone="problem", headline="Er ging iets mis aan onze kant",
                      detail="Je gegevens zijn niet opgeslagen. Probeer het over een paar minuten opnieuw.",
                      offer_connect=True)
@@ -305,7 +305,7 @@ def _minutes(expires_in: timedelta) -> int:
 
 def ask_token(username: str, expires_in: timedelta, lang: str) -> Reply:
     minutes = _minutes(expires_in)
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="info",
             headline="Nu nog je API-token",
@@ -325,7 +325,7 @@ def ask_token(username: str, expires_in: timedelta, lang: str) -> Reply:
 def ask_username(token_last4: str | None, expires_in: timedelta, lang: str) -> Reply:
     minutes = _minutes(expires_in)
     ending = f" (…{token_last4})" if token_last4 else ""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="info",
             headline="Nu nog het e-mailadres",
@@ -344,7 +344,7 @@ def ask_username(token_last4: str | None, expires_in: timedelta, lang: str) -> R
 
 def delete_hint(lang: str) -> str:
     """After a token was pasted in a message: we cannot delete it, the customer can."""
-    if _nl(lang):
+    if is_nl(lang):
         return (
             "Let op: je bericht met het token staat nog in dit gesprek. Wij kunnen het niet verwijderen; "
             "jij wel: ga met de muis over je bericht → ⋯ (meer acties) → Bericht verwijderen."
@@ -357,7 +357,7 @@ def delete_hint(lang: str) -> str:
 
 def channel_exposed(lang: str) -> Reply:
     """Credentials posted in a channel: not used, and the token must be reset."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="problem",
             headline="Dit token is nu zichtbaar voor iedereen in dit kanaal",
@@ -382,7 +382,7 @@ def channel_exposed(lang: str) -> Reply:
 
 def channel_hint(lang: str) -> Reply:
     """A mention without credentials: the safe way to connect, never in a channel."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(
             tone="info",
             headline="Nmbrs koppelen doe je niet in een kanaal",
@@ -399,7 +399,7 @@ def channel_hint(lang: str) -> Reply:
 
 def modal_gone(lang: str) -> Reply:
     """Said in a DM when the form was closed before its outcome could be shown there."""
-    if _nl(lang):
+    if is_nl(lang):
         return Reply(tone="info", headline="De uitkomst van je controle", detail="Het venster was al gesloten, dus hier is hij.")
     return Reply(tone="info", headline="The outcome of your check", detail="The window was already closed, so here it is.")
 
@@ -437,7 +437,7 @@ def customer_broken(card: LinkCard, details: Mapping[str, Any], lang: str) -> Re
     """Your link stopped working: which one, why, and what to do (details: category, code)."""
     said = explain(rejected_from(details), lang)
     name = _link_name(card, lang)
-    headline = (f"Je Nmbrs-koppeling ({name}) werkt niet meer" if _nl(lang)
+    headline = (f"Je Nmbrs-koppeling ({name}) werkt niet meer" if is_nl(lang)
                 else f"Your Nmbrs link ({name}) stopped working")
     return Reply(tone="problem", headline=headline, detail=f"{said.headline}. {said.detail}", action=said.action,
                  facts=link_facts(card, lang, scope=False), offer_connect=True)
@@ -446,7 +446,7 @@ def customer_broken(card: LinkCard, details: Mapping[str, Any], lang: str) -> Re
 def customer_result(card: LinkCard, details: Mapping[str, Any], lang: str) -> Reply:
     """The outcome of a check that could not be done at once (details: outcome, category/cause, code)."""
     outcome = str(details.get("outcome") or card.state)
-    nl = _nl(lang)
+    nl = is_nl(lang)
     name = _link_name(card, lang)
     if outcome in ("valid", "active"):
         return Reply(

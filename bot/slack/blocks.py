@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers.alerts import Alert, AlertKind, LinkCard
-from bot.nmbrs import explain
-from handlers import replies
-from handlers.replies import Reply, label, link_facts, state_label
+from handlers import alert_text
+from handlers.alert_text import support_label
+from handlers.alerts import Alert, LinkCard
+from handlers.replies import Reply, label, state_label
 
 Block = dict[str, Any]
 
@@ -26,6 +26,8 @@ CONNECT_VIEW = "tokendesk_connect"
 USERNAME_BLOCK, TOKEN_BLOCK, INPUT_ACTION = "username", "token", "value"
 #: How many links the App Home lists before "and N more" (Slack allows 100 blocks in a view).
 HOME_LINKS = 20
+#: The slash command, as people type it.
+SLASH = "/nmbrs"
 
 _TONE = {"ok": ":white_check_mark:", "problem": ":warning:", "wait": ":hourglass_flowing_sand:", "info": ":wave:"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -41,6 +43,42 @@ def mention(user_id: object) -> str:
     """`<@U…>` for a real Slack user id; anything else is printed as text."""
     text = str(user_id or "")
     return f"<@{text}>" if _USER_ID.match(text) else escape(text or "?")
+
+
+class Mrkdwn:
+    """Slack mrkdwn for the shared wording (handlers.markup): `*bold*`, `` `code` ``, `:shortcode:`
+    icons, `<!date>` times, people mentioned. Values are escaped whole: a support message is cut as a
+    whole, at 3000 characters a section (CommandMrkdwn cuts each value instead)."""
+
+    bullet = "• "
+    reason_limit: int | None = None
+    id_limit: int | None = None
+
+    def escape(self, text: object, limit: int | None = None) -> str:
+        return escape(text)
+
+    def bold(self, text: str) -> str:
+        return f"*{text}*"
+
+    def code(self, text: str) -> str:
+        return f"`{text}`"
+
+    keyword = typed = code
+
+    def command(self, words: str) -> str:
+        return f"`{SLASH} {words}`"
+
+    def icon(self, name: str) -> str:
+        return f":{name}:"
+
+    def time(self, moment: datetime) -> str:
+        return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+    def person(self, platform: str, user_id: object, team_id: str | None = None) -> str:
+        return mention(user_id)
+
+
+MRKDWN = Mrkdwn()
 
 
 def _plain(text: str, limit: int = 150) -> dict[str, Any]:
@@ -173,9 +211,7 @@ def form_lang(view: Mapping[str, Any], default: str) -> str:
 
 
 def _when(moment: datetime | None, lang: str) -> str:
-    if moment is None:
-        return label("never", lang)
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return label("never", lang) if moment is None else MRKDWN.time(moment)
 
 
 def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, datetime | None],
@@ -205,196 +241,36 @@ def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, dateti
 
 
 # --- the support channel ---------------------------------------------------------------------------
-
-_SUPPORT = {
-    "nl": {
-        "sent_by": "Ingestuurd door", "no_env": "omgeving nog onbekend",
-        AlertKind.ACTIVATED: "Geactiveerd", AlertKind.TOKEN_REPLACED: "Nieuw token ontvangen",
-        AlertKind.BROKEN: "Werkt niet meer", AlertKind.RESTORED: "Werkt weer",
-        AlertKind.SCOPE_CHANGED: "Bereik gewijzigd", AlertKind.UNVERIFIED: "Kon niet gecontroleerd worden",
-        AlertKind.REVOKED: "Ingetrokken (token vernietigd)", AlertKind.LABELLED: "Label gewijzigd",
-        "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via", "customer_todo": "Wat de klant moet doen",
-        "debtors_added": "debiteuren erbij", "debtors_removed": "debiteuren weg",
-        "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
-        "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
-        "digest": "Nachtelijke controle", "label_cleared": "label verwijderd",
-    },
-    "en": {
-        "sent_by": "Sent by", "no_env": "environment not known yet",
-        AlertKind.ACTIVATED: "Activated", AlertKind.TOKEN_REPLACED: "New token received",
-        AlertKind.BROKEN: "Stopped working", AlertKind.RESTORED: "Works again",
-        AlertKind.SCOPE_CHANGED: "Scope changed", AlertKind.UNVERIFIED: "Could not be checked",
-        AlertKind.REVOKED: "Revoked (token destroyed)", AlertKind.LABELLED: "Label changed",
-        "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via", "customer_todo": "What the customer must do",
-        "debtors_added": "debtors added", "debtors_removed": "debtors removed",
-        "companies_added": "companies added", "companies_removed": "companies removed",
-        "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
-        "digest": "Nightly check", "label_cleared": "label removed",
-    },
-}
-_MARK = {
-    AlertKind.ACTIVATED: ":large_green_circle:", AlertKind.TOKEN_REPLACED: ":arrows_counterclockwise:",
-    AlertKind.BROKEN: ":red_circle:", AlertKind.RESTORED: ":large_green_circle:",
-    AlertKind.SCOPE_CHANGED: ":card_index_dividers:", AlertKind.UNVERIFIED: ":grey_question:",
-    AlertKind.REVOKED: ":no_entry:", AlertKind.LABELLED: ":label:",
-}
-
-
-def _s(lang: str, key: object) -> str:
-    return _SUPPORT["nl" if lang == "nl" else "en"][key]  # type: ignore[index]
-
-
-def _link_title(card: LinkCard, lang: str) -> str:
-    environment = f"`{escape(card.environment)}`" if card.environment else f"_{escape(_s(lang, 'no_env'))}_"
-    title = f"*{card.short_id}* · {environment} · {escape(card.username)}"
-    if card.label:
-        title += f" · _{escape(card.label)}_"
-    return title
-
-
-def _scope_line(card: LinkCard, lang: str) -> str:
-    facts = [fact for fact in link_facts(card, lang) if not fact.startswith(label("environment", lang))]
-    return " · ".join(escape(fact) for fact in facts)
+# The words are handlers.alert_text's; values are shown whole (a section is cut at 3000 characters).
 
 
 def support_parent(card: LinkCard, lang: str, *, by: object = None) -> dict[str, Any]:
     """The parent message of a link's thread: what the link is, what it reaches, who sent it."""
-    lines = [f":link: {_link_title(card, lang)} — {escape(state_label(card.state, lang))}"]
-    scope = _scope_line(card, lang)
-    if scope:
-        lines.append(scope)
-    sender = by or card.user_id
-    if sender:
-        lines.append(f"{escape(_s(lang, 'sent_by'))} {mention(sender)}")
+    lines = alert_text.parent_lines(MRKDWN, card, lang, by=by)
     return {"text": f"{card.short_id} {escape(card.username)}", "blocks": [_section("\n".join(lines))]}
-
-
-def _reason(details: Mapping[str, Any], lang: str) -> str:
-    parts = []
-    for key in ("category", "reason", "cause"):
-        if details.get(key):
-            parts.append(escape(details[key]))
-            break
-    if details.get("code") is not None:
-        parts.append(f"{_s(lang, 'code')} {escape(details['code'])}")
-    return ", ".join(parts)
 
 
 def support_update(alert: Alert, lang: str) -> dict[str, Any]:
     """A message in a link's thread about one change."""
     assert alert.link is not None
-    card, details = alert.link, alert.details
-    head = f"{_MARK.get(alert.kind, '')} *{escape(_s(lang, alert.kind))}* · {_link_title(card, lang)}".strip()
-    lines = [head]
-    if alert.kind in (AlertKind.BROKEN, AlertKind.UNVERIFIED):
-        failure = (replies.rejected_from(details) if alert.kind is AlertKind.BROKEN
-                   else replies.unreachable_from(details))
-        why = _reason(details, lang)
-        said = explain(failure, lang)
-        lines.append(escape(said.headline) + (f" ({why})" if why else ""))
-        if alert.kind is AlertKind.BROKEN and said.action:
-            # Support relays this to the customer, so it says what the customer must do.
-            lines.append(f"{_s(lang, 'customer_todo')}: {escape(said.action)}")
-    if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):
-        lines.append(f"{escape(details['nights'])} {_s(lang, 'nights')}")
-    if alert.kind in (AlertKind.ACTIVATED, AlertKind.RESTORED, AlertKind.TOKEN_REPLACED):
-        scope = _scope_line(card, lang)
-        if scope:
-            lines.append(scope)
-    if alert.kind is AlertKind.SCOPE_CHANGED:
-        for key in ("debtors_added", "debtors_removed", "companies_added", "companies_removed"):
-            names = details.get(key) or []
-            if names:
-                lines.append(f"{escape(_s(lang, key))}: {', '.join(escape(n) for n in list(names)[:20])}"
-                             + (f" (+{len(names) - 20})" if len(names) > 20 else ""))
-    if alert.kind is AlertKind.LABELLED:
-        new = details.get("label")
-        lines.append(f"“{escape(new)}”" if new else f"_{escape(_s(lang, 'label_cleared'))}_")
-        if details.get("previous"):
-            lines.append(f"{_s(lang, 'previous')}: “{escape(details['previous'])}”")
-    if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
-        lines.append(f"{_s(lang, 'previous')}: {escape(state_label(str(details['previous_state']), lang))}")
-    if details.get("via"):
-        lines.append(f"{_s(lang, 'via')}: {escape(details['via'])}")
-    if details.get("by"):
-        lines.append(f"{_s(lang, 'by')} {mention(details['by'])}")
-    text = f"{card.short_id}: {escape(_s(lang, alert.kind))}"
+    lines = alert_text.update_lines(MRKDWN, alert, lang, customer_todo=True)
+    text = f"{alert.link.short_id}: {escape(support_label(alert.kind, lang))}"
     return {"text": text, "blocks": [_section("\n".join(lines))]}
 
 
 def support_note(alert: Alert, lang: str) -> dict[str, Any]:
     """Top level: a link alert that arrived without its link; what it is and why, no more."""
-    line = f"{_MARK.get(alert.kind, '')} *{escape(_s(lang, alert.kind))}*".strip()
-    why = _reason(alert.details, lang)
-    return {"text": escape(_s(lang, alert.kind)), "blocks": [_section(line + (f" ({why})" if why else ""))]}
+    return {"text": escape(support_label(alert.kind, lang)), "blocks": [_section(alert_text.note_line(MRKDWN, alert, lang))]}
 
 
 def support_stuck(details: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Top level: a customer keeps getting rejected (details from handlers.intake)."""
-    who = mention(details.get("user_id"))
-    lines = [":sos: " + _s(lang, "stuck").format(who=who, n=escape(details.get("attempts", "?")))]
-    why = _reason(details, lang)
-    if why:
-        lines.append(why)
-    if details.get("username"):
-        lines.append(f"{_s(lang, 'login')}: {escape(details['username'])}")
-    return {"text": _s(lang, "stuck").format(who=who, n=escape(details.get("attempts", "?"))),
-            "blocks": [_section("\n".join(lines))]}
-
-
-def _link_item(item: Mapping[str, Any], lang: str) -> str:
-    environment = f"`{escape(item['environment'])}`" if item.get("environment") else f"_{escape(_s(lang, 'no_env'))}_"
-    return f"*{escape(item.get('link') or '?')}* · {environment} · {escape(item.get('username') or '')}"
-
-
-def _counted(counts: Any, lang: str, *, states: bool = False) -> str:
-    if not isinstance(counts, Mapping):
-        return ""
-    shown = [(state_label(str(k), lang) if states else str(k), v) for k, v in counts.items() if v]
-    return ", ".join(f"{escape(name)} {escape(value)}" for name, value in shown)
-
-
-def _items(title: str, items: Any, total: Any, lang: str, line: Any) -> list[str]:
-    if not isinstance(items, list) or not items:
-        return []
-    count = total if isinstance(total, int) and total >= len(items) else len(items)
-    lines = [f"*{escape(title)}* ({count})"]
-    lines.extend(f"• {line(item)}" for item in items if isinstance(item, Mapping))
-    if count > len(items):
-        lines.append(f"• … +{count - len(items)}")
-    return lines
+    lines = alert_text.stuck_lines(MRKDWN, details, lang)
+    return {"text": alert_text.stuck_sentence(MRKDWN, details, lang), "blocks": [_section("\n".join(lines))]}
 
 
 def support_digest(details: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Top level: the nightly summary (details from handlers.recheck's digest)."""
-    nl = lang == "nl"
-    head = f":crescent_moon: *{escape(_s(lang, 'digest'))}*"
-    if details.get("run_id") is not None:
-        head += f" (run {escape(details['run_id'])})"
-    lines = [head]
-    checked = details.get("checked")
-    outcomes = _counted(details.get("outcomes"), lang)
-    if checked is not None:
-        lines.append((f"{escape(checked)} koppelingen gecontroleerd" if nl else f"{escape(checked)} links checked")
-                     + (f": {outcomes}" if outcomes else ""))
-    states = _counted(details.get("counts"), lang, states=True)
-    if states:
-        lines.append(("Nu: " if nl else "Now: ") + states)
-    if details.get("failed"):
-        lines.append((f"{escape(details['failed'])} konden niet gecontroleerd worden door een fout bij ons" if nl
-                      else f"{escape(details['failed'])} could not be checked because of a fault on our side"))
-
-    def change(item: Mapping[str, Any]) -> str:
-        why = f" ({escape(item['reason'])})" if item.get("reason") else ""
-        return f"{_link_item(item, lang)} → {escape(state_label(str(item.get('transition') or item.get('state')), lang))}{why}"
-
-    def broken(item: Mapping[str, Any]) -> str:
-        return f"{_link_item(item, lang)} — {_reason(item, lang)}".rstrip(" —")
-
-    def failure(item: Mapping[str, Any]) -> str:
-        return f"{_link_item(item, lang)}" + (f" ({escape(item['reason'])})" if item.get("reason") else "")
-
-    lines += _items("Wijzigingen" if nl else "Changes", details.get("changes"), details.get("changes_total"), lang, change)
-    lines += _items("Werkt niet" if nl else "Broken", details.get("broken"), details.get("broken_total"), lang, broken)
-    lines += _items("Fouten" if nl else "Failures", details.get("failures"), details.get("failed"), lang, failure)
-    return {"text": escape(_s(lang, "digest")), "blocks": [_section("\n".join(lines))]}
+    lines, sections = alert_text.digest_lines(MRKDWN, details, lang)
+    lines += [line for section in sections for line in section]
+    return {"text": escape(support_label("digest", lang)), "blocks": [_section("\n".join(lines))]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +24,7 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
+from handlers.markup import cut
 from handlers.replies import Reply, label
 
 #: Adaptive Cards 1.5: Input.Text style "password" (masked) needs it; Teams renders 1.5.
@@ -56,22 +58,59 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return f"{space}\\{mark}"
 
 
-def cut(text: str | None, limit: int) -> str:
-    """Shorten raw text before escaping it (never an escape cut in half)."""
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def e(text: object, limit: int = 200) -> str:
     return escape(cut(str(text) if text is not None else "", limit))
 
 
-def when(moment: datetime | None, *, never: str) -> str:
-    """A time Teams shows in each reader's own time zone and locale (card DATE/TIME functions)."""
-    if moment is None:
-        return never
-    stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+# The icons of the shared wording (emoji shortcode names, as Slack writes them) as Teams shows them.
+_EMOJI = {
+    "large_green_circle": "🟢", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
+    "no_entry": "⛔", "wastebasket": "🗑️", "grey_question": "❔", "white_check_mark": "✅", "x": "❌",
+    "warning": "⚠️", "label": "🏷️", "arrows_counterclockwise": "🔄", "card_index_dividers": "🗂️", "link": "🔗",
+    "sos": "🆘", "crescent_moon": "🌙",
+}
+
+
+@dataclass(frozen=True)
+class TeamsMarkdown:
+    """Teams card markdown for the shared wording (handlers.markup). It has bold but no code spans: ids
+    are shown plain, keywords and commands in bold, typed text in quotes. Long values are cut to keep a
+    card small; people are named by their Teams name when the bot has met them (`names`: Entra id → name),
+    never mentioned."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    bullet = "- "
+    reason_limit = 60
+    id_limit = 20
+
+    def escape(self, text: object, limit: int | None = None) -> str:
+        return escape(text) if limit is None else e(text, limit)
+
+    def bold(self, text: str) -> str:
+        return f"**{text}**"
+
+    def code(self, text: str) -> str:
+        return text
+
+    keyword = command = bold
+
+    def typed(self, text: str) -> str:
+        return f"“{text}”"
+
+    def icon(self, name: str) -> str:
+        return _EMOJI[name]
+
+    def time(self, moment: datetime) -> str:
+        """Shown in each reader's own time zone and locale (card DATE/TIME functions)."""
+        stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+
+    def person(self, platform: str, user_id: object, team_id: str | None = None) -> str:
+        if not user_id:
+            return "?"
+        if platform == "teams" and user_id in self.names:
+            return e(self.names[user_id], 80)  # type: ignore[index]
+        return f"{escape(platform)} {e(user_id, 80)}"
 
 
 def text(value: str, **options: Any) -> TextBlock:

@@ -1,0 +1,223 @@
+"""The words of support-channel alerts in Dutch or English, the same on Slack and Teams: a link's first
+post and the updates in its thread, a customer who is stuck, the nightly digest.
+
+Pure functions from neutral alerts (handlers.alerts) to lines of text; the adapter's Markup writes bold,
+icons and people its own way and lays the lines out. Every outside value goes through markup.escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.nmbrs import explain
+from handlers import replies
+from handlers.alerts import Alert, AlertKind, LinkCard
+from handlers.markup import Markup
+from handlers.replies import label, link_facts, state_label
+
+_SUPPORT: dict[str, dict[object, str]] = {
+    "nl": {
+        "sent_by": "Ingestuurd door", "no_env": "omgeving nog onbekend",
+        AlertKind.ACTIVATED: "Geactiveerd", AlertKind.TOKEN_REPLACED: "Nieuw token ontvangen",
+        AlertKind.BROKEN: "Werkt niet meer", AlertKind.RESTORED: "Werkt weer",
+        AlertKind.SCOPE_CHANGED: "Bereik gewijzigd", AlertKind.UNVERIFIED: "Kon niet gecontroleerd worden",
+        AlertKind.REVOKED: "Ingetrokken (token vernietigd)", AlertKind.LABELLED: "Label gewijzigd",
+        "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via", "customer_todo": "Wat de klant moet doen",
+        "debtors_added": "debiteuren erbij", "debtors_removed": "debiteuren weg",
+        "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
+        "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
+        "digest": "Nachtelijke controle", "label_cleared": "label verwijderd",
+    },
+    "en": {
+        "sent_by": "Sent by", "no_env": "environment not known yet",
+        AlertKind.ACTIVATED: "Activated", AlertKind.TOKEN_REPLACED: "New token received",
+        AlertKind.BROKEN: "Stopped working", AlertKind.RESTORED: "Works again",
+        AlertKind.SCOPE_CHANGED: "Scope changed", AlertKind.UNVERIFIED: "Could not be checked",
+        AlertKind.REVOKED: "Revoked (token destroyed)", AlertKind.LABELLED: "Label changed",
+        "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via", "customer_todo": "What the customer must do",
+        "debtors_added": "debtors added", "debtors_removed": "debtors removed",
+        "companies_added": "companies added", "companies_removed": "companies removed",
+        "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
+        "digest": "Nightly check", "label_cleared": "label removed",
+    },
+}
+#: The icon of each alert in a link's thread, as an emoji shortcode name.
+_MARKS = {
+    AlertKind.ACTIVATED: "large_green_circle", AlertKind.TOKEN_REPLACED: "arrows_counterclockwise",
+    AlertKind.BROKEN: "red_circle", AlertKind.RESTORED: "large_green_circle",
+    AlertKind.SCOPE_CHANGED: "card_index_dividers", AlertKind.UNVERIFIED: "grey_question",
+    AlertKind.REVOKED: "no_entry", AlertKind.LABELLED: "label",
+}
+
+
+def support_label(key: object, lang: str) -> str:
+    """A fixed word of the support messages: an alert's name (by its kind) or a label."""
+    return _SUPPORT["nl" if lang == "nl" else "en"][key]
+
+
+def _mark(m: Markup, kind: AlertKind) -> str:
+    return m.icon(_MARKS[kind]) if kind in _MARKS else ""
+
+
+def _link_title(m: Markup, card: LinkCard, lang: str) -> str:
+    environment = (m.keyword(m.escape(card.environment, 100)) if card.environment
+                   else f"_{m.escape(support_label('no_env', lang))}_")
+    title = f"{m.bold(card.short_id)} · {environment} · {m.escape(card.username, 254)}"
+    if card.label:
+        title += f" · _{m.escape(card.label, 200)}_"
+    return title
+
+
+def _scope_line(m: Markup, card: LinkCard, lang: str) -> str:
+    facts = [fact for fact in link_facts(card, lang) if not fact.startswith(label("environment", lang))]
+    return " · ".join(m.escape(fact) for fact in facts)
+
+
+def parent_lines(m: Markup, card: LinkCard, lang: str, *, by: object = None) -> list[str]:
+    """The first post of a link's thread: what the link is, what it reaches, who sent it."""
+    lines = [f"{m.icon('link')} {_link_title(m, card, lang)} — {m.escape(state_label(card.state, lang))}"]
+    scope = _scope_line(m, card, lang)
+    if scope:
+        lines.append(scope)
+    sender = by or card.user_id
+    if sender:
+        lines.append(f"{m.escape(support_label('sent_by', lang))} {m.person(card.platform, str(sender))}")
+    return lines
+
+
+def _reason(m: Markup, details: Mapping[str, Any], lang: str) -> str:
+    parts = []
+    for key in ("category", "reason", "cause"):
+        if details.get(key):
+            parts.append(m.escape(details[key], m.reason_limit))
+            break
+    if details.get("code") is not None:
+        parts.append(f"{support_label('code', lang)} {m.escape(details['code'], 10)}")
+    return ", ".join(parts)
+
+
+def update_lines(m: Markup, alert: Alert, lang: str, *, customer_todo: bool) -> list[str]:
+    """A post in a link's thread about one change. `customer_todo`: say what a customer with a broken link must do."""
+    assert alert.link is not None
+    card, details = alert.link, alert.details
+    lines = [f"{_mark(m, alert.kind)} {m.bold(m.escape(support_label(alert.kind, lang)))} · {_link_title(m, card, lang)}".strip()]
+    if alert.kind in (AlertKind.BROKEN, AlertKind.UNVERIFIED):
+        failure = (replies.rejected_from(details) if alert.kind is AlertKind.BROKEN
+                   else replies.unreachable_from(details))
+        why = _reason(m, details, lang)
+        said = explain(failure, lang)
+        lines.append(m.escape(said.headline) + (f" ({why})" if why else ""))
+        if customer_todo and alert.kind is AlertKind.BROKEN and said.action:
+            # Support relays this to the customer, so it says what the customer must do.
+            lines.append(f"{support_label('customer_todo', lang)}: {m.escape(said.action)}")
+    if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):
+        lines.append(f"{m.escape(details['nights'], 10)} {support_label('nights', lang)}")
+    if alert.kind in (AlertKind.ACTIVATED, AlertKind.RESTORED, AlertKind.TOKEN_REPLACED):
+        scope = _scope_line(m, card, lang)
+        if scope:
+            lines.append(scope)
+    if alert.kind is AlertKind.SCOPE_CHANGED:
+        for key in ("debtors_added", "debtors_removed", "companies_added", "companies_removed"):
+            names = list(details.get(key) or [])
+            if names:
+                lines.append(f"{m.escape(support_label(key, lang))}: {', '.join(m.escape(n, 80) for n in names[:20])}"
+                             + (f" (+{len(names) - 20})" if len(names) > 20 else ""))
+    if alert.kind is AlertKind.LABELLED:
+        new = details.get("label")
+        lines.append(f"“{m.escape(new, 200)}”" if new else f"_{m.escape(support_label('label_cleared', lang))}_")
+        if details.get("previous"):
+            lines.append(f"{support_label('previous', lang)}: “{m.escape(details['previous'], 200)}”")
+    if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
+        lines.append(f"{support_label('previous', lang)}: {m.escape(state_label(str(details['previous_state']), lang))}")
+    if details.get("via"):
+        lines.append(f"{support_label('via', lang)}: {m.escape(details['via'], 40)}")
+    if details.get("by"):
+        platform = str(details.get("by_platform") or card.platform)
+        lines.append(f"{support_label('by', lang)} {m.person(platform, str(details['by']))}")
+    return lines
+
+
+def note_line(m: Markup, alert: Alert, lang: str) -> str:
+    """A link alert that arrived without its link: what it is and why, no more."""
+    line = f"{_mark(m, alert.kind)} {m.bold(m.escape(support_label(alert.kind, lang)))}".strip()
+    why = _reason(m, alert.details, lang)
+    return line + (f" ({why})" if why else "")
+
+
+def stuck_sentence(m: Markup, details: Mapping[str, Any], lang: str) -> str:
+    """Who keeps getting rejected, and how often today (details from handlers.intake)."""
+    person = m.person(str(details.get("platform") or "teams"), details.get("user_id"))
+    return support_label("stuck", lang).format(who=person, n=m.escape(details.get("attempts", "?"), 10))
+
+
+def stuck_lines(m: Markup, details: Mapping[str, Any], lang: str) -> list[str]:
+    lines = [f"{m.icon('sos')} {stuck_sentence(m, details, lang)}"]
+    why = _reason(m, details, lang)
+    if why:
+        lines.append(why)
+    if details.get("username"):
+        lines.append(f"{support_label('login', lang)}: {m.escape(details['username'], 254)}")
+    return lines
+
+
+def _link_item(m: Markup, item: Mapping[str, Any], lang: str) -> str:
+    environment = (m.keyword(m.escape(item["environment"], 100)) if item.get("environment")
+                   else f"_{m.escape(support_label('no_env', lang))}_")
+    return f"{m.bold(m.escape(item.get('link') or '?', m.id_limit))} · {environment} · {m.escape(item.get('username') or '', 254)}"
+
+
+def _counted(m: Markup, counts: Any, lang: str, *, states: bool = False) -> str:
+    if not isinstance(counts, Mapping):
+        return ""
+    shown = [(state_label(str(k), lang) if states else str(k), v) for k, v in counts.items() if v]
+    return ", ".join(f"{m.escape(name)} {m.escape(value, 10)}" for name, value in shown)
+
+
+def _items(m: Markup, title: str, items: Any, total: Any, line: Callable[[Mapping[str, Any]], str]) -> list[str]:
+    if not isinstance(items, list) or not items:
+        return []
+    count = total if isinstance(total, int) and total >= len(items) else len(items)
+    lines = [f"{m.bold(m.escape(title))} ({count})"]
+    lines.extend(f"{m.bullet}{line(item)}" for item in items if isinstance(item, Mapping))
+    if count > len(items):
+        lines.append(f"{m.bullet}… +{count - len(items)}")
+    return lines
+
+
+def digest_lines(m: Markup, details: Mapping[str, Any], lang: str) -> tuple[list[str], list[list[str]]]:
+    """The nightly summary (details from handlers.recheck's digest): the totals, then a list a section
+    (changes, broken links, failures; empty ones left out)."""
+    nl = lang == "nl"
+    head = f"{m.icon('crescent_moon')} {m.bold(m.escape(support_label('digest', lang)))}"
+    if details.get("run_id") is not None:
+        head += f" (run {m.escape(details['run_id'], m.id_limit)})"
+    lines = [head]
+    checked = details.get("checked")
+    outcomes = _counted(m, details.get("outcomes"), lang)
+    if checked is not None:
+        lines.append((f"{m.escape(checked, 10)} koppelingen gecontroleerd" if nl else f"{m.escape(checked, 10)} links checked")
+                     + (f": {outcomes}" if outcomes else ""))
+    states = _counted(m, details.get("counts"), lang, states=True)
+    if states:
+        lines.append(("Nu: " if nl else "Now: ") + states)
+    if details.get("failed"):
+        failed = m.escape(details["failed"], 10)
+        lines.append(f"{failed} konden niet gecontroleerd worden door een fout bij ons" if nl
+                     else f"{failed} could not be checked because of a fault on our side")
+
+    def change(item: Mapping[str, Any]) -> str:
+        why = f" ({m.escape(item['reason'], m.reason_limit)})" if item.get("reason") else ""
+        moved = state_label(str(item.get("transition") or item.get("state")), lang)
+        return f"{_link_item(m, item, lang)} → {m.escape(moved)}{why}"
+
+    def broken(item: Mapping[str, Any]) -> str:
+        return f"{_link_item(m, item, lang)} — {_reason(m, item, lang)}".rstrip(" —")
+
+    def failure(item: Mapping[str, Any]) -> str:
+        return _link_item(m, item, lang) + (f" ({m.escape(item['reason'], m.reason_limit)})" if item.get("reason") else "")
+
+    sections = [_items(m, "Wijzigingen" if nl else "Changes", details.get("changes"), details.get("changes_total"), change),
+                _items(m, "Werkt niet" if nl else "Broken", details.get("broken"), details.get("broken_total"), broken),
+                _items(m, "Fouten" if nl else "Failures", details.get("failures"), details.get("failed"), failure)]
+    return lines, [section for section in sections if section]
