@@ -97,8 +97,8 @@ def _reason(m: Markup, details: Mapping[str, Any], lang: str) -> str:
     return ", ".join(parts)
 
 
-def update_lines(m: Markup, alert: Alert, lang: str, *, customer_todo: bool) -> list[str]:
-    """A post in a link's thread about one change. `customer_todo`: say what a customer with a broken link must do."""
+def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
+    """A post in a link's thread about one change; a broken link's says what the customer must do."""
     assert alert.link is not None
     card, details = alert.link, alert.details
     lines = [f"{_mark(m, alert.kind)} {m.bold(m.escape(support_label(alert.kind, lang)))} · {_link_title(m, card, lang)}".strip()]
@@ -108,7 +108,7 @@ def update_lines(m: Markup, alert: Alert, lang: str, *, customer_todo: bool) -> 
         why = _reason(m, details, lang)
         said = explain(failure, lang)
         lines.append(m.escape(said.headline) + (f" ({why})" if why else ""))
-        if customer_todo and alert.kind is AlertKind.BROKEN and said.action:
+        if alert.kind is AlertKind.BROKEN and said.action:
             # Support relays this to the customer, so it says what the customer must do.
             lines.append(f"{support_label('customer_todo', lang)}: {m.escape(said.action)}")
     if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):

@@ -253,7 +253,7 @@ def support_parent(card: LinkCard, lang: str, *, by: object = None) -> dict[str,
 def support_update(alert: Alert, lang: str) -> dict[str, Any]:
     """A message in a link's thread about one change."""
     assert alert.link is not None
-    lines = alert_text.update_lines(MRKDWN, alert, lang, customer_todo=True)
+    lines = alert_text.update_lines(MRKDWN, alert, lang)
     text = f"{alert.link.short_id}: {escape(support_label(alert.kind, lang))}"
     return {"text": text, "blocks": [_section("\n".join(lines))]}
 

@@ -54,6 +54,7 @@ async def test_a_nightly_run_alerts_the_thread_the_customer_and_slack(app: Serve
     # Support: the link's thread (not a new one), and the digest as a post of its own.
     [broken] = [c for c in app.teams.sent("send") if c.conversation_id == thread]
     assert "Werkt niet meer" in broken.text() and "L1" in broken.text()
+    assert "Wat de klant moet doen" in broken.text()  # support relays it, as on Slack
     [digest] = app.teams.sent("create_conversation")
     assert digest.body["channelData"]["channel"]["id"] == SUPPORT_CHANNEL and "Nachtelijke controle" in digest.text()
     # The customer, in their 1:1 chat and their own language (en-GB), with the form at hand.
