@@ -355,6 +355,10 @@ class WebhookSender:
             self.on_delivery(result)
 
     async def _disable_pending(self) -> None:
+        pending = exists().where(WebhookEvent.status == str(WebhookStatus.PENDING))
+        async with self.sessions() as session:
+            if not await session.scalar(select(pending)):
+                return  # the usual case: a read, so an idle poll never takes SQLite's write lock
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(WebhookEvent)

@@ -18,7 +18,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import Desk
 from bot.config import Settings
 from bot.slack.context import SlackContext, support_commands
-from bot.slack.dedupe import claim_middleware
 from bot.slack.listeners import actions, events, views
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
@@ -130,7 +129,6 @@ def build_bolt_app(ctx: SlackContext, client: AsyncWebClient, identity: BotIdent
         )
     finally:
         bolt_log.setLevel(level)
-    app.middleware(claim_middleware(ctx.desk.sessions))
     events.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)

@@ -3,15 +3,19 @@
 Slack redelivers an event with the same event_id when it thinks we were slow, and has sent the
 same message twice under different event_ids; so messages are also claimed by channel and ts
 (an edit by channel, ts and the edit's ts). A repeat is acknowledged and nothing else happens.
+
+The claim is made in the listener, after bolt's acknowledgement: the acknowledgement never waits
+for the database (under load SQLite's single writer made acks late, and a late ack is what makes
+Slack send the event again).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from slack_bolt.response import BoltResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import claim
@@ -19,6 +23,8 @@ from storage.deliveries import claim
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+
+T = TypeVar("T")
 
 
 def delivery_ids(body: Mapping[str, Any]) -> list[str]:
@@ -47,23 +53,35 @@ def delivery_ids(body: Mapping[str, Any]) -> list[str]:
     return ids
 
 
-def claim_middleware(
-    sessions: async_sessionmaker[AsyncSession],
-) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """A bolt global middleware: acknowledge repeats at once, let first deliveries through."""
+async def first_delivery(sessions: async_sessionmaker[AsyncSession], body: Mapping[str, Any]) -> bool:
+    """Claim this request's delivery ids; False when any of them was claimed before (a repeat)."""
+    ids = delivery_ids(body)
+    if not ids:
+        return True
+    async with sessions() as session, session.begin():
+        for delivery_id in ids:
+            if not await claim(session, platform=PLATFORM, delivery_id=delivery_id):
+                log.info("slack delivery already handled, acknowledged only (%s)", _kind(body))
+                return False
+    return True
 
-    async def claim_delivery(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:  # noqa: A002
-        ids = delivery_ids(body)
-        if ids:
-            async with sessions() as session, session.begin():
-                for delivery_id in ids:
-                    if not await claim(session, platform=PLATFORM, delivery_id=delivery_id):
-                        log.info("slack delivery already handled, acknowledged only (%s)", _kind(body))
-                        return BoltResponse(status=200, body="")
-        await next()
-        return None
 
-    return claim_delivery
+def handled_once(
+    sessions: async_sessionmaker[AsyncSession], listener: Callable[..., Awaitable[T]]
+) -> Callable[..., Awaitable[T | None]]:
+    """Wrap an event listener (bolt passes `body` by name) so it runs for the first delivery only."""
+
+    # functools.wraps keeps the listener's signature: bolt injects arguments by parameter name.
+    @functools.wraps(listener)
+    async def once(*args: Any, **kwargs: Any) -> T | None:
+        try:
+            first = await first_delivery(sessions, kwargs["body"])
+        except Exception:  # noqa: BLE001 - Slack has our acknowledgement and will not resend: answer anyway
+            log.exception("slack delivery could not be recorded; handling it anyway (%s)", _kind(kwargs["body"]))
+            first = True
+        return await listener(*args, **kwargs) if first else None
+
+    return once
 
 
 def _kind(body: Mapping[str, Any]) -> str:

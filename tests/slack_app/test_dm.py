@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -241,6 +243,27 @@ async def test_retried_event_is_answered_once(app: Served) -> None:
     assert first.status_code == again.status_code == third.status_code == 200
     assert nmbrs_checks(app) == 1
     assert len(app.posts(dm_channel(CUSTOMER))) == 1
+
+
+async def test_the_acknowledgement_does_not_wait_for_the_database(app: Served) -> None:
+    """Another writer holds SQLite's write lock: Slack still gets its 200 at once; the claim, the
+    check and the answer follow when the lock is free."""
+    database = app.runtime.ctx.desk.settings.database_url.removeprefix("sqlite:///")
+    # The blocker's calls run in a thread: the app's loop must go on (e.g. to finish a write it
+    # began before the blocker asked for the lock).
+    blocker = sqlite3.connect(database, isolation_level=None, timeout=10, check_same_thread=False)
+    try:
+        await asyncio.to_thread(blocker.execute, "BEGIN IMMEDIATE")
+        response = await asyncio.wait_for(
+            app.send(event_callback(message_im(CUSTOMER, f"{USERNAME} {TOKEN}"))), timeout=5)
+        assert response.status_code == 200
+        assert app.posts(dm_channel(CUSTOMER)) == []
+    finally:
+        if blocker.in_transaction:
+            await asyncio.to_thread(blocker.execute, "ROLLBACK")
+        blocker.close()
+    await app.settle()
+    assert len(app.posts(dm_channel(CUSTOMER))) == 1 and nmbrs_checks(app) == 1
 
 
 async def test_same_message_with_a_new_event_id_is_answered_once(app: Served) -> None:

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.context import SlackContext, support_commands
+from bot.slack.dedupe import handled_once
 from bot.slack.parse import Found, find_credentials
 from handlers import replies
 from handlers.alerts import LinkCard
@@ -50,9 +51,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if event.get("tab") == "home" and event.get("user"):
             await publish_home(ctx, client, body)
 
-    app.event("message")(ctx.track(on_message))
-    app.event("app_mention")(ctx.track(on_mention))
-    app.event("app_home_opened")(ctx.track(on_home_opened))
+    # Each runs once per event across Slack's retries and replicas (claimed after the ack).
+    app.event("message")(ctx.track(handled_once(ctx.desk.sessions, on_message)))
+    app.event("app_mention")(ctx.track(handled_once(ctx.desk.sessions, on_mention)))
+    app.event("app_home_opened")(ctx.track(handled_once(ctx.desk.sessions, on_home_opened)))
 
 
 def _from_a_bot(ctx: SlackContext, message: Mapping[str, Any]) -> bool:
