@@ -40,7 +40,6 @@ def parent(item: LinkCard, lang: str, *, by: object = None, names: Mapping[str, 
 
 def update(alert: Alert, lang: str, *, names: Mapping[str, str] | None = None) -> AdaptiveCard:
     """A reply in a link's thread about one change."""
-    # Unlike Slack's, it does not (yet) say what a customer with a broken link must do.
     lines = alert_text.update_lines(TeamsMarkdown(names or {}), alert, lang)
     return card([text(_paragraphs(lines), color="Attention" if alert.kind is AlertKind.BROKEN else "Default")])
 

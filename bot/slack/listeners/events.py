@@ -7,7 +7,7 @@ bolt acknowledges events before these run, so the Nmbrs check happens after the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -51,10 +51,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if event.get("tab") == "home" and event.get("user"):
             await publish_home(ctx, client, body)
 
-    # Each runs once per event across Slack's retries and replicas (claimed after the ack).
-    app.event("message")(ctx.track(handled_once(ctx.desk.sessions, on_message)))
-    app.event("app_mention")(ctx.track(handled_once(ctx.desk.sessions, on_mention)))
-    app.event("app_home_opened")(ctx.track(handled_once(ctx.desk.sessions, on_home_opened)))
+    def listen(event_type: str, listener: Callable[..., Awaitable[None]]) -> None:
+        # Runs once per event across Slack's retries and replicas (claimed after the ack), and is
+        # awaited at shutdown.
+        app.event(event_type)(ctx.track(handled_once(ctx.desk.sessions, listener)))
+
+    listen("message", on_message)
+    listen("app_mention", on_mention)
+    listen("app_home_opened", on_home_opened)
 
 
 def _from_a_bot(ctx: SlackContext, message: Mapping[str, Any]) -> bool:
