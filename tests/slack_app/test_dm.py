@@ -266,6 +266,21 @@ async def test_the_acknowledgement_does_not_wait_for_the_database(app: Served) -
     assert len(app.posts(dm_channel(CUSTOMER))) == 1 and nmbrs_checks(app) == 1
 
 
+async def test_a_delivery_that_cannot_be_recorded_is_still_answered(
+    app: Served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack has its 200 and will not send the event again: answering beats dropping it."""
+    async def broken(*_: object, **__: object) -> bool:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("bot.slack.dedupe.claim", broken)
+    with caplog.at_level(logging.ERROR):
+        await app.dm(CUSTOMER, f"{USERNAME} {TOKEN}")
+    assert len(app.posts(dm_channel(CUSTOMER))) == 1 and nmbrs_checks(app) == 1
+    assert "slack delivery could not be recorded; handling it anyway (message)" in caplog.text
+    assert TOKEN not in caplog.text
+
+
 async def test_same_message_with_a_new_event_id_is_answered_once(app: Served) -> None:
     event = message_im(CUSTOMER, f"{USERNAME} {TOKEN}")
     await app.send(event_callback(event))
