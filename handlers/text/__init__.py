@@ -1,0 +1,1 @@
+"""Everything people read, in Dutch and English: replies, /nmbrs answers, alerts, explanations."""
