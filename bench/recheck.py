@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.nmbrs import CallLimiter, Company, Debtor, NmbrsGateway, Valid
+from bot.nmbrs import CallLimiter, NmbrsGateway
 from handlers.alerts import Outbox
+from handlers.model import Company, Debtor, Valid
 from handlers.recheck import Recheck, RecheckPolicy
 from storage.cipher import TokenCipher, generate_key_line, link_row
 from storage.db import create_engine, session_factory

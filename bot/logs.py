@@ -6,48 +6,14 @@ it masks anything token-shaped in every record that reaches it, whichever logger
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-import re
-import secrets
 import sys
 from datetime import datetime, timezone
 from typing import TextIO
 
-from bot.nmbrs.redact import redact_tokens
-
-#: The id of the request or run a log line belongs to ("-" outside either). Set per inbound HTTP
-#: request by bot.web's middleware, per nightly run by the re-check; tasks started while it is set
-#: (bolt's listeners, the outbox) inherit it, as asyncio copies the context into new tasks.
-correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
-
-
-def new_correlation_id() -> str:
-    """A fresh short id: 12 hex characters, random enough to tell a day's requests apart."""
-    return secrets.token_hex(6)
-
-
-# Last line of defence only: code never logs tokens on purpose. These shapes catch Slack tokens,
-# bearer headers, 32-hex Nmbrs tokens and `token=…` pairs; SOAP <Token> elements and 'Token': '…'
-# mappings are bot.nmbrs.redact's (applied first, see redact()).
-_PATTERNS = [
-    re.compile(r"\bx(?:ox[abprse]|app)-[A-Za-z0-9-]{8,}"),
-    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"(?i)\b[0-9a-f]{32}\b"),
-    re.compile(r"(?i)\b(token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"),
-]
-
-
-def redact(text: str) -> str:
-    """`text` with anything token-shaped replaced by [redacted]."""
-    text = redact_tokens(text)
-    for pattern in _PATTERNS:
-        if pattern.groups == 1:
-            text = pattern.sub(r"\1[redacted]", text)
-        else:
-            text = pattern.sub("[redacted]", text)
-    return text
+from handlers.redact import redact
+from handlers.trace import correlation_id
 
 
 def _one_line(text: str) -> str:

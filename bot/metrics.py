@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.alerts import AlertKind
+from handlers.model import AlertKind
 from handlers.recheck import MANUAL_TRIGGERS
 from storage.links import count_by_state
 from storage.models import Check, RecheckRun, utcnow

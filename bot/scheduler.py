@@ -21,9 +21,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Desk
 from bot.config import Settings
-from bot.logs import correlation_id, new_correlation_id
 from handlers.alerts import Outbox
 from handlers.recheck import Recheck, RecheckPolicy
+from handlers.trace import correlation_id, new_correlation_id
 from storage.lease import holder_id
 from storage.models import utcnow
 

@@ -29,8 +29,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import api_mount
-from bot.logs import correlation_id, new_correlation_id
 from bot.metrics import Metrics
+from handlers.trace import correlation_id, new_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class BodyLimit:
 
 
 class CorrelationId:
-    """ASGI middleware: a fresh correlation id per HTTP request, in bot.logs.correlation_id for
+    """ASGI middleware: a fresh correlation id per HTTP request, in handlers.trace.correlation_id for
     every log line of the request (and of the tasks it starts: bolt's listeners, the outbox), and
     in the `X-Request-Id` response header, so a person can quote it and support can find the lines."""
 

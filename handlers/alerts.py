@@ -7,122 +7,25 @@ change; delivery happens afterwards. So a crash never loses an alert and a re-ru
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.events import EVENT_TYPES, record_link_event
+from handlers.model import CUSTOMER_KINDS, Alert
 from handlers.ports import Notifier
-from storage.models import AlertRecord, Link, utcnow
+from storage.models import AlertRecord, utcnow
 
 log = logging.getLogger(__name__)
 
-#: How many named debtors/companies an alert carries; the rest are counted.
-NAMED_SCOPE = 10
 #: How long a replica may take to send one alert before another may try it (it died meanwhile).
 CLAIM_FOR = timedelta(minutes=2)
 #: In a queued alert's payload: the platforms that have it already (the next attempt skips them).
 DELIVERED_TO = "delivered_to"
-
-
-class AlertKind(enum.StrEnum):
-    ACTIVATED = "activated"  # support: parent message of the link's thread
-    TOKEN_REPLACED = "token_replaced"  # support thread: same login and environment, new token
-    BROKEN = "broken"  # support thread, broadcast to the channel
-    RESTORED = "restored"  # support thread
-    SCOPE_CHANGED = "scope_changed"  # support thread
-    UNVERIFIED = "unverified"  # support thread: could not be checked for N nights
-    REVOKED = "revoked"  # support thread
-    LABELLED = "labelled"  # support thread
-    CUSTOMER_STUCK = "customer_stuck"  # support channel: 3 rejected attempts in a day
-    CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
-    CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
-    DIGEST = "digest"  # support channel: nightly summary
-
-
-#: Alerts that go to the customer rather than to support.
-CUSTOMER_KINDS = frozenset({AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT})
-
-
-@dataclass(frozen=True)
-class LinkCard:
-    """A snapshot of a link for messages: everything people may see, never the token (only its end)."""
-
-    id: int
-    username: str
-    environment: str | None
-    state: str
-    token_last4: str | None
-    label: str | None
-    platform: str
-    team_id: str | None
-    user_id: str | None
-    debtor_count: int
-    company_count: int
-    debtor_names: tuple[str, ...] = ()
-    company_names: tuple[str, ...] = ()
-
-    @property
-    def short_id(self) -> str:
-        return f"L{self.id}"
-
-    @classmethod
-    def of(cls, link: Link) -> "LinkCard":
-        debtors, companies = link.debtors or [], link.companies or []
-        return cls(
-            id=link.id, username=link.username, environment=link.environment, state=link.state,
-            token_last4=link.token_last4, label=link.label, platform=link.platform, team_id=link.team_id,
-            user_id=link.user_id, debtor_count=len(debtors), company_count=len(companies),
-            debtor_names=tuple(str(d.get("name", "")) for d in debtors[:NAMED_SCOPE]),
-            company_names=tuple(str(c.get("name", "")) for c in companies[:NAMED_SCOPE]),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "username": self.username, "environment": self.environment, "state": self.state,
-            "token_last4": self.token_last4, "label": self.label, "platform": self.platform,
-            "team_id": self.team_id, "user_id": self.user_id, "debtor_count": self.debtor_count,
-            "company_count": self.company_count, "debtor_names": list(self.debtor_names),
-            "company_names": list(self.company_names),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LinkCard":
-        values = dict(data)
-        values["debtor_names"] = tuple(values.get("debtor_names", ()))
-        values["company_names"] = tuple(values.get("company_names", ()))
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A neutral alert. `details` holds kind-specific plain values (reasons, names, counts, who)."""
-
-    kind: AlertKind
-    link: LinkCard | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    lang: str | None = None
-    """For customer alerts: the language to speak."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": str(self.kind), "link": self.link.to_dict() if self.link else None,
-            "details": self.details, "lang": self.lang,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Alert":
-        link = data.get("link")
-        return cls(
-            kind=AlertKind(data["kind"]), link=LinkCard.from_dict(link) if link else None,
-            details=dict(data.get("details") or {}), lang=data.get("lang"),
-        )
 
 
 async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:

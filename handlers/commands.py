@@ -18,10 +18,10 @@ from typing import Any, Protocol, TypeAlias
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.logs import redact
-from handlers.alerts import Alert, AlertKind, LinkCard, Outbox, queue
-from handlers.ports import Person
+from handlers.alerts import Outbox, queue
+from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
+from handlers.redact import redact
 from handlers.staff import StaffDirectory
 from storage import links as link_store
 from storage.audit import audit

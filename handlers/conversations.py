@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.ports import Person
+from handlers.model import Person
 from storage.cipher import DecryptionError, Sealed, TokenCipher, pending_row
 from storage.models import PendingConversation, utcnow
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.model import Alert, LinkCard
 from storage.models import Link, WebhookEvent, WebhookStatus, utcnow
-
-if TYPE_CHECKING:  # handlers.alerts imports this module; the types are only for checking
-    from handlers.alerts import Alert, LinkCard
 
 #: Alert kinds that are link transitions, and the event type each becomes.
 EVENT_TYPES: dict[str, str] = {
@@ -79,7 +77,7 @@ def link_metadata(link: Link) -> dict[str, Any]:
     }
 
 
-def card_metadata(card: "LinkCard") -> dict[str, Any]:
+def card_metadata(card: LinkCard) -> dict[str, Any]:
     """The same shape from an alert's snapshot, for the rare event whose link row is gone."""
     return {
         "id": card.id, "short_id": card.short_id, "state": card.state, "username": card.username,
@@ -101,7 +99,7 @@ def event_body(*, event_id: str, type_: str, at: datetime, link: Mapping[str, An
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-async def record_link_event(session: AsyncSession, alert: "Alert", key: str) -> bool:
+async def record_link_event(session: AsyncSession, alert: Alert, key: str) -> bool:
     """Write the webhook event of a link transition, once per key; True when it is new.
 
     Call inside the transaction of the transition (handlers.alerts.queue does)."""

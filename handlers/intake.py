@@ -10,11 +10,11 @@ from typing import TypeAlias
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.nmbrs import InvalidInput, NmbrsGateway, Rejected, Unreachable, Valid
-from bot.nmbrs.shape import clean_token, clean_username
-from handlers.alerts import Alert, AlertKind, LinkCard, Outbox, queue
-from handlers.ports import Person
+from handlers.alerts import Outbox, queue
+from handlers.model import Alert, AlertKind, InvalidInput, LinkCard, Person, Rejected, SoapLogin, Unreachable, Valid
+from handlers.ports import Nmbrs
 from handlers.scope import scope_change
+from handlers.shape import clean_token, clean_username
 from storage.audit import audit
 from storage.cipher import TokenCipher
 from storage.links import store_credentials
@@ -85,7 +85,7 @@ class Intake:
         *,
         sessions: async_sessionmaker[AsyncSession],
         cipher: TokenCipher,
-        gateway: NmbrsGateway,
+        gateway: Nmbrs,
         outbox: Outbox,
     ) -> None:
         self.sessions = sessions
@@ -116,7 +116,7 @@ class Intake:
             return limit
 
         try:
-            result = await self.gateway.validate(username, token)
+            result = await self.gateway.check(SoapLogin(username, token))
         except InvalidInput as exc:  # the gateway re-checks shape; treat the same way
             return BadInput(reason=exc.reason, field="token" if "token" in exc.reason else "username")
 

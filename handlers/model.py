@@ -1,15 +1,31 @@
-"""What a credential check against Nmbrs can come back with.
+"""The domain as plain values: people, links, alerts, and what a credential check against Nmbrs returns.
 
-Plain frozen values, safe to log, store and print: none of them holds the token.
+Frozen values, safe to log, store and print: none shows a token (`SoapLogin` holds one, never in repr).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Mapping, TypeAlias
+
+from storage.models import Link
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on a chat platform, as the adapter saw them on this request."""
+
+    platform: str
+    team_id: str
+    user_id: str
+    lang: str = "nl"
+    """nl or en: from the user's locale, else TOKENDESK_LANGUAGE."""
+    home_team: bool = True
+    """False for guests from another organisation (Slack Connect): never support staff."""
+    display_name: str | None = field(default=None, compare=False)
 
 
 class RejectionCategory(StrEnum):
@@ -189,3 +205,122 @@ class InvalidInput(ValueError):
 
     def __repr__(self) -> str:
         return f"InvalidInput(reason={self.reason!r}, message={self.message!r})"
+
+
+NmbrsKind: TypeAlias = Literal["soap", "rest"]
+"""Which Nmbrs API a link goes through: the SOAP login e-mail + token, or a REST (OAuth) consent."""
+
+
+@dataclass(frozen=True, slots=True)
+class SoapLogin:
+    """The credentials of a SOAP link: the login e-mail and its API token (never in repr)."""
+
+    username: str
+    token: str = field(repr=False)
+
+    @property
+    def kind(self) -> Literal["soap"]:
+        return "soap"
+
+
+#: What a link holds to reach Nmbrs; a REST link adds its own kind (refresh token, debtor) here.
+Credentials: TypeAlias = SoapLogin
+
+
+#: How many named debtors/companies an alert carries; the rest are counted.
+NAMED_SCOPE = 10
+
+
+class AlertKind(StrEnum):
+    ACTIVATED = "activated"  # support: parent message of the link's thread
+    TOKEN_REPLACED = "token_replaced"  # support thread: same login and environment, new token
+    BROKEN = "broken"  # support thread, broadcast to the channel
+    RESTORED = "restored"  # support thread
+    SCOPE_CHANGED = "scope_changed"  # support thread
+    UNVERIFIED = "unverified"  # support thread: could not be checked for N nights
+    REVOKED = "revoked"  # support thread
+    LABELLED = "labelled"  # support thread
+    CUSTOMER_STUCK = "customer_stuck"  # support channel: 3 rejected attempts in a day
+    CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
+    CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
+    DIGEST = "digest"  # support channel: nightly summary
+
+
+#: Alerts that go to the customer rather than to support.
+CUSTOMER_KINDS = frozenset({AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT})
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    """A snapshot of a link for messages: everything people may see, never the token (only its end)."""
+
+    id: int
+    username: str
+    environment: str | None
+    state: str
+    token_last4: str | None
+    label: str | None
+    platform: str
+    team_id: str | None
+    user_id: str | None
+    debtor_count: int
+    company_count: int
+    debtor_names: tuple[str, ...] = ()
+    company_names: tuple[str, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        return f"L{self.id}"
+
+    @classmethod
+    def of(cls, link: Link) -> "LinkCard":
+        debtors, companies = link.debtors or [], link.companies or []
+        return cls(
+            id=link.id, username=link.username, environment=link.environment, state=link.state,
+            token_last4=link.token_last4, label=link.label, platform=link.platform, team_id=link.team_id,
+            user_id=link.user_id, debtor_count=len(debtors), company_count=len(companies),
+            debtor_names=tuple(str(d.get("name", "")) for d in debtors[:NAMED_SCOPE]),
+            company_names=tuple(str(c.get("name", "")) for c in companies[:NAMED_SCOPE]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "username": self.username, "environment": self.environment, "state": self.state,
+            "token_last4": self.token_last4, "label": self.label, "platform": self.platform,
+            "team_id": self.team_id, "user_id": self.user_id, "debtor_count": self.debtor_count,
+            "company_count": self.company_count, "debtor_names": list(self.debtor_names),
+            "company_names": list(self.company_names),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "LinkCard":
+        values = dict(data)
+        values["debtor_names"] = tuple(values.get("debtor_names", ()))
+        values["company_names"] = tuple(values.get("company_names", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A neutral alert. `details` holds kind-specific plain values (reasons, names, counts, who)."""
+
+    kind: AlertKind
+    link: LinkCard | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    lang: str | None = None
+    """For customer alerts: the language to speak."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind), "link": self.link.to_dict() if self.link else None,
+            "details": self.details, "lang": self.lang,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Alert":
+        link = data.get("link")
+        return cls(
+            kind=AlertKind(data["kind"]), link=LinkCard.from_dict(link) if link else None,
+            details=dict(data.get("details") or {}), lang=data.get("lang"),
+        )
+

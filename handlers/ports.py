@@ -1,26 +1,23 @@
-"""What handlers need from the world, as small protocols: who is acting, and how to tell people."""
+"""What handlers need from the world, as small protocols: how to reach Nmbrs, and how to tell people."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from handlers.alerts import Alert
+from handlers.model import Alert, Credentials, NmbrsKind, Validation
 
 
-@dataclass(frozen=True)
-class Person:
-    """Someone on a chat platform, as the adapter saw them on this request."""
+class Nmbrs(Protocol):
+    """One Nmbrs API (SOAP today, REST next) as the handlers use it: check a link's credentials.
 
-    platform: str
-    team_id: str
-    user_id: str
-    lang: str = "nl"
-    """nl or en: from the user's locale, else TOKENDESK_LANGUAGE."""
-    home_team: bool = True
-    """False for guests from another organisation (Slack Connect): never support staff."""
-    display_name: str | None = field(default=None, compare=False)
+    `check` raises InvalidInput when the credentials are refused locally (their shape) and
+    otherwise returns a Validation; it never raises for anything Nmbrs or the network does.
+    """
+
+    @property
+    def kind(self) -> NmbrsKind: ...
+
+    async def check(self, credentials: Credentials) -> Validation: ...
 
 
 class Notifier(Protocol):
@@ -30,4 +27,4 @@ class Notifier(Protocol):
 
     platform: str
 
-    async def deliver(self, alert: "Alert") -> None: ...
+    async def deliver(self, alert: Alert) -> None: ...

@@ -19,11 +19,23 @@ from sqlalchemy import distinct, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.logs import correlation_id
-from bot.nmbrs import InvalidInput, NmbrsGateway, Rejected, Unreachable, Valid, Validation, explain
-from handlers.alerts import Alert, AlertKind, LinkCard, Outbox, queue
-from handlers.ports import Person
+from handlers.alerts import Outbox, queue
+from handlers.model import (
+    Alert,
+    AlertKind,
+    InvalidInput,
+    LinkCard,
+    Person,
+    Rejected,
+    SoapLogin,
+    Unreachable,
+    Valid,
+    Validation,
+)
+from handlers.ports import Nmbrs
 from handlers.scope import scope_change
+from handlers.text.explain import explain
+from handlers.trace import correlation_id
 from storage.audit import audit
 from storage.cipher import DecryptionError, TokenCipher
 from storage.lease import DatabaseLease, LeaseHeld
@@ -167,7 +179,7 @@ class Recheck:
         *,
         sessions: async_sessionmaker[AsyncSession],
         cipher: TokenCipher,
-        gateway: NmbrsGateway,
+        gateway: Nmbrs,
         outbox: Outbox,
         policy: RecheckPolicy,
         holder: str,
@@ -541,7 +553,7 @@ class Recheck:
         except ValueError:
             return _Failure("no_token", "the link holds no token")
         try:
-            return await self.gateway.validate(link.username, token)
+            return await self.gateway.check(SoapLogin(link.username, token))
         except InvalidInput as exc:
             log.error("recheck: stored credentials of link %s refused before asking Nmbrs (%s)", link.short_id, exc.reason)
             return _Failure("invalid_input", exc.reason)

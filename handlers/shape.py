@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nmbrs.result import InvalidInput
+from handlers.model import InvalidInput
 
 MAX_USERNAME = 254  # the longest an e-mail address can be (RFC 5321 path limit)
 MAX_TOKEN = 256  # far above the 32 characters seen in practice; anything longer is a wrong paste

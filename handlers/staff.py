@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from handlers.ports import Person
+from handlers.model import Person
 
 
 class StaffDirectory(Protocol):

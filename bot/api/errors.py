@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.logs import correlation_id
+from handlers.trace import correlation_id
 
 log = logging.getLogger(__name__)
 

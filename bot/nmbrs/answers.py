@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.nmbrs.failures import CallFailed
-from bot.nmbrs.result import Company, Debtor, UnreachableCause
+from handlers.model import Company, Debtor, UnreachableCause
 
 
 def _items(result: Any, element: str) -> list[Any]:

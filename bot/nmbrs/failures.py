@@ -11,8 +11,8 @@ from typing import Any
 
 from lxml import etree
 
-from bot.nmbrs.redact import REDACTED
-from bot.nmbrs.result import Rejected, RejectionCategory, Unreachable, UnreachableCause
+from handlers.model import Rejected, RejectionCategory, Unreachable, UnreachableCause
+from handlers.redact import REDACTED
 
 # Nmbrs puts its own error number in the fault text: "... ---> 1001: Invalid Authentication".
 _NMBRS_CODE = re.compile(r"--->\s*(\d{4,5}):\s*(.*)", re.DOTALL)

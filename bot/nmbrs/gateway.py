@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,9 +26,18 @@ from bot.nmbrs.answers import parse_companies, parse_debtors, parse_environment
 from bot.nmbrs.failures import CallFailed, classify_fault
 from bot.nmbrs.limits import CallLimiter
 from bot.nmbrs.redact import guard_zeep_logging
-from bot.nmbrs.result import Company, Debtor, RejectionCategory, UnreachableCause, Valid, Validation
-from bot.nmbrs.shape import clean_token, clean_username
 from bot.nmbrs.transport import QuietTransport
+from handlers.model import (
+    Company,
+    Credentials,
+    Debtor,
+    RejectionCategory,
+    SoapLogin,
+    UnreachableCause,
+    Valid,
+    Validation,
+)
+from handlers.shape import clean_token, clean_username
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +87,12 @@ def _check_base_url(base_url: str) -> None:
 class NmbrsGateway:
     """Validates Nmbrs credentials over SOAP: Environment_Get, then the debtor and company lists.
 
-    `validate` raises InvalidInput for local shape errors and otherwise always returns a
-    Validation; it never raises for anything Nmbrs or the network does.
+    The SOAP implementation of handlers.ports.Nmbrs. `validate` raises InvalidInput for local
+    shape errors and otherwise always returns a Validation; it never raises for anything Nmbrs
+    or the network does.
     """
+
+    kind: Literal["soap"] = "soap"
 
     def __init__(
         self,
@@ -148,6 +160,13 @@ class NmbrsGateway:
 
     def __repr__(self) -> str:
         return f"NmbrsGateway(base_url={self.base_url!r}, soap_version={self.soap_version})"
+
+    async def check(self, credentials: Credentials) -> Validation:
+        """The port's check: a SOAP link's login e-mail and API token, as `validate` takes them."""
+        if not isinstance(credentials, SoapLogin):
+            # Only reachable once a REST kind joins Credentials: a wiring mistake, never Nmbrs' answer.
+            raise TypeError(f"the SOAP gateway cannot check {type(credentials).__name__}")
+        return await self.validate(credentials.username, credentials.token)
 
     async def validate(self, username: str, token: str) -> Validation:
         """Check the credentials; raise InvalidInput before any call if their shape is wrong."""

@@ -9,26 +9,11 @@ logging somewhere new. The application's logging set-up should also add it to it
 from __future__ import annotations
 
 import logging
-import re
 
-REDACTED = "[redacted]"
-
-# <Token>..</Token>, <ns0:Token>..</ns0:Token>, with attributes, across line breaks.
-_XML_TOKEN = re.compile(
-    r"(<(?:[\w.-]+:)?Token\b[^>]*>)(.*?)(</(?:[\w.-]+:)?Token\s*>)",
-    re.DOTALL | re.IGNORECASE,
-)
-# 'Token': '..' / "Token": ".." as in a repr() of zeep's _soapheaders or a JSON dump.
-_MAPPING_TOKEN = re.compile(r"""(['"]Token['"]\s*:\s*)(['"])(.*?)(\2)""", re.IGNORECASE)
+from handlers.redact import redact_tokens
 
 # The zeep loggers that have ever printed request envelopes or request data.
 ZEEP_LOGGERS = ("zeep", "zeep.transports", "zeep.wsdl.bindings.soap", "zeep.client")
-
-
-def redact_tokens(text: str) -> str:
-    """Replace the content of any Token element or Token mapping entry in `text`."""
-    text = _XML_TOKEN.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-    return _MAPPING_TOKEN.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(4)}", text)
 
 
 class TokenRedactionFilter(logging.Filter):

@@ -10,7 +10,7 @@ from zeep import exceptions as zeep_errors
 from zeep.transports import AsyncTransport
 
 from bot.nmbrs.failures import CallFailed, screen_response
-from bot.nmbrs.result import UnreachableCause
+from handlers.model import UnreachableCause
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import getpass
 import json
 from typing import Any, TextIO
 
-from bot.nmbrs.explain import explain, explain_input
 from bot.nmbrs.gateway import NmbrsGateway
-from bot.nmbrs.result import InvalidInput, Rejected, Unreachable, Valid, Validation
+from handlers.model import InvalidInput, Rejected, Unreachable, Valid, Validation
+from handlers.text.explain import explain, explain_input
 
 EXIT_VALID = 0
 EXIT_BAD_INPUT = 2

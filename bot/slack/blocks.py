@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers import alert_text
-from handlers.alert_text import support_label
-from handlers.alerts import Alert, LinkCard
-from handlers.replies import Reply, label, state_label
+from handlers.model import Alert, LinkCard
+from handlers.text import alert_text
+from handlers.text.alert_text import support_label
+from handlers.text.replies import Reply, label, state_label
 
 Block = dict[str, Any]
 
@@ -46,7 +46,7 @@ def mention(user_id: object) -> str:
 
 
 class Mrkdwn:
-    """Slack mrkdwn for the shared wording (handlers.markup): `*bold*`, `` `code` ``, `:shortcode:`
+    """Slack mrkdwn for the shared wording (handlers.text.markup): `*bold*`, `` `code` ``, `:shortcode:`
     icons, `<!date>` times, people mentioned. Values are escaped whole: a support message is cut as a
     whole, at 3000 characters a section (CommandMrkdwn cuts each value instead)."""
 
@@ -241,7 +241,7 @@ def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, dateti
 
 
 # --- the support channel ---------------------------------------------------------------------------
-# The words are handlers.alert_text's; values are shown whole (a section is cut at 3000 characters).
+# The words are handlers.text.alert_text's; values are shown whole (a section is cut at 3000 characters).
 
 
 def support_parent(card: LinkCard, lang: str, *, by: object = None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Block Kit for `/nmbrs` answers and the support part of App Home, in Dutch or English.
 
 Pure functions from the neutral outcomes of handlers.commands to `{"text", "blocks"}` messages; the
-words are handlers.command_text's, written in mrkdwn by CommandMrkdwn. Everything that came from
+words are handlers.text.command_text's, written in mrkdwn by CommandMrkdwn. Everything that came from
 outside goes through escape(); long values are cut before escaping so no entity is cut in half.
 """
 
@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack.blocks import SLASH, Mrkdwn, escape, mention
-from handlers import command_text as words
-from handlers.alerts import LinkCard
-from handlers.command_text import pick
 from handlers.commands import (
     AlreadyRevoked,
     Busy,
@@ -41,8 +38,11 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
-from handlers.markup import cut
-from handlers.replies import is_nl
+from handlers.model import LinkCard
+from handlers.text import command_text as words
+from handlers.text.command_text import pick
+from handlers.text.markup import cut
+from handlers.text.replies import is_nl
 
 Message = dict[str, Any]
 

@@ -23,8 +23,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.logs import correlation_id
-from bot.nmbrs.explain import language
 from bot.slack import command_blocks
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM, Message
 from bot.slack.context import SlackContext
@@ -37,8 +35,10 @@ from handlers.commands import (
     Outcome,
     Rechecker,
 )
-from handlers.ports import Person
+from handlers.model import Person
 from handlers.staff import StaffDirectory
+from handlers.text.locale import language
+from handlers.trace import correlation_id
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ class SlackContext:
     outbox: Outbox
     notifier: "SlackNotifier"
     people: "People"
-    """lang_of(client, user_id) -> "nl"/"en"; person(client, ...) -> handlers.ports.Person."""
+    """lang_of(client, user_id) -> "nl"/"en"; person(client, ...) -> handlers.model.Person."""
     bot_user_id: str
     """From auth.test at start."""
     team_id: str

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.slack.people import People
 from bot.slack import blocks
-from handlers import replies
-from handlers.alerts import Alert, AlertKind, LinkCard
+from handlers.model import Alert, AlertKind, LinkCard
+from handlers.text import replies
 from storage.models import SupportThread
 
 log = logging.getLogger(__name__)

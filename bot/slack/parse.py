@@ -2,7 +2,7 @@
 
 Slack hands us mrkdwn (`<mailto:a@b.nl|a@b.nl>`, `&lt;`, code spans), and people write the token
 in many ways: in a code span, in quotes, after "token:", or bare. This module only finds the
-parts; whether they have the right shape is decided later (bot.nmbrs.shape), so a token with a
+parts; whether they have the right shape is decided later (handlers.shape), so a token with a
 space in it is still found and then answered with a specific explanation.
 """
 

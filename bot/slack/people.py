@@ -16,7 +16,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.ports import Person
+from handlers.model import Person
+from handlers.text.locale import lang_for_locale
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,6 @@ class Profile:
     locale: str | None
     name: str | None
     is_bot: bool = False
-
-
-def lang_for_locale(locale: str | None, default: str) -> str:
-    """Dutch for nl-*, English for any other known locale, the default when unknown."""
-    if not locale:
-        return default
-    return "nl" if locale.lower().replace("_", "-").split("-")[0] == "nl" else "en"
 
 
 def ids_of(body: Mapping[str, Any]) -> tuple[str | None, str | None]:

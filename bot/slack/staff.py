@@ -12,7 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.ports import Person
+from handlers.model import Person
 
 log = logging.getLogger(__name__)
 

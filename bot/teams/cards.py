@@ -1,5 +1,5 @@
 """Adaptive Cards for customers: replies, the credentials form (e-mail and a masked token input),
-"checking…" and the outcome. Pure functions from handlers.replies to microsoft_teams.cards models.
+"checking…" and the outcome. Pure functions from handlers.text.replies to microsoft_teams.cards models.
 
 Outside text goes through escape(): Adaptive Card text is markdown in Teams, so `**`, `[x](url)`
 and friends in a company name or label are shown as typed. Nothing here can mention anyone: a
@@ -24,8 +24,8 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
-from handlers.markup import cut
-from handlers.replies import Reply, label
+from handlers.text.markup import cut
+from handlers.text.replies import Reply, label
 
 #: Adaptive Cards 1.5: Input.Text style "password" (masked) needs it; Teams renders 1.5.
 VERSION = "1.5"
@@ -73,7 +73,7 @@ _EMOJI = {
 
 @dataclass(frozen=True)
 class TeamsMarkdown:
-    """Teams card markdown for the shared wording (handlers.markup). It has bold but no code spans: ids
+    """Teams card markdown for the shared wording (handlers.text.markup). It has bold but no code spans: ids
     are shown plain, keywords and commands in bold, typed text in quotes. Long values are cut to keep a
     card small; people are named by their Teams name when the bot has met them (`names`: Entra id → name),
     never mentioned."""

@@ -1,7 +1,7 @@
 """Adaptive Cards for `/nmbrs` answers on Teams, in Dutch or English: pure functions from the neutral
 outcomes of handlers.commands. The revoke question carries Confirm and Cancel buttons (Action.Submit).
 
-The words are handlers.command_text's, written in Teams card markdown by TeamsMarkdown: outside text
+The words are handlers.text.command_text's, written in Teams card markdown by TeamsMarkdown: outside text
 goes through escape(), long values are cut before escaping, and command words are shown in bold
 (no code spans in Teams).
 """
@@ -13,9 +13,6 @@ from collections.abc import Mapping, Sequence
 from microsoft_teams.cards import AdaptiveCard, CardElement, Fact, FactSet, SubmitAction
 
 from bot.teams.cards import ACTION_KEY, TeamsMarkdown, card, small, text
-from handlers import command_text as words
-from handlers.alerts import LinkCard
-from handlers.command_text import pick
 from handlers.commands import (
     AlreadyRevoked,
     Busy,
@@ -41,7 +38,10 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
-from handlers.replies import is_nl
+from handlers.model import LinkCard
+from handlers.text import command_text as words
+from handlers.text.command_text import pick
+from handlers.text.replies import is_nl
 
 REVOKE_CONFIRM = "revoke.confirm"
 REVOKE_CANCEL = "revoke.cancel"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.commands import COMMANDS
-from handlers.ports import Person
+from handlers.model import Person
+from handlers.text.locale import lang_for_locale
 
 PLATFORM = "teams"
 
@@ -124,13 +125,6 @@ def inbound(activity: Mapping[str, Any]) -> Inbound:
         bot_id=bot_id,
         bot_added=bot_added,
     )
-
-
-def lang_for_locale(locale: str | None, default: str) -> str:
-    """Dutch for nl-*, English for any other known locale, the default when unknown."""
-    if not locale:
-        return default
-    return "nl" if locale.lower().replace("_", "-").split("-")[0] == "nl" else "en"
 
 
 def person(item: Inbound, *, home_tenant: str | None, default_lang: str) -> Person | None:

@@ -21,19 +21,19 @@ from typing import Any
 from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.cards import AdaptiveCard
 
-from bot.logs import correlation_id
-from bot.nmbrs import InvalidInput, clean_token, clean_username
-from bot.nmbrs.explain import language
 from bot.slack.parse import Found, find_credentials
 from bot.teams import cards, command_cards
 from bot.teams.context import TeamsContext
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person, to_slack_text
 from bot.teams.references import channel_key, personal_key, team_key, user_key
-from handlers import replies
 from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome
 from handlers.conversations import Waiting
-from handlers.ports import Person
-from handlers.replies import Reply
+from handlers.model import InvalidInput, Person
+from handlers.shape import clean_token, clean_username
+from handlers.text import replies
+from handlers.text.locale import language
+from handlers.text.replies import Reply
+from handlers.trace import correlation_id
 from storage.deliveries import claim
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.teams import cards, support_cards
-from bot.teams.inbound import PLATFORM, lang_for_locale
+from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
-from handlers import replies
-from handlers.alerts import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
+from handlers.text import replies
+from handlers.text.locale import lang_for_locale
 from storage.models import SupportThread
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers.ports import Person
+from handlers.model import Person
 
 
 class TeamsStaffDirectory:

@@ -1,7 +1,7 @@
 """Adaptive Cards for the Teams support channel: a link's thread (its first post and the updates in it),
 a customer who is stuck, the nightly digest. Pure functions from neutral alerts (handlers.alerts).
 
-The words are handlers.alert_text's, the same as on Slack, written by TeamsMarkdown: people are named by
+The words are handlers.text.alert_text's, the same as on Slack, written by TeamsMarkdown: people are named by
 their Teams display name when the bot has met them (`names`), never mentioned, and every outside value
 goes through escape() and is cut to a limit.
 """
@@ -14,9 +14,9 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.teams.cards import TeamsMarkdown, card, text
-from handlers import alert_text
-from handlers.alert_text import support_label
-from handlers.alerts import Alert, AlertKind, LinkCard
+from handlers.model import Alert, AlertKind, LinkCard
+from handlers.text import alert_text
+from handlers.text.alert_text import support_label
 
 _MARKDOWN = TeamsMarkdown()
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.nmbrs import explain
-from handlers import replies
-from handlers.alerts import Alert, AlertKind, LinkCard
-from handlers.markup import Markup
-from handlers.replies import label, link_facts, state_label
+from handlers.model import Alert, AlertKind, LinkCard
+from handlers.text import replies
+from handlers.text.explain import explain
+from handlers.text.markup import Markup
+from handlers.text.replies import label, link_facts, state_label
 
 _SUPPORT: dict[str, dict[object, str]] = {
     "nl": {

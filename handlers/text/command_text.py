@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from handlers.alerts import LinkCard
 from handlers.commands import (
     AuditRow,
     CheckReportLike,
@@ -27,8 +26,9 @@ from handlers.commands import (
     StatusResult,
     Usage,
 )
-from handlers.markup import STATE_ICONS, Markup
-from handlers.replies import NAMES_UP_TO, label
+from handlers.model import LinkCard
+from handlers.text.markup import STATE_ICONS, Markup
+from handlers.text.replies import NAMES_UP_TO, label
 
 #: How many changes a `check all` answer lists; the rest are counted.
 CHANGES_SHOWN = 20

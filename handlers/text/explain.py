@@ -8,9 +8,8 @@ a chat platform is the renderer's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from bot.nmbrs.result import (
+from handlers.model import (
     InvalidInput,
     Rejected,
     RejectionCategory,
@@ -19,8 +18,7 @@ from bot.nmbrs.result import (
     Valid,
     Validation,
 )
-
-Language = Literal["nl", "en"]
+from handlers.text.locale import language
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +28,6 @@ class Explanation:
     headline: str
     detail: str
     action: str
-
-
-def language(lang: str) -> Language:
-    """Map a locale ("nl", "nl-NL", "en_GB", ...) to a language we write; English otherwise."""
-    return "nl" if lang.strip().lower().replace("_", "-").split("-")[0] == "nl" else "en"
 
 
 def explain(result: Validation, lang: str) -> Explanation:

@@ -1,6 +1,6 @@
 """How a chat platform writes the shared wording: bold, code, icons, times, people, escaping.
 
-handlers.command_text and handlers.alert_text word every message once; each adapter passes its Markup
+handlers.text.command_text and handlers.text.alert_text word every message once; each adapter passes its Markup
 (bot.slack.blocks.Mrkdwn and its command variant, bot.teams.cards.TeamsMarkdown).
 """
 

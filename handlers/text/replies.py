@@ -1,7 +1,7 @@
 """What customers are told about their credentials, in plain Dutch or English, platform-neutral.
 
 Every function returns a Reply of plain text (no markup: the chat adapter escapes and renders it).
-Outcomes of a check are worded by bot.nmbrs.explain; this module adds what the chat side knows
+Outcomes of a check are worded by handlers.text.explain; this module adds what the chat side knows
 (limits, half-sent credentials, pasted secrets) and the facts of a link. Tokens appear only as
 their last four characters.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, Mapping
 
-from bot.nmbrs import InvalidInput, Rejected, RejectionCategory, Unreachable, UnreachableCause, explain
-from bot.nmbrs.explain import explain_input, language
-from handlers.alerts import LinkCard
 from handlers.intake import BadInput, Connected, IntakeOutcome, Limited, Pending, Refused
+from handlers.model import InvalidInput, LinkCard, Rejected, RejectionCategory, Unreachable, UnreachableCause
+from handlers.text.explain import explain, explain_input
+from handlers.text.locale import language
 
 #: Scope names are listed when there are this many or fewer; above it, only counted.
 NAMES_UP_TO = 5

@@ -23,7 +23,7 @@ class AlertRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    """The neutral alert (handlers.alerts.Alert.to_dict()); never a token."""
+    """The neutral alert (handlers.model.Alert.to_dict()); never a token."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

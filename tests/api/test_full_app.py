@@ -12,7 +12,8 @@ from bot.api.handoff import build_handoff
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.web import build_web_app
-from handlers.alerts import Alert, AlertKind, LinkCard, queue
+from handlers.alerts import queue
+from handlers.model import Alert, AlertKind, LinkCard
 from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.links import get_link

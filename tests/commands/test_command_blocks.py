@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.slack.command_blocks import home_blocks, render
-from handlers.alerts import LinkCard
 from handlers.commands import (
     COMMANDS,
     AlertRow,
@@ -21,6 +20,7 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
+from handlers.model import LinkCard
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
 NASTY = "<!channel> & <@U0BOSS> <https://evil.example|click>"

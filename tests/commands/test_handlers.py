@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from handlers.alerts import Alert, AlertKind, LinkCard, Outbox
+from handlers.alerts import Outbox
 from handlers.commands import (
     AlreadyRevoked,
     CheckAllQueued,
@@ -31,7 +31,7 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
-from handlers.ports import Person
+from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.staff import FixedStaff
 from storage.links import store_credentials
 from storage.models import AlertRecord, AuditEntry, Check, Link, LinkState, RecheckRun, utcnow

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.staff import SlackStaffDirectory
-from handlers.ports import Person
+from handlers.model import Person
 from tests.slack_standin import BOT_TOKEN, TEAM_ID, SlackStandIn
 
 GROUP = "S0SUPPORT"

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from handlers.alerts import Alert, Outbox
+from handlers.alerts import Outbox
+from handlers.model import Alert
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 
 TOKEN = "3f2a9c7e5b1d4f60a8e2c4b6d8f01a2b"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.intake import BadInput, Connected, Intake, Limited, Pending, Refused
-from handlers.ports import Person
+from handlers.model import Person
 from storage.links import open_token
 from storage.models import AlertRecord, AuditEntry, Check, IntakeAttempt, Link
 from tests.handlers.conftest import TOKEN, USER

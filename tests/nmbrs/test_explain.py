@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nmbrs import (
+from handlers.model import (
     Company,
     Debtor,
-    Explanation,
     InvalidInput,
     Rejected,
     RejectionCategory,
@@ -15,10 +14,9 @@ from bot.nmbrs import (
     UnreachableCause,
     Valid,
     Validation,
-    explain,
-    explain_input,
 )
-from bot.nmbrs.explain import language
+from handlers.text.explain import Explanation, explain, explain_input
+from handlers.text.locale import language
 
 VALID = Valid(
     "hr@acme.nl", "acme", (Debtor(1, 1, "Acme"),), (Company(2, 1, "Acme B.V.", 1), Company(3, 2, "X", 1)), 0.2

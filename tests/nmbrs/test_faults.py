@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nmbrs import RejectionCategory, UnreachableCause
 from bot.nmbrs.failures import classify_fault, screen_response
+from handlers.model import RejectionCategory, UnreachableCause
 
 NO_ACTION = "Unable to handle request without a valid action parameter. Please supply a valid soap action."
 

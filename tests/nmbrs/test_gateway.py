@@ -7,16 +7,9 @@ import socket
 import httpx
 import pytest
 
-from bot.nmbrs import (
-    InvalidInput,
-    NmbrsGateway,
-    Rejected,
-    RejectionCategory,
-    Unreachable,
-    UnreachableCause,
-    Valid,
-)
+from bot.nmbrs import NmbrsGateway
 from bot.nmbrs.gateway import COMPANY_NS, DEBTOR_NS
+from handlers.model import InvalidInput, Rejected, RejectionCategory, Unreachable, UnreachableCause, Valid
 from tests.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 

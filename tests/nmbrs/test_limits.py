@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.nmbrs import CallLimiter, Valid
+from bot.nmbrs import CallLimiter
+from handlers.model import Valid
 from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
 from tests.nmbrs_standin import NmbrsStandIn
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.nmbrs import InvalidInput, NmbrsGateway, TokenRedactionFilter, redact_tokens
+from bot.nmbrs import NmbrsGateway, TokenRedactionFilter
 from bot.nmbrs.failures import classify_fault
+from handlers.model import InvalidInput
+from handlers.redact import redact_tokens
 from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
 from tests.nmbrs_standin import NmbrsStandIn
 
@@ -134,7 +136,7 @@ async def test_no_token_in_results_or_their_repr(nmbrs: NmbrsStandIn, make_gatew
 
 
 def test_no_token_in_invalid_input() -> None:
-    from bot.nmbrs import clean_token
+    from handlers.shape import clean_token
 
     for bad in (f"{TOKEN} {TOKEN}", TOKEN * 9, TOKEN + "é"):
         with pytest.raises(InvalidInput) as caught:

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.nmbrs import (
-    Company,
-    Debtor,
-    Rejected,
-    RejectionCategory,
-    Unreachable,
-    UnreachableCause,
-    Valid,
-)
+from handlers.model import Company, Debtor, Rejected, RejectionCategory, Unreachable, UnreachableCause, Valid
 
 
 def _valid(debtors: tuple[Debtor, ...], companies: tuple[Company, ...]) -> Valid:

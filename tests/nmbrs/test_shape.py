@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nmbrs import InvalidInput, clean_token, clean_username
+from handlers.model import InvalidInput
+from handlers.shape import clean_token, clean_username
 
 
 @pytest.mark.parametrize(

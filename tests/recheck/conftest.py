@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from handlers.alerts import Alert, Outbox
+from handlers.alerts import Outbox
+from handlers.model import Alert
 from handlers.recheck import Recheck, RecheckPolicy
 from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
@@ -109,7 +110,7 @@ class Desk:
         debtors = companies = None
         digest = None
         if scoped and account is not None and env is not None:
-            from bot.nmbrs import Company, Debtor, Valid
+            from handlers.model import Company, Debtor, Valid
 
             valid = Valid(user_for(n), env, tuple(Debtor(d.id, d.number, d.name) for d in account.debtors),
                           tuple(Company(c.id, c.number, c.name) for c in account.companies), 0.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.alerts import Alert, AlertKind, LinkCard, deliver_pending, queue
+from handlers.alerts import deliver_pending, queue
+from handlers.model import Alert, AlertKind, LinkCard
 from tests.recheck.conftest import RecordingNotifier
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from handlers.ports import Person
+from handlers.model import Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from storage.models import AlertRecord, Check, Lease, Link, LinkState, RecheckRun
 from tests.recheck.conftest import Desk, user_for

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import configure_logging, correlation_id, redact
+from bot.logs import configure_logging
+from handlers.redact import redact
+from handlers.trace import correlation_id
 from tests.slack_app.conftest import CUSTOMER, TOKEN, USERNAME, Served
 from tests.slack_standin import BOT_TOKEN, event_callback, message_im
 

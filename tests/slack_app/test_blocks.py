@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.nmbrs import Rejected, RejectionCategory, Unreachable, UnreachableCause
 from bot.slack import blocks
-from handlers import replies
-from handlers.alerts import Alert, AlertKind, LinkCard
 from handlers.intake import BadInput, Limited, Refused
+from handlers.model import Alert, AlertKind, LinkCard, Rejected, RejectionCategory, Unreachable, UnreachableCause
+from handlers.text import replies
 
 CARD = LinkCard(
     id=12, username="hr@acme.nl", environment="acme", state="active", token_last4="cdef", label=None,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from handlers.ports import Person
+from handlers.model import Person
 from storage.links import store_credentials
 from storage.models import InboundDelivery, IntakeAttempt, Link, LinkState, PendingConversation, utcnow
 from tests.slack_app.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM, TOKEN, USERNAME, Served

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.conversations import Complete, Conversations, Waiting
-from handlers.ports import Person
+from handlers.model import Person
 from storage.cipher import Sealed, TokenCipher, pending_row
 from storage.models import PendingConversation
 

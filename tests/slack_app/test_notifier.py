@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handlers.alerts import Alert, AlertKind, LinkCard, queue
+from handlers.alerts import queue
+from handlers.model import Alert, AlertKind, LinkCard
 from storage.links import store_credentials
 from storage.models import AlertRecord, Link, LinkState, SupportThread
 from tests.slack_app.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, Served

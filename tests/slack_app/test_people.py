@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.people import People, ids_of, lang_for_locale
+from bot.slack.people import People, ids_of
+from handlers.text.locale import lang_for_locale
 from tests.slack_app.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM
 from tests.slack_standin import (
     BOT_TOKEN,

@@ -11,8 +11,8 @@ import pytest
 from bot.teams import cards, command_cards, support_cards
 from bot.teams.inbound import command_text, inbound, plain_text
 from handlers import commands as c
-from handlers import replies
-from handlers.alerts import Alert, AlertKind, LinkCard
+from handlers.model import Alert, AlertKind, LinkCard
+from handlers.text import replies
 from tests.teams.standin import TeamsUser, _strings, channel_message
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)

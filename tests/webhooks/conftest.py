@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from handlers.alerts import Alert, AlertKind, LinkCard, queue
+from handlers.alerts import queue
+from handlers.model import Alert, AlertKind, LinkCard
 from storage.db import create_engine, session_factory
 from storage.links import set_state, store_credentials
 from storage.migrate import upgrade

@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import select
 
 from bot.webhooks import Backoff, WebhookSender
-from handlers.alerts import AlertKind
+from handlers.model import AlertKind
 from storage.models import LinkState, WebhookEvent, WebhookStatus
 from tests.webhooks.conftest import SECRET, TOKENS, FakeClock, make_link, transition
 from tests.webhooks.receiver import Receiver

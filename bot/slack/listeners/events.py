@@ -17,11 +17,10 @@ from bot.slack import blocks
 from bot.slack.context import SlackContext, support_commands
 from bot.slack.dedupe import handled_once
 from bot.slack.parse import Found, find_credentials
-from handlers import replies
-from handlers.alerts import LinkCard
 from handlers.conversations import Waiting
-from handlers.ports import Person
-from handlers.replies import Reply
+from handlers.model import LinkCard, Person
+from handlers.text import replies
+from handlers.text.replies import Reply
 from storage.links import find_links
 from storage.models import LinkState
 

@@ -15,12 +15,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.nmbrs import InvalidInput, clean_token, clean_username
 from bot.slack import blocks
 from bot.slack.context import SlackContext
-from handlers import replies
-from handlers.ports import Person
-from handlers.replies import Reply
+from handlers.model import InvalidInput, Person
+from handlers.shape import clean_token, clean_username
+from handlers.text import replies
+from handlers.text.replies import Reply
 
 log = logging.getLogger(__name__)
 
