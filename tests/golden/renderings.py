@@ -213,14 +213,16 @@ def customer_family(out: dict[str, str]) -> None:
             out[f"{key}/slack.modal_outcome"] = dump(attempt(lambda: slack.modal_outcome(reply, lang, username=NASTY)))
             out[f"{key}/teams.card"] = dump(attempt(lambda: teams_json(teams.reply_card(reply, lang, form_intro=replies.form_intro(lang)))))
             out[f"{key}/teams.outcome"] = dump(attempt(lambda: teams_json(teams.outcome_card(reply, lang, username=DUTCH))))
+            out[f"{key}/teams.dm_token_pasted"] = dump(attempt(lambda: teams_activity(teams.reply_card(
+                reply, lang, notes=[replies.delete_hint(lang)], form_intro=replies.form_intro(lang)), reply.headline)))
+            if name.startswith(("connected_", "refused_", "pending_", "badinput_", "limited_", "internal_error")):
+                # The form was closed before the outcome came: Slack says it in the DM instead.
+                out[f"{key}/slack.dm_modal_gone"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail])))
             if name.startswith(("channel_", "welcome", "internal", "modal_gone", "checking", "limited")):
                 out[f"{key}/slack.modal_checking"] = dump(attempt(lambda: slack.modal_checking(reply, lang)))
                 out[f"{key}/slack.modal_outcome_nouser"] = dump(attempt(lambda: slack.modal_outcome(reply, lang)))
                 out[f"{key}/teams.checking"] = dump(attempt(lambda: teams_json(teams.checking_card(reply))))
                 out[f"{key}/teams.channel"] = dump(attempt(lambda: teams_json(teams_channel_card(reply, lang))))
-                out[f"{key}/slack.dm_modal_gone"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail])))
-                out[f"{key}/teams.dm_token_pasted"] = dump(attempt(lambda: teams_json(teams.reply_card(
-                    reply, lang, notes=[replies.delete_hint(lang)], form_intro=replies.form_intro(lang)))))
         out[f"delete_hint/{ln}"] = dump(attempt(lambda: replies.delete_hint(lang)))
         for reason in REASONS:
             out[f"field_error/{ln}/{reason}"] = dump(attempt(lambda: replies.field_error(reason, lang)))
@@ -237,7 +239,9 @@ def customer_family(out: dict[str, str]) -> None:
         for n, staff in itertools.product((0, 1, 6, 21, 60), (False, True)):
             links = [dataclasses.replace(c, id=c.id + k) for k, c in zip(range(n), itertools.cycle(CARDS.values()))]
             checked = {c.id: (T0 + timedelta(days=k) if k % 3 else None) for k, c in enumerate(links)}
-            staff_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"s{k}"}} for k in range(90)] if staff else []
+            # Staff see the support overview under their links (cut to Slack's 100 blocks a view).
+            staff_blocks = attempt(lambda: slack_cmd.home_blocks(support_summary(n), lang, home_team="T1")) if staff else []
+            staff_blocks = staff_blocks if isinstance(staff_blocks, list) else []
             out[f"home/{ln}/{n}/{staff}"] = dump(attempt(lambda: slack.home_view(lang, links, checked, staff_blocks=staff_blocks)))
 
 
@@ -351,6 +355,16 @@ def command_outcomes() -> dict[str, Any]:
         out[f"history_{cname}_{nc}_{mc}_{na}_{ma}"] = History(card=CARDS[cname], checks=tuple(checks[:nc]), more_checks=mc,
                                                              audits=tuple(audits[:na]), more_audits=ma)
     return out
+
+
+def support_summary(n: int) -> Any:
+    """The support overview with `n` alerts and audit entries (60 fill App Home past its 100 blocks)."""
+    alerts = tuple(AlertRow(kind=["broken", "<x>", "digest"][k % 3], link_id=[None, 12][k % 2], created_at=T0,
+                            sent_at=[None, T1][k % 2]) for k in range(n))
+    audits = tuple(AuditRow(at=T1, platform=["slack", "teams"][k % 2], actor=["U123ABC", "29:abc"][k % 2],
+                            action="label", result=["ok", "refused"][k % 2]) for k in range(n))
+    return SupportSummary(counts={s: k * n for k, s in enumerate(STATES)}, alerts=alerts, audits=audits,
+                          last_run=RUNS["nightly" if n % 2 else "running"])
 
 
 def command_family(out: dict[str, str]) -> None:
