@@ -553,8 +553,9 @@ def cli_links(out: dict[str, str]) -> None:
                 os.environ["DATABASE_URL"] = url
                 if seeded:
                     asyncio.run(_seed(url))
-                for args in (["links"], ["links", "--json"], *(["links", "--state", s] for s in STATES),
-                             *(["links", "--state", s, "--json"] for s in ("broken", "revoked"))):
+                every = (["links"], ["links", "--json"], *(["links", "--state", s] for s in STATES),
+                         *(["links", "--state", s, "--json"] for s in ("broken", "revoked")))
+                for args in every if seeded else every[:3]:
                     stdout = io.StringIO()
                     with contextlib.redirect_stdout(stdout):
                         code = _named(CLI_MAIN)(args)
