@@ -1,5 +1,5 @@
-"""What customers are told (replies, forms, App Home) and the explanations of check outcomes, rendered for
-Slack and Teams over every generated input."""
+"""What customers are told (replies, forms, App Home), the explanations of check outcomes and the fixed
+words, rendered for Slack and Teams over every generated input."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, DURATIONS, REASONS, VALIDATIONS, support_summary
 from tests.golden.renderings import (
-    BadInput, Connected, DUTCH, InvalidInput, LOCALES, LONG, Limited, NASTY, Pending, Refused, T0, TEXTS,
-    attempt, cut, dump, explain, explain_input, lname, replies, slack, slack_cmd, teams, teams_activity,
-    teams_channel_card, teams_json, wanted,
+    AlertKind, BadInput, Connected, DUTCH, InvalidInput, LOCALES, LONG, Limited, NASTY, Pending, Refused, STATES,
+    T0, TEXTS, attempt, cut, dump, explain, explain_input, lname, replies, slack, slack_cmd, support_label, teams,
+    teams_activity, teams_channel_card, teams_json, wanted,
 )
 
 
@@ -113,3 +113,27 @@ def explain_family(out: dict[str, str]) -> None:
         out[f"slack.mention/{text!r:.40}"] = slack.mention(text)
     for uid in ("U123ABC", "W0GUEST1", "u123", "U1", "B123ABC", "<@U123>"):
         out[f"slack.mention/{uid}"] = slack.mention(uid)
+
+
+LABEL_KEYS = ("connect", "modal_title", "submit", "close", "cancel", "username", "username_hint", "token", "token_hint",
+              "token_help", "home_title", "home_none", "home_more", "environment", "token_ending", "last_check", "never",
+              "unknown", "debtors", "companies", "no_such_label")
+SUPPORT_KEYS = ("sent_by", "no_env", "by", "code", "previous", "nights", "via", "customer_todo", "debtors_added",
+                "debtors_removed", "companies_added", "companies_removed", "stuck", "login", "label_cleared",
+                "no_such_label")
+
+
+def words_family(out: dict[str, str]) -> None:
+    """The fixed words the renderers pick from: form labels, state names, support labels, a link's facts."""
+    for lang in LOCALES:
+        ln = lname(lang)
+        for key in LABEL_KEYS:
+            out[f"words/{ln}/label/{key}"] = dump(attempt(lambda: replies.label(key, lang)))
+        for state in (*STATES, "", "<odd>"):
+            out[f"words/{ln}/state_label/{state}"] = dump(attempt(lambda: replies.state_label(state, lang)))
+        for key in (*SUPPORT_KEYS, *AlertKind):
+            out[f"words/{ln}/support_label/{key}"] = dump(attempt(lambda: support_label(key, lang)))
+        for (cname, c), scope in itertools.product(CARDS.items(), (True, False)):
+            out[f"words/{ln}/link_facts/{cname}/{scope}"] = dump(attempt(lambda: replies.link_facts(c, lang, scope=scope)))
+        for default in ("nl", "en", "de"):
+            out[f"words/{ln}/lang_of/{default}"] = dump(attempt(lambda: replies.lang_of(lang, default)))

@@ -19,6 +19,7 @@ from bot.recheck_cmd import render as recheck_render
 from bot.slack import blocks as slack, command_blocks as slack_cmd
 from bot.teams import cards as teams, command_cards as teams_cmd, support_cards as teams_support
 from handlers import replies
+from handlers.alert_text import support_label
 from handlers.alerts import Alert, AlertKind, LinkCard
 from handlers.commands import (COMMANDS, AlertRow, AlreadyRevoked, AuditRow, Busy, CheckAllQueued, Checked,
                                CheckedAll, CheckQueued, CheckRow, Help, History, Labelled, LinkList, LinkStatus,
@@ -120,7 +121,7 @@ def render_all() -> dict[str, str]:
     from tests.golden import alerts, cli, commands, customers
 
     out = Cases()
-    for family in (customers.customer_family, customers.explain_family, commands.command_family,
+    for family in (customers.customer_family, customers.explain_family, customers.words_family, commands.command_family,
                    alerts.alert_family, cli.cli_family):
         family(out)
     return dict(out)
