@@ -28,9 +28,18 @@ SEEDED = (  # username, environment, state, label, last checked, debtors, compan
     ("", "Leeg", "rejected", None, None, 0, 0),
 )
 
+API_KEYS = (("payroll sync production", T1, None), (NASTY, None, None), (LONG[:100], T1, T1), (DUTCH, None, T0))
+EVENTS = (("link.activated", "pending", 0, None), ("link.broken", "failed", 8, "HTTP 500 " + NASTY),
+          ("link.revoked", "delivered", 1, None), ("link.scope_changed", "disabled", 0, None),
+          ("link.restored", "pending", 3, "timeout"), ("link.labelled", "failed", 8, LONG[:300]))
+#: Each run in order on the seeded database (revoking changes it; the last ones see that).
+HANDOFF_RUNS = (["apikeys", "list"], ["apikeys", "list", "--json"], ["webhooks"], ["webhooks", "--json"],
+                ["webhooks", "--failed"], ["webhooks", "--failed", "--json"], ["apikeys", "revoke", "2"],
+                ["apikeys", "revoke", "3"], ["apikeys", "revoke", "99"])  # not listed again: revoked_at is now
+
 
 async def _seed(url: str) -> None:
-    create_engine, session_factory, upgrade, store_credentials, TokenCipher, parse_keys, key_line = (
+    create_engine, session_factory, upgrade, store_credentials, TokenCipher, parse_keys, key_line, ApiKey, Event = (
         _named(path) for path in CLI_SEED)
     engine = create_engine(url)
     await upgrade(engine)
@@ -46,11 +55,18 @@ async def _seed(url: str) -> None:
             link.label, link.last_checked_at = label, checked
             if state == "revoked":
                 link.token_ciphertext = None
+        for k, (name, used, revoked) in enumerate(API_KEYS):
+            session.add(ApiKey(name=name, secret_hash=f"{k:064x}", created_at=T0, last_used_at=used, revoked_at=revoked))
+        for k, (kind, status, attempts, error) in enumerate(EVENTS):
+            session.add(Event(event_id=f"evt_{k:032x}", key=f"golden-{k}", type=kind, link_id=(k % 6) + 1 if k % 3 else None,
+                              body="{}", status=status, created_at=T0, next_attempt_at=T1, attempts=attempts,
+                              last_error=error))
     await engine.dispose()
 
 
-def cli_links(out: dict[str, str]) -> None:
-    """`tokendesk links` in this process, over a fresh SQLite file; env and logging restored after."""
+def cli_database(out: dict[str, str]) -> None:
+    """`tokendesk links`, `apikeys` and `webhooks` in this process over fresh SQLite files (one empty, one
+    seeded); the environment and logging are restored after."""
     import asyncio
     import contextlib
     import logging
@@ -72,11 +88,13 @@ def cli_links(out: dict[str, str]) -> None:
                     asyncio.run(_seed(url))
                 every = (["links"], ["links", "--json"], *(["links", "--state", s] for s in STATES),
                          *(["links", "--state", s, "--json"] for s in ("broken", "revoked")))
-                for args in every if seeded else every[:3]:
-                    stdout = io.StringIO()
-                    with contextlib.redirect_stdout(stdout):
+                runs = [*every, *HANDOFF_RUNS] if seeded else [*every[:3], *HANDOFF_RUNS[:3]]
+                for step, args in enumerate(runs):
+                    stdout, stderr = io.StringIO(), io.StringIO()
+                    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
                         code = _named(CLI_MAIN)(args)
-                    out[f"cli/{'seeded' if seeded else 'empty'}/{' '.join(args)}"] = f"exit {code}\n{stdout.getvalue()}"
+                    out[f"cli/{'seeded' if seeded else 'empty'}/{step}/{' '.join(args)}"] = (
+                        f"exit {code}\n{stdout.getvalue()}\n--- stderr\n{stderr.getvalue()}")
         finally:
             os.environ.clear()
             os.environ.update(saved_env)
@@ -110,4 +128,4 @@ def cli_family(out: dict[str, str]) -> None:
     out["cli/recheck/none_transition"] = dump(attempt(lambda: recheck_render(
         RunSummary(run_id=1, started_at=T0, finished_at=T1, checked=1, counts={}, changes=CHANGES[4:5], failed=0),
         elapsed=1.0, alerts=alert_sets[0])))
-    cli_links(out)
+    cli_database(out)

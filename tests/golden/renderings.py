@@ -32,10 +32,10 @@ from handlers.ports import Person
 from handlers.recheck import CheckReport, RunSummary
 from storage.models import LinkState
 
-CLI_MAIN = "bot.cli:main"  # run in-process as `tokendesk links`
+CLI_MAIN = "bot.cli:main"  # run in-process as `tokendesk links`, `apikeys list|revoke`, `webhooks`
 CLI_SEED = ("storage.db:create_engine", "storage.db:session_factory", "storage.migrate:upgrade",
             "storage.links:store_credentials", "storage.cipher:TokenCipher", "storage.cipher:parse_keys",
-            "storage.cipher:generate_key_line")
+            "storage.cipher:generate_key_line", "storage.models:ApiKey", "storage.models:WebhookEvent")
 
 
 def teams_channel_card(reply, lang):
