@@ -11,24 +11,32 @@ from __future__ import annotations
 # ==== import lines (and, if a function moved or changed shape, its tiny wrapper) here and nowhere else. ====
 # The family modules import every name below from here (so linters see them as unused: they are re-exports).
 import dataclasses
-from bot.nmbrs.result import (Company, Debtor, InvalidInput, Rejected, RejectionCategory, Unreachable,
-                              UnreachableCause, Valid)
-from bot.nmbrs.explain import explain, explain_input
+from handlers.model import (
+    Company,
+    Debtor,
+    InvalidInput,
+    Rejected,
+    RejectionCategory,
+    Unreachable,
+    UnreachableCause,
+    Valid,
+)
+from handlers.text.explain import explain, explain_input
 from bot.nmbrs.validate_cmd import _print_invalid as validate_invalid, _summary as validate_summary
 from bot.recheck_cmd import render as recheck_render
 from bot.slack import blocks as slack, command_blocks as slack_cmd
 from bot.teams import cards as teams, command_cards as teams_cmd, support_cards as teams_support
-from handlers import replies
-from handlers.alert_text import support_label
-from handlers.alerts import Alert, AlertKind, LinkCard
+from handlers.text import replies
+from handlers.text.alert_text import support_label
+from handlers.model import Alert, AlertKind, LinkCard
 from handlers.commands import (COMMANDS, AlertRow, AlreadyRevoked, AuditRow, Busy, CheckAllQueued, Checked,
                                CheckedAll, CheckQueued, CheckRow, Help, History, Labelled, LinkList, LinkStatus,
                                NoLink, NotCheckable, OpenConnect, Refused as CmdRefused, RevokeAsk,
                                RevokeCancelled, Revoked, RunInfo, StatusResult, SupportSummary, Unavailable,
                                Unknown, Usage, allowed_commands)
 from handlers.intake import BadInput, Connected, Limited, Pending, Refused
-from handlers.markup import cut
-from handlers.ports import Person
+from handlers.text.markup import cut
+from handlers.model import Person
 from handlers.recheck import CheckReport, RunSummary
 from storage.models import LinkState
 
