@@ -24,7 +24,7 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.logs import correlation_id
 from bot.nmbrs import InvalidInput, clean_token, clean_username
 from bot.nmbrs.explain import language
-from bot.slack.parse import Found, find_credentials
+from handlers.parse import Found, find_credentials
 from bot.teams import cards, command_cards
 from bot.teams.context import TeamsContext
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person, to_slack_text

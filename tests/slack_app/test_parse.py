@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.parse import Found, find_credentials, plain_text, token_like
+from handlers.parse import Found, find_credentials, plain_text, token_like
 from tests.slack_standin import slack_markup
 
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks
 from bot.slack.context import SlackContext, support_commands
 from bot.slack.dedupe import handled_once
-from bot.slack.parse import Found, find_credentials
+from handlers.parse import Found, find_credentials
 from handlers import replies
 from handlers.alerts import LinkCard
 from handlers.conversations import Waiting
