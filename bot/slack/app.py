@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -17,8 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Desk
 from bot.config import Settings
-from bot.slack.context import SlackContext, support_commands
-from bot.slack.listeners import actions, events, views
+from bot.slack import commands
+from bot.slack.context import SlackContext
+from bot.slack.listeners import actions, errors, events, views
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
 from handlers.alerts import Outbox
@@ -132,9 +134,6 @@ def build_bolt_app(ctx: SlackContext, client: AsyncWebClient, identity: BotIdent
     events.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)
-    commands = support_commands()
-    if commands is not None:
-        commands.register(app, ctx)
-    else:
-        log.warning("bot.slack.commands is not there: /nmbrs is not served")
+    commands.register(app, ctx)
+    errors.register(app, ctx)
     return app

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -23,9 +22,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import command_blocks
+from bot.reference import error_reference
+from bot.slack import command_blocks, inbound
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM, Message
 from bot.slack.context import SlackContext
+from bot.slack.listeners.views import open_connect_modal
 from bot.slack.staff import SlackStaffDirectory
 from handlers.commands import (
     CheckAllQueued,
@@ -38,7 +39,6 @@ from handlers.commands import (
 from handlers.model import Person
 from handlers.staff import StaffDirectory
 from handlers.text.locale import language
-from handlers.trace import correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +69,6 @@ def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Com
     recheck: Rechecker | None = ctx.recheck  # type: ignore[assignment]
     return Commands(sessions=ctx.desk.sessions, staff=staff_directory(ctx, client), outbox=ctx.outbox,
                     recheck=recheck)
-
-
-def slack_text(text: str | None) -> str:
-    """The command text as typed: Slack sends &, < and > as entities (they are escaped again on output)."""
-    return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _reference() -> str:
-    """The request's correlation id, made up here when the middleware set none."""
-    current = correlation_id.get()
-    if current and current != "-":
-        return current
-    made = uuid.uuid4().hex[:12]
-    correlation_id.set(made)
-    return made
 
 
 class Replier:
@@ -198,7 +183,7 @@ class CommandListeners:
         person = await self.ctx.people.person_from(client, body)
         if person is None:
             raise ValueError("a slash command without a user")
-        outcome = await commands_for(self.ctx, client).handle(person=person, text=slack_text(body.get("text")))
+        outcome = await commands_for(self.ctx, client).handle(person=person, text=inbound.command_line(body))
         return person, outcome
 
     async def on_command(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
@@ -216,8 +201,9 @@ class CommandListeners:
             lang = person.lang
             await self._answer(replier, client, body, person, outcome)
         except Exception:
-            # The one place unexpected errors become words: the person gets a reference, the log the rest.
-            reference = _reference()
+            # Not left to the app's error handler: only this replier knows whether Slack has its
+            # acknowledgement yet and how many response_url posts are left. Same reference and words.
+            reference = error_reference()
             log.exception("/nmbrs failed (reference %s)", reference)
             await replier.send(command_blocks.failed_message(lang, reference))
 
@@ -245,8 +231,6 @@ class CommandListeners:
     async def _open_connect(
         self, replier: Replier, client: AsyncWebClient, body: Mapping[str, Any], person: Person
     ) -> None:
-        from bot.slack.listeners.views import open_connect_modal  # the intake side owns the form
-
         try:
             await open_connect_modal(client, str(body.get("trigger_id") or ""), person.lang)
         except SlackApiError as exc:
@@ -258,27 +242,20 @@ class CommandListeners:
         await ack()
         replier = Replier(ack=None, respond=respond if body.get("response_url") else None, client=client,
                           user_id=str((body.get("user") or {}).get("id") or ""))
-        lang = self.ctx.settings.language
-        try:
-            person = await self.ctx.people.person_from(client, body)
-            if person is None:
-                return
-            lang = person.lang
-            try:
-                link_id = int(str(body["actions"][0]["value"]))
-            except (KeyError, IndexError, ValueError):
-                log.warning("revoke button without a link id")
-                return
-            commands = commands_for(self.ctx, client)
-            if confirm:
-                outcome = await commands.confirm_revoke(person=person, link_id=link_id)
-            else:
-                outcome = await commands.cancel_revoke(person=person, link_id=link_id)
-            await replier.send(command_blocks.render(outcome, lang, home_team=self.ctx.team_id))
-        except Exception:
-            reference = _reference()
-            log.exception("revoke button failed (reference %s)", reference)
-            await replier.send(command_blocks.failed_message(lang, reference))
+        # An unexpected error goes to the app's error handler, which answers through the response_url.
+        person = await self.ctx.people.person_from(client, body)
+        if person is None:
+            return
+        link_id = inbound.link_id(body)
+        if link_id is None:
+            log.warning("revoke button without a link id")
+            return
+        commands = commands_for(self.ctx, client)
+        if confirm:
+            outcome = await commands.confirm_revoke(person=person, link_id=link_id)
+        else:
+            outcome = await commands.cancel_revoke(person=person, link_id=link_id)
+        await replier.send(command_blocks.render(outcome, person.lang, home_team=self.ctx.team_id))
 
     async def on_revoke_confirm(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         await self._on_revoke_button(ack, body, client, respond, confirm=True)

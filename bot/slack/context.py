@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
-import importlib.util
 import logging
-from types import ModuleType
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -89,11 +86,3 @@ class SlackContext:
             log.warning("shutdown: %d listener runs still busy after %.0f s", len(still), timeout)
         return len(still)
 
-
-def support_commands() -> ModuleType | None:
-    """bot.slack.commands (the /nmbrs command and the support part of App Home), once it exists.
-
-    Only a missing module counts as absent; an error inside it is raised, not hidden."""
-    if importlib.util.find_spec("bot.slack.commands") is None:
-        return None
-    return importlib.import_module("bot.slack.commands")

@@ -150,8 +150,3 @@ def command_text(text: str) -> str | None:
         return stripped.strip()
     return None
 
-
-def to_slack_text(text: str) -> str:
-    """The plain text in the escaped form bot.slack.parse reads (it unescapes &, < and >), so the
-    credential finder is shared with Slack and a literal `<` in Teams is never taken for a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

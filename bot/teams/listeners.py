@@ -14,32 +14,43 @@ import dataclasses
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.cards import AdaptiveCard
 
-from bot.slack.parse import Found, find_credentials
+from bot.reference import error_reference
 from bot.teams import cards, command_cards
 from bot.teams.context import TeamsContext
-from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person, to_slack_text
+from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person
 from bot.teams.references import channel_key, personal_key, team_key, user_key
+from handlers import dm, form
 from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome
-from handlers.conversations import Waiting
-from handlers.model import InvalidInput, Person
-from handlers.shape import clean_token, clean_username
+from handlers.model import Person
+from handlers.parse import Found, find_credentials
 from handlers.text import replies
 from handlers.text.locale import language
 from handlers.text.replies import Reply
-from handlers.trace import correlation_id
 from storage.deliveries import claim
 
 log = logging.getLogger(__name__)
 
 #: `check all` progress: at a third, two thirds and done, at least this far apart.
 PROGRESS_MIN_INTERVAL_S = 2.0
+
+
+@dataclass
+class Run:
+    """What one activity's handling has shown so far, so a failure is answered in the right place."""
+
+    found: Found | None = None
+    """Credentials read from a chat message (their token's message gets the delete hint)."""
+    card_id: str | None = None
+    """The form's "checking…" card, once shown: a failure replaces it."""
+    form_lang: str | None = None
+    username: str | None = None
 
 
 class Listeners:
@@ -59,10 +70,11 @@ class Listeners:
                     return
         if item.service_url and item.conversation_id:
             await self._remember(item)
+        run = Run()
         if item.type == "message":
-            self.ctx.spawn(self._guarded(item, self._on_message(item)))
+            self.ctx.spawn(self._guarded(item, run, self._on_message(item, run)))
         elif item.bot_added and item.personal:
-            self.ctx.spawn(self._guarded(item, self._welcome(item)))
+            self.ctx.spawn(self._guarded(item, run, self._welcome(item)))
         # Everything else (reactions, typing, members joining a team) is acknowledged and left alone.
 
     async def _remember(self, item: Inbound) -> None:
@@ -85,19 +97,36 @@ class Listeners:
             await refs.remember(key=team_key(item.team_id), kind="team", conversation_id=item.team_id,
                                 team_id=item.team_id, **common)
 
-    async def _guarded(self, item: Inbound, work: Any) -> None:
-        """The one place unexpected errors become words: the person gets a reference, the log the rest."""
+    async def _guarded(self, item: Inbound, run: Run, work: Any) -> None:
+        """The one error path of the Teams handlers: an unexpected error is logged once with a short
+        reference (the request's correlation id), and the person gets that reference where they wait."""
         try:
             await work
-        except Exception:
-            reference = uuid.uuid4().hex[:12]
-            correlation_id.set(reference)
-            log.exception("teams activity failed (reference %s)", reference)
-            lang = language(item.locale.split("-")[0] if item.locale else self.ctx.settings.language)
+        except Exception as error:
+            reference = error_reference()
+            log.error("teams %s failed (reference %s)", item.type or "activity", reference,
+                      exc_info=(type(error), error, error.__traceback__))
             try:
-                await self._send(item, command_cards.failed_card(lang, reference), "tokendesk")
+                await self._tell_failure(item, run, reference)
             except Exception:  # noqa: BLE001 - the connector itself may be what failed
                 log.warning("could not tell the person about the failure either (reference %s)", reference)
+
+    async def _tell_failure(self, item: Inbound, run: Run, reference: str) -> None:
+        who = self._person(item)
+        lang = who.lang if who else language(self.ctx.settings.language)
+        if run.card_id is not None:
+            # The form shows "checking…": the failure takes its place, as an outcome would.
+            form_lang = run.form_lang or lang
+            reply = dm.failed(reference, form_lang)
+            await self._replace(item, run.card_id, cards.outcome_card(reply, form_lang, username=run.username or None),
+                                reply.headline)
+        elif run.found is not None:
+            reply = dm.failed(reference, lang)
+            content = cards.reply_card(reply, lang, notes=dm.delete_notes(run.found, lang),
+                                       form_intro=replies.form_intro(lang))
+            await self._send(item, content, reply.headline)
+        else:
+            await self._send(item, command_cards.failed_card(lang, reference), "tokendesk")
 
     def _person(self, item: Inbound) -> Person | None:
         return person(item, home_tenant=self.ctx.settings.teams_tenant_id, default_lang=self.ctx.settings.language)
@@ -124,13 +153,13 @@ class Listeners:
 
     # --- messages ----------------------------------------------------------------------------------
 
-    async def _on_message(self, item: Inbound) -> None:
+    async def _on_message(self, item: Inbound, run: Run) -> None:
         who = self._person(item)
         if who is None:
             return  # no Entra user behind it (another bot, a webhook): nothing to answer
         action = item.value.get(cards.ACTION_KEY) if item.value else None
         if action == cards.CONNECT:
-            await self._on_form(item, who)
+            await self._on_form(item, who, run)
         elif action in (command_cards.REVOKE_CONFIRM, command_cards.REVOKE_CANCEL):
             await self._on_revoke_button(item, who, confirm=action == command_cards.REVOKE_CONFIRM)
         elif item.value is not None and not item.text:
@@ -140,7 +169,7 @@ class Listeners:
             if line is not None:
                 await self._on_command(item, who, line)
             elif item.personal:
-                await self._on_chat(item, who)
+                await self._on_chat(item, who, run)
             else:
                 await self._on_channel(item, who)
 
@@ -152,38 +181,16 @@ class Listeners:
 
     # credentials in the 1:1 chat
 
-    async def _on_chat(self, item: Inbound, who: Person) -> None:
-        found = find_credentials(to_slack_text(item.text))
-        reply = await self._answer(who, found)
-        # The bot cannot delete a customer's message; tell them the token is still there and how to.
-        notes = [replies.delete_hint(who.lang)] if found.token else []
-        content = cards.reply_card(reply, who.lang, notes=notes, form_intro=replies.form_intro(who.lang))
+    async def _on_chat(self, item: Inbound, who: Person, run: Run) -> None:
+        run.found = found = find_credentials(item.text)
+        reply = await dm.answer(person=who, found=found, intake=self.ctx.intake, conversations=self.ctx.conversations)
+        content = cards.reply_card(reply, who.lang, notes=dm.delete_notes(found, who.lang),
+                                   form_intro=replies.form_intro(who.lang))
         await self._send(item, content, reply.headline)
-
-    async def _answer(self, who: Person, found: Found) -> Reply:
-        """What to say to a chat message: explain, ask for the missing half, or check the credentials."""
-        conversations = self.ctx.conversations
-        if found.empty:
-            waiting = await conversations.waiting(person=who)
-            return replies.welcome(who.lang) if waiting is None else self._ask(waiting, who.lang)
-        limit = await self.ctx.intake.limited(who)
-        if limit is not None:
-            return replies.limited(limit.retry_after, who.lang)
-        half = await conversations.take(person=who, username=found.username, token=found.token)
-        if isinstance(half, Waiting):
-            return self._ask(half, who.lang)
-        outcome = await self.ctx.intake.submit(person=who, username=half.username, token=half.token)
-        return replies.outcome_reply(outcome, who.lang)
-
-    def _ask(self, waiting: Waiting, lang: str) -> Reply:
-        left = waiting.expires_at - self.ctx.conversations.clock()
-        if waiting.missing == "token":
-            return replies.ask_token(waiting.username or "", left, lang)
-        return replies.ask_username(waiting.token_last4, left, lang)
 
     # the form card
 
-    async def _on_form(self, item: Inbound, who: Person) -> None:
+    async def _on_form(self, item: Inbound, who: Person, run: Run) -> None:
         assert item.value is not None
         lang = item.value.get("lang") if item.value.get("lang") in ("nl", "en") else who.lang
         username, token = cards.submitted(item.value)
@@ -199,13 +206,10 @@ class Listeners:
         # The typed token leaves the card at once; the outcome replaces "checking…" when Nmbrs answered.
         checking = replies.checking(lang)
         card_id = await self._replace(item, item.reply_to_id, cards.checking_card(checking), checking.headline)
-        try:
-            outcome = await self.ctx.intake.submit(person=dataclasses.replace(who, lang=lang), username=username,
-                                                   token=token)
-            reply = replies.outcome_reply(outcome, lang)
-        except Exception:  # noqa: BLE001 - the card shows "checking…": it must get an answer, whatever broke
-            log.exception("credentials check from the Teams form failed")
-            reply = replies.internal_error(lang)
+        run.card_id, run.form_lang, run.username = card_id, lang, username.strip()
+        outcome = await self.ctx.intake.submit(person=dataclasses.replace(who, lang=lang), username=username,
+                                               token=token)
+        reply = replies.outcome_reply(outcome, lang)
         await self._replace(item, card_id, cards.outcome_card(reply, lang, username=username.strip() or None),
                             reply.headline)
 
@@ -219,7 +223,7 @@ class Listeners:
 
     async def _on_channel(self, item: Inbound, who: Person) -> None:
         """A mention in a channel that is no command: credentials are never used there."""
-        found = find_credentials(to_slack_text(item.text))
+        found = find_credentials(item.text)
         reply = replies.channel_exposed(who.lang) if found.token else replies.channel_hint(who.lang)
         if found.token:
             log.warning("credentials posted in a Teams channel; not used, the sender is told to reset the token")
@@ -314,12 +318,10 @@ def delivery_id(item: Inbound) -> str:
     return f"{item.id}:{conversation}"
 
 
+#: The form's fields (handlers.form) as the card's input ids.
+_INPUT_OF = {form.USERNAME: cards.USERNAME_INPUT, form.TOKEN: cards.TOKEN_INPUT}
+
+
 def shape_errors(username: str, token: str, lang: str) -> dict[str, str]:
-    """What is wrong with each field of the form before Nmbrs is asked; empty when both look right."""
-    errors = {}
-    for name, value, clean in ((cards.USERNAME_INPUT, username, clean_username), (cards.TOKEN_INPUT, token, clean_token)):
-        try:
-            clean(value)
-        except InvalidInput as exc:
-            errors[name] = replies.field_error(exc.reason, lang)
-    return errors
+    """What is wrong with each input of the form card before Nmbrs is asked; empty when both look right."""
+    return {_INPUT_OF[name]: error for name, error in form.shape_errors(username, token, lang).items()}

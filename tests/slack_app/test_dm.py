@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from handlers.intake import REJECTED_PER_HOUR
 from storage.models import IntakeAttempt, Link, LinkState, PendingConversation, utcnow
@@ -24,8 +25,8 @@ from tests.slack_app.conftest import (
 from tests.slack_standin import (
     BOT_ID,
     BOT_TOKEN,
-    SIGNING_SECRET,
     BOT_USER_ID,
+    SIGNING_SECRET,
     dm_channel,
     event_callback,
     message_changed,
@@ -147,21 +148,21 @@ async def test_unreachable_nmbrs_keeps_the_credentials_and_promises_an_answer(ap
     assert "send you a message with the outcome" in shown
 
 
-async def test_a_failure_on_our_side_still_answers_the_dm(
-    app: Served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+async def test_a_failure_on_our_side_answers_the_dm_once_with_the_reference_in_the_log(
+    app: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(**_: object) -> None:
-        raise RuntimeError("database is locked")
-
-    monkeypatch.setattr(app.ctx.intake, "submit", broken)
+    async with app.ctx.desk.sessions() as session, session.begin():
+        await session.execute(text("DROP TABLE links"))  # storing the checked credentials will fail
     with caplog.at_level(logging.ERROR):
         await app.dm(ENGLISH, f"{USERNAME} {TOKEN}")
     [post] = app.posts(dm_channel(ENGLISH))
     shown = texts(post)
     assert "Something went wrong on our side" in shown and "try again" in shown
     assert "Delete message" in shown  # the token is still in their message
-    assert await links(app) == []
-    assert "direct message could not be handled" in caplog.text and TOKEN not in caplog.text
+    [reference] = re.findall(r"Reference: ([0-9a-f]{12})\.", shown)
+    [line] = [r for r in caplog.records if r.name == "bot.slack.listeners.errors" and r.levelno == logging.ERROR]
+    assert line.getMessage() == f"slack message failed (reference {reference})"
+    assert "no such table: links" in caplog.text and TOKEN not in caplog.text
 
 
 async def test_token_first_then_email(app: Served) -> None:

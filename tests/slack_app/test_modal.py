@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.slack.blocks import CONNECT_ACTION, CONNECT_VIEW, INPUT_ACTION, TOKEN_BLOCK, USERNAME_BLOCK
 from storage.models import Link, LinkState
@@ -157,15 +158,22 @@ async def test_a_hash_conflict_is_retried_without_the_hash(app: Served) -> None:
     assert app.posts(dm_channel(ENGLISH)) == []
 
 
-async def test_a_failure_on_our_side_still_answers_the_form(app: Served, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(**_: Any) -> None:
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(app.ctx.intake, "submit", broken)
+async def test_a_failure_on_our_side_answers_the_form_with_the_reference_in_the_log(
+    app: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     view = await open_form(app)
-    await submit(app, view, USERNAME, TOKEN)
-    await app.settle()
-    assert "Something went wrong on our side" in view_text(app.slack.calls("views.update")[0].params["view"])
+    async with app.ctx.desk.sessions() as session, session.begin():
+        await session.execute(text("DROP TABLE links"))  # storing the checked credentials will fail
+    with caplog.at_level(logging.ERROR):
+        await submit(app, view, USERNAME, TOKEN)
+        await app.settle()
+    [update] = app.slack.calls("views.update")
+    shown = view_text(update.params["view"])
+    assert "Something went wrong on our side" in shown
+    [reference] = re.findall(r"Reference: ([0-9a-f]{12})\.", shown)
+    [line] = [r for r in caplog.records if r.name == "bot.slack.listeners.errors" and r.levelno == logging.ERROR]
+    assert line.getMessage() == f"slack view_submission failed (reference {reference})"
+    assert TOKEN not in caplog.text and app.posts(dm_channel(ENGLISH)) == []
 
 
 async def test_limited_in_the_form(app: Served) -> None:

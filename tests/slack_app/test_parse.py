@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.parse import Found, find_credentials, plain_text, token_like
+from bot.slack.inbound import plain_text
+from handlers.parse import Found, token_like
+from handlers.parse import find_credentials as find_in_plain_text
+
+
+def find_credentials(text: str) -> Found:
+    """What is found in a Slack message text: decoded by Slack's inbound module, then searched."""
+    return find_in_plain_text(plain_text(text))
 from tests.slack_standin import slack_markup
 
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage.models import Link, SupportThread
 from tests.teams.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, STAFF, SUBDOMAIN, TOKEN, USERNAME, Served
@@ -94,6 +95,49 @@ async def test_the_form_card_is_replaced_by_checking_and_the_outcome(app: Served
     assert link.user_id == ENGLISH.aad
     assert TOKEN not in json.dumps([c.body for c in app.teams.calls])
     assert TOKEN not in caplog.text
+
+
+async def _drop_links(app: Served) -> None:
+    """Storing checked credentials will fail for real: the table is gone."""
+    async with app.runtime.ctx.desk.sessions() as session, session.begin():
+        await session.execute(text("DROP TABLE links"))
+
+
+def _failure_line(caplog: pytest.LogCaptureFixture) -> str:
+    [line] = [r for r in caplog.records if r.name == "bot.teams.listeners" and r.levelno == logging.ERROR]
+    return line.getMessage()
+
+
+async def test_a_failure_on_our_side_answers_the_chat_once_with_the_reference_in_the_log(
+    app: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _drop_links(app)
+    with caplog.at_level(logging.ERROR):
+        [answer] = await app.chat(ENGLISH, f"{USERNAME} {TOKEN}")
+    said = answer.text()
+    assert "Something went wrong on our side" in said and "try again" in said
+    assert "Delete message" in said  # the token is still in their message
+    [reference] = re.findall(r"Reference: ([0-9a-f]{12})\.", said)
+    assert _failure_line(caplog) == f"teams message failed (reference {reference})"
+    assert "no such table: links" in caplog.text and TOKEN not in caplog.text
+
+
+async def test_a_failure_on_our_side_replaces_the_forms_checking_card(
+    app: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    [welcome] = await app.chat(ENGLISH, "hi")
+    card_id = welcome.response["id"]
+    await _drop_links(app)
+    submit = card_submit(ENGLISH, {"tokendesk": "connect", "lang": "en", "username": USERNAME, "token": TOKEN},
+                         app.teams.service_url, reply_to=card_id)
+    with caplog.at_level(logging.ERROR):
+        await app.send(submit)
+    checking, failed = app.teams.sent("update", conversation=ENGLISH.chat)
+    assert failed.activity_id == card_id
+    assert "Something went wrong on our side" in failed.text()
+    [reference] = re.findall(r"Reference: ([0-9a-f]{12})\.", failed.text())
+    assert _failure_line(caplog) == f"teams message failed (reference {reference})"
+    assert TOKEN not in caplog.text and TOKEN not in json.dumps([c.body for c in app.teams.calls])
 
 
 async def test_the_form_answers_shape_errors_under_the_fields(app: Served) -> None:

@@ -1,7 +1,8 @@
 """Events: direct messages (credentials pasted, sent in two parts, or added by an edit), mentions
 in channels (never used, answered privately), and the App Home tab.
 
-bolt acknowledges events before these run, so the Nmbrs check happens after the ack.
+bolt acknowledges events before these run, so the Nmbrs check happens after the ack. An unexpected
+error goes to the app's error handler (bot.slack.listeners.errors), which answers the person.
 """
 
 from __future__ import annotations
@@ -13,38 +14,38 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import blocks
-from bot.slack.context import SlackContext, support_commands
+from bot.slack import blocks, commands, inbound
+from bot.slack.context import SlackContext
 from bot.slack.dedupe import handled_once
-from bot.slack.parse import Found, find_credentials
-from handlers.conversations import Waiting
+from bot.slack.inbound import Said
+from handlers import dm
 from handlers.model import LinkCard, Person
+from handlers.parse import Found, find_credentials
 from handlers.text import replies
-from handlers.text.replies import Reply
 from storage.links import find_links
 from storage.models import LinkState
 
 log = logging.getLogger(__name__)
-
-#: Message subtypes that are a person writing (file_share: a message with an attachment).
-WRITTEN = frozenset({None, "file_share", "thread_broadcast"})
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def on_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("channel_type") != "im":
             return  # only DMs are subscribed (message.im); anything else is not for us
-        subtype = event.get("subtype")
-        if subtype in WRITTEN:
-            if not _from_a_bot(ctx, event):
-                await on_direct_message(ctx, client, body, event, find_credentials(event.get("text") or ""))
-        elif subtype == "message_changed":
-            await on_edit(ctx, client, body, event)
+        written = inbound.direct_message(event, bot_user_id=ctx.bot_user_id)
+        if written is not None:
+            if not written.by_bot:
+                await on_direct_message(ctx, client, body, written, find_credentials(written.text))
+            return
+        edited = inbound.edit(event, bot_user_id=ctx.bot_user_id)
+        if edited is not None:
+            await on_edit(ctx, client, body, edited)
         # Every other subtype (message_deleted, bot_message, ...) is acknowledged and left alone.
 
     async def on_mention(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        if not _from_a_bot(ctx, event):
-            await on_channel_mention(ctx, client, body, event)
+        said = inbound.mention(event, bot_user_id=ctx.bot_user_id)
+        if not said.by_bot:
+            await on_channel_mention(ctx, client, body, said)
 
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") == "home" and event.get("user"):
@@ -60,11 +61,6 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     listen("app_home_opened", on_home_opened)
 
 
-def _from_a_bot(ctx: SlackContext, message: Mapping[str, Any]) -> bool:
-    """Our own messages (and other bots') are never customer input."""
-    return bool(message.get("bot_id")) or message.get("user") in (None, ctx.bot_user_id)
-
-
 async def _person(ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any]) -> Person | None:
     return await ctx.people.person_from(client, body)
 
@@ -73,82 +69,43 @@ async def _person(ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, 
 
 
 async def on_direct_message(
-    ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], message: Mapping[str, Any], found: Found
+    ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], said: Said, found: Found
 ) -> None:
     person = await _person(ctx, client, body)
     if person is None:
         return
-    lang = person.lang
-    try:
-        reply = await answer(ctx, person, found)
-    except Exception:  # noqa: BLE001 - Slack has our acknowledgement and will not resend: answer anyway
-        log.exception("direct message could not be handled")
-        reply = replies.internal_error(lang)
-    # The bot cannot delete a customer's message; tell them the token is still there and how to.
-    notes = [replies.delete_hint(lang)] if found.token else []
-    event = body.get("event") or {}
-    channel = str(event.get("channel") or message.get("channel"))
-    thread = message.get("thread_ts")
+    assert ctx.conversations is not None
+    reply = await dm.answer(person=person, found=found, intake=ctx.intake, conversations=ctx.conversations)
     await client.chat_postMessage(
-        channel=channel, unfurl_links=False, **({"thread_ts": thread} if thread else {}),
-        **blocks.reply_message(reply, lang, notes=notes),
+        channel=said.channel, unfurl_links=False, **({"thread_ts": said.thread} if said.thread else {}),
+        **blocks.reply_message(reply, person.lang, notes=dm.delete_notes(found, person.lang)),
     )
 
 
-async def answer(ctx: SlackContext, person: Person, found: Found) -> Reply:
-    """What to say to a DM: explain, ask for the missing half, or check the credentials."""
-    assert ctx.conversations is not None
-    lang = person.lang
-    if found.empty:
-        waiting = await ctx.conversations.waiting(person=person)
-        return replies.welcome(lang) if waiting is None else _ask(ctx, waiting, lang)
-    limit = await ctx.intake.limited(person)
-    if limit is not None:
-        return replies.limited(limit.retry_after, lang)
-    half = await ctx.conversations.take(person=person, username=found.username, token=found.token)
-    if isinstance(half, Waiting):
-        return _ask(ctx, half, lang)
-    outcome = await ctx.intake.submit(person=person, username=half.username, token=half.token)
-    return replies.outcome_reply(outcome, lang)
-
-
-def _ask(ctx: SlackContext, waiting: Waiting, lang: str) -> Reply:
-    assert ctx.conversations is not None
-    left = waiting.expires_at - ctx.conversations.clock()
-    if waiting.missing == "token":
-        return replies.ask_token(waiting.username or "", left, lang)
-    return replies.ask_username(waiting.token_last4, left, lang)
-
-
-async def on_edit(ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+async def on_edit(ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], edited: Said) -> None:
     """An edited DM counts when the edit changed the credentials in it (e.g. added the token)."""
-    message = event.get("message") or {}
-    if _from_a_bot(ctx, message):
+    if edited.by_bot:
         return
-    new = find_credentials(message.get("text") or "")
-    old = find_credentials((event.get("previous_message") or {}).get("text") or "")
-    if new.empty or new == old:
+    new = find_credentials(edited.text)
+    if new.empty or new == find_credentials(edited.previous or ""):
         return  # a typo fixed around the credentials is not a new submission
-    await on_direct_message(ctx, client, body, message, new)
+    await on_direct_message(ctx, client, body, edited, new)
 
 
 # --- channels ------------------------------------------------------------------------------------
 
 
-async def on_channel_mention(
-    ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], event: Mapping[str, Any]
-) -> None:
+async def on_channel_mention(ctx: SlackContext, client: AsyncWebClient, body: Mapping[str, Any], said: Said) -> None:
     """Credentials in a channel are never used: the person is told privately to reset the token."""
     person = await _person(ctx, client, body)
     if person is None:
         return
-    found = find_credentials(event.get("text") or "")
+    found = find_credentials(said.text)
     reply = replies.channel_exposed(person.lang) if found.token else replies.channel_hint(person.lang)
     if found.token:
         log.warning("credentials posted in a channel; not used, the sender is told to reset the token")
-    thread = event.get("thread_ts")
     await client.chat_postEphemeral(
-        channel=str(event.get("channel")), user=person.user_id, **({"thread_ts": thread} if thread else {}),
+        channel=said.channel, user=person.user_id, **({"thread_ts": said.thread} if said.thread else {}),
         **blocks.reply_message(reply, person.lang),
     )
 
@@ -168,8 +125,7 @@ async def publish_home(ctx: SlackContext, client: AsyncWebClient, body: Mapping[
     cards = [LinkCard.of(link) for link in links]
     checked = {link.id: link.last_checked_at for link in links}
     staff_blocks: list[dict[str, Any]] = []
-    commands = support_commands()
-    if commands is not None and person.home_team:
+    if person.home_team:
         staff_blocks = list(await commands.support_home_blocks(ctx, person.user_id) or [])
     view = blocks.home_view(person.lang, cards, checked, staff_blocks=staff_blocks)
     await client.views_publish(user_id=person.user_id, view=view)

@@ -2,7 +2,8 @@
 
 On submission the form is acknowledged at once (inline errors, or a "checking…" view); the Nmbrs
 check runs after the acknowledgement and its outcome replaces the view, or — if the customer
-closed the form meanwhile — arrives by direct message. The form never hangs.
+closed the form meanwhile — arrives by direct message. The form never hangs: an unexpected error
+is shown in it by the app's error handler (bot.slack.listeners.errors).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import blocks
+from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
-from handlers.model import InvalidInput, Person
-from handlers.shape import clean_token, clean_username
+from handlers import form
+from handlers.model import Person
 from handlers.text import replies
 from handlers.text.replies import Reply
 
@@ -32,22 +33,19 @@ async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str,
     )
 
 
+#: The form's fields (handlers.form) as the modal's block ids.
+_BLOCK_OF = {form.USERNAME: blocks.USERNAME_BLOCK, form.TOKEN: blocks.TOKEN_BLOCK}
+
+
 def shape_errors(username: str, token: str, lang: str) -> dict[str, str]:
-    """Inline errors per field of the form; empty when both have a plausible shape."""
-    errors = {}
-    for block_id, value, clean in ((blocks.USERNAME_BLOCK, username, clean_username),
-                                   (blocks.TOKEN_BLOCK, token, clean_token)):
-        try:
-            clean(value)
-        except InvalidInput as exc:
-            errors[block_id] = replies.field_error(exc.reason, lang)
-    return errors
+    """Inline errors per block of the modal; empty when both fields have a plausible shape."""
+    return {_BLOCK_OF[name]: error for name, error in form.shape_errors(username, token, lang).items()}
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
-        lang = blocks.form_lang(view, ctx.settings.language)
-        username, token = blocks.form_values(view)
+        typed = inbound.form_input(view, default_lang=ctx.settings.language)
+        username, token, lang = typed.username, typed.token, typed.lang
         errors = shape_errors(username, token, lang)
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -66,12 +64,9 @@ async def check_and_show(
     ctx: SlackContext, client: AsyncWebClient, view: Mapping[str, Any], person: Person,
     *, username: str, token: str, lang: str,
 ) -> None:
-    try:
-        outcome = await ctx.intake.submit(person=person, username=username, token=token)
-        reply = replies.outcome_reply(outcome, lang)
-    except Exception:  # noqa: BLE001 - the form shows "checking…": it must get an answer, whatever broke
-        log.exception("credentials check from the form failed")
-        reply = replies.internal_error(lang)
+    # An unexpected error goes to the app's error handler, which shows it in place of "checking…".
+    outcome = await ctx.intake.submit(person=person, username=username, token=token)
+    reply = replies.outcome_reply(outcome, lang)
     await show_outcome(client, view, reply, lang=lang, username=username.strip(), user_id=person.user_id)
 
 

@@ -1,7 +1,7 @@
-"""Finding Nmbrs credentials in what a person typed in Slack: the login e-mail and the API token.
+"""Finding Nmbrs credentials in what a person typed: the login e-mail and the API token.
 
-Slack hands us mrkdwn (`<mailto:a@b.nl|a@b.nl>`, `&lt;`, code spans), and people write the token
-in many ways: in a code span, in quotes, after "token:", or bare. This module only finds the
+It reads plain text (each platform's inbound module decodes its markup first), and people write
+the token in many ways: in a code span, in quotes, after "token:", or bare. This module only finds the
 parts; whether they have the right shape is decided later (handlers.shape), so a token with a
 space in it is still found and then answered with a specific explanation.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _FENCE = re.compile(r"```(.*?)```", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -44,24 +43,9 @@ class Found:
         return f"Found(username={self.username!r}, token={shown!r})"
 
 
-def plain_text(text: str) -> str:
-    """Slack's message text as the person typed it: links unwrapped, mentions dropped, unescaped."""
-
-    def unwrap(match: re.Match[str]) -> str:
-        target, label = match.group(1), match.group(2)
-        if target.startswith(("@", "!", "#")):
-            return " "  # user, group, channel mentions and <!here>: never credentials
-        if label:
-            return label
-        return target.removeprefix("mailto:")
-
-    text = _LINK.sub(unwrap, text or "")
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def find_credentials(text: str) -> Found:
-    """The login e-mail and the API token in a Slack message text, as far as they are there."""
-    plain = plain_text(text)
+    """The login e-mail and the API token in plain text, as far as they are there."""
+    plain = text or ""
     username = _first_email(plain)
     spans, rest = _code_spans(plain)
     rest = _URL.sub(" ", rest)
