@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.events import EVENT_TYPES, record_link_event
 from handlers.ports import Notifier
 from storage.models import AlertRecord, Link, utcnow
+from storage.upsert import insert_ignoring_conflict
 
 log = logging.getLogger(__name__)
 
@@ -127,18 +127,14 @@ class Alert:
 
 async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
     """Put an alert in the outbox unless one with the same key exists; True when it is new."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(AlertRecord)
-        .values(
-            key=key[:200], kind=str(alert.kind), link_id=alert.link.id if alert.link else None,
-            payload=alert.to_dict(), created_at=utcnow(), attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(AlertRecord.id)
+    new = await insert_ignoring_conflict(
+        session, AlertRecord,
+        values={
+            "key": key[:200], "kind": str(alert.kind), "link_id": alert.link.id if alert.link else None,
+            "payload": alert.to_dict(), "created_at": utcnow(), "attempts": 0,
+        },
+        index_elements=["key"],
     )
-    new = (await session.execute(statement)).scalar_one_or_none() is not None
     if new and str(alert.kind) in EVENT_TYPES:
         # The integration's webhook event rides in the same transaction, under the same key.
         await record_link_event(session, alert, key)

@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Link, WebhookEvent, WebhookStatus, utcnow
+from storage.upsert import insert_ignoring_conflict
 
 if TYPE_CHECKING:  # handlers.alerts imports this module; the types are only for checking
     from handlers.alerts import Alert, LinkCard
@@ -115,18 +115,14 @@ async def record_link_event(session: AsyncSession, alert: "Alert", key: str) -> 
     now = utcnow()
     event_id = new_event_id()
     body = event_body(event_id=event_id, type_=type_, at=now, link=metadata, details=details)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(WebhookEvent)
-        .values(
-            event_id=event_id, key=key[:200], type=type_, link_id=alert.link.id, body=body,
-            status=str(WebhookStatus.PENDING), created_at=now, next_attempt_at=now, attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(WebhookEvent.id)
+    return await insert_ignoring_conflict(
+        session, WebhookEvent,
+        values={
+            "event_id": event_id, "key": key[:200], "type": type_, "link_id": alert.link.id, "body": body,
+            "status": str(WebhookStatus.PENDING), "created_at": now, "next_attempt_at": now, "attempts": 0,
+        },
+        index_elements=["key"],
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
 async def list_events(

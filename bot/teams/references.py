@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import TeamsReference, utcnow
+from storage.upsert import insert_or_update
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,8 @@ class References:
         # What this activity did not say (a locale, a name) keeps what an earlier one did.
         changes = {name: value for name, value in values.items() if value is not None}
         async with self.sessions() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(TeamsReference).values(key=key[:300], **values)
-            await session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=changes))
+            await insert_or_update(session, TeamsReference, values={"key": key[:300], **values},
+                                   index_elements=["key"], set_=changes)
 
     async def get(self, key: str) -> Place | None:
         async with self.sessions() as session:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
 from sqlalchemy import distinct, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import correlation_id
@@ -29,6 +28,7 @@ from storage.cipher import DecryptionError, TokenCipher
 from storage.lease import DatabaseLease, LeaseHeld
 from storage.links import count_by_state, open_token, seal_onto, set_state
 from storage.models import CHECKED_STATES, Check, Link, LinkState, RecheckRun, utcnow
+from storage.upsert import insert_ignoring_conflict
 
 log = logging.getLogger(__name__)
 
@@ -215,14 +215,11 @@ class Recheck:
         True when this call created it. The run is done by whoever holds the lease next (sweep)."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            statement = (
-                insert(RecheckRun)
-                .values(started_at=now, status="queued", trigger=trigger[:16], slot=slot, counts={})
-                .on_conflict_do_nothing(index_elements=["slot"])
-                .returning(RecheckRun.id)
+            created = await insert_ignoring_conflict(
+                session, RecheckRun,
+                values={"started_at": now, "status": "queued", "trigger": trigger[:16], "slot": slot, "counts": {}},
+                index_elements=["slot"],
             )
-            created = (await session.execute(statement)).scalar_one_or_none() is not None
         if created:
             log.info("recheck: run requested for %s", slot)
         return created
