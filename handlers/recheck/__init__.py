@@ -1,8 +1,9 @@
-"""The nightly re-check: runs under a lease, the check pipeline and the link state machine."""
+"""The nightly re-check: runs under a lease (service), the check pipeline (pipeline, step) and the
+link state machine as a pure function (transitions)."""
 
-from handlers.recheck.service import (
-    MANUAL_TRIGGERS, CheckReport, LinkNotFound, Recheck, RecheckBusy, RecheckPolicy, RunProgress, RunSummary,
-    SweepReport,
+from handlers.recheck.service import Recheck
+from handlers.recheck.values import (
+    MANUAL_TRIGGERS, CheckReport, LinkNotFound, RecheckBusy, RecheckPolicy, RunProgress, RunSummary, SweepReport,
 )
 
 __all__ = [
