@@ -60,3 +60,13 @@ async def latest_for_link(session: AsyncSession, *, link_id: int) -> Check | Non
     return await session.scalar(
         select(Check).where(Check.link_id == link_id).order_by(Check.checked_at.desc(), Check.id.desc()).limit(1)
     )
+
+
+async def recent_for_link(session: AsyncSession, *, link_id: int, limit: int) -> tuple[Sequence[Check], int]:
+    """The link's latest `limit` checks, newest first, and how many it has in all."""
+    found = (await session.scalars(
+        select(Check).where(Check.link_id == link_id)
+        .order_by(Check.checked_at.desc(), Check.id.desc()).limit(limit)
+    )).all()
+    total = await session.scalar(select(func.count()).select_from(Check).where(Check.link_id == link_id)) or 0
+    return found, total

@@ -251,3 +251,42 @@ async def broken(session: AsyncSession) -> Sequence[Any]:
                Link.state_changed_at, Link.token_last4)
         .where(Link.state == LinkState.BROKEN).order_by(Link.state_changed_at, Link.id)
     )).all()
+
+
+async def search(
+    session: AsyncSession, *, query: str | None, owner: tuple[str, str | None, str | None] | None = None,
+    limit: int,
+) -> tuple[Sequence[Link], int]:
+    """Up to `limit` links matching `query` (only those of `owner`, a (platform, team, user), when
+    given) and how many match in all; counted separately only when there are more."""
+    statement = search_query(query)
+    if owner is not None:
+        platform, team_id, user_id = owner
+        statement = statement.where(Link.platform == platform, Link.team_id == team_id, Link.user_id == user_id)
+    found = (await session.scalars(statement.limit(limit + 1))).all()
+    total = len(found)
+    if total > limit:
+        total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    return found[:limit], total
+
+
+async def page(
+    session: AsyncSession, *, after: int | None, limit: int, state: str | None = None,
+    environment: str | None = None, updated_since: datetime | None = None,
+) -> list[Link]:
+    """Links by id after `after`, filtered; one more than `limit`, so the caller knows more follow."""
+    statement = select(Link).order_by(Link.id).limit(limit + 1)
+    if state is not None:
+        statement = statement.where(Link.state == state)
+    if environment is not None:
+        statement = statement.where(func.lower(Link.environment) == environment.strip().lower())
+    if updated_since is not None:
+        statement = statement.where(Link.updated_at >= updated_since)
+    if after is not None:
+        statement = statement.where(Link.id > after)
+    return list((await session.scalars(statement)).all())
+
+
+async def find_account(session: AsyncSession, *, username: str, environment: str) -> Link | None:
+    """The link of this Nmbrs user in this environment, if there is one."""
+    return await session.scalar(select(Link).where(Link.username == username, Link.environment == environment))

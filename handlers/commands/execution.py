@@ -10,7 +10,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import redact
@@ -26,9 +25,13 @@ from handlers.commands.table import Audience, allowed_commands, command
 from handlers.ports import Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.staff import StaffDirectory
+from storage import alerts as alert_store
+from storage import audit as audit_log
+from storage import checks as check_store
 from storage import links as link_store
+from storage import runs
 from storage.audit import audit
-from storage.models import CHECKED_STATES, AlertRecord, AuditEntry, Check, Link, LinkState, RecheckRun
+from storage.models import AuditEntry, Link, LinkState, RecheckRun
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,6 @@ HISTORY_AUDITS = 10
 #: Recent events on the support home page.
 HOME_EVENTS = 5
 
-#: The links a whole run checks (as handlers.recheck picks them).
-_HOLDS_TOKEN = (Link.state.in_([s.value for s in CHECKED_STATES]), Link.token_ciphertext.is_not(None))
 
 
 def _actor(person: Person) -> dict[str, Any]:
@@ -129,17 +130,10 @@ class Commands:
     @command("status", "status [query]", audience=Audience.EVERYONE)
     async def _status(self, person: Person, args: Args, staff: bool) -> Outcome:
         query = args.query
-        statement = link_store.search_query(query)
-        if not staff:
-            statement = statement.where(
-                Link.platform == person.platform, Link.team_id == person.team_id, Link.user_id == person.user_id
-            )
+        owner = None if staff else (person.platform, person.team_id, person.user_id)
         async with self.sessions() as session, session.begin():
-            found = (await session.scalars(statement.limit(STATUS_CAP + 1))).all()
-            total = len(found)
-            if total > STATUS_CAP:
-                total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-            statuses = tuple([await self._link_status(session, link) for link in found[:STATUS_CAP]])
+            found, total = await link_store.search(session, query=query, owner=owner, limit=STATUS_CAP)
+            statuses = tuple([await self._link_status(session, link) for link in found])
             asked_id = link_store.parse_short_id(query) if query else None
             detail: dict[str, Any] = {"query": redact(query)} if query else {}
             if not staff and asked_id is not None and not found:
@@ -156,9 +150,7 @@ class Commands:
         return StatusResult(query=shown, links=statuses, more=max(total - len(statuses), 0), staff=staff)
 
     async def _link_status(self, session: AsyncSession, link: Link) -> LinkStatus:
-        last = await session.scalar(
-            select(Check).where(Check.link_id == link.id).order_by(Check.checked_at.desc(), Check.id.desc()).limit(1)
-        )
+        last = await check_store.latest_for_link(session, link_id=link.id)
         return LinkStatus(
             card=LinkCard.of(link), created_at=link.created_at, state_changed_at=link.state_changed_at,
             last_checked_at=last.checked_at if last else link.last_checked_at,
@@ -184,11 +176,7 @@ class Commands:
     async def _last_run(self, session: AsyncSession) -> RunInfo | None:
         if self.recheck is not None:
             return _run_info(await self.recheck.last_run())
-        run = await session.scalar(
-            select(RecheckRun).where(RecheckRun.status == "finished")
-            .order_by(RecheckRun.finished_at.desc(), RecheckRun.id.desc()).limit(1)
-        )
-        return _run_info(run)
+        return _run_info(await runs.last_finished(session))
 
     @command("check", "check <link|all>", audience=Audience.STAFF)
     async def _check(self, person: Person, args: Args, staff: bool) -> Outcome:
@@ -198,9 +186,7 @@ class Commands:
                       detail={"problem": "recheck_unavailable"})
                 return Unavailable("recheck")
             if args.everything:
-                total = await session.scalar(
-                    select(func.count()).select_from(Link).where(*_HOLDS_TOKEN)
-                ) or 0
+                total = await link_store.count_holding_token(session)
                 audit(session, **_actor(person), action="command.check", detail={"all": True, "links": total})
                 return CheckAllQueued(total=total, person=person)
             assert args.link_id is not None
@@ -246,18 +232,8 @@ class Commands:
                 audit(session, **_actor(person), action="command.history", result="failed",
                       detail={"link": f"L{args.link_id}"})
                 return NoLink(args.link_id)
-            checks = (await session.scalars(
-                select(Check).where(Check.link_id == link.id)
-                .order_by(Check.checked_at.desc(), Check.id.desc()).limit(HISTORY_CHECKS)
-            )).all()
-            check_total = await session.scalar(
-                select(func.count()).select_from(Check).where(Check.link_id == link.id)) or 0
-            entries = (await session.scalars(
-                select(AuditEntry).where(AuditEntry.link_id == link.id)
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_AUDITS)
-            )).all()
-            audit_total = await session.scalar(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.link_id == link.id)) or 0
+            checks, check_total = await check_store.recent_for_link(session, link_id=link.id, limit=HISTORY_CHECKS)
+            entries, audit_total = await audit_log.recent_for_link(session, link_id=link.id, limit=HISTORY_AUDITS)
             card = LinkCard.of(link)
             # Written after reading, so this very look-up is not part of what it shows.
             audit(session, **_actor(person), action="command.history", link_id=link.id)
@@ -349,10 +325,8 @@ class Commands:
             return None
         async with self.sessions() as session:
             counts = await link_store.count_by_state(session)
-            alerts = (await session.scalars(
-                select(AlertRecord).order_by(AlertRecord.id.desc()).limit(HOME_EVENTS))).all()
-            entries = (await session.scalars(
-                select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HOME_EVENTS))).all()
+            alerts = await alert_store.latest(session, limit=HOME_EVENTS)
+            entries = await audit_log.latest(session, limit=HOME_EVENTS)
             last_run = await self._last_run(session)
         return SupportSummary(
             counts=counts,
