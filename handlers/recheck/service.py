@@ -90,7 +90,7 @@ class Recheck:
         async with self._exclusive():
             run_id, resumed = await self._open_run(trigger=trigger, create=True)
             assert run_id is not None
-            return await self._execute(run_id, resumed=resumed, progress=progress)
+            return await self._perform(run_id, resumed=resumed, progress=progress)
 
     async def request_slot(self, slot: str, *, trigger: str = "schedule") -> bool:
         """Ask for the run of a scheduled slot; every replica may ask, one run is recorded.
@@ -110,7 +110,7 @@ class Recheck:
             async with self._exclusive():
                 run_id, resumed = await self._open_run(trigger="resume", create=False)
                 if run_id is not None:
-                    return SweepReport(run=await self._execute(run_id, resumed=resumed, progress=None))
+                    return SweepReport(run=await self._perform(run_id, resumed=resumed, progress=None))
                 now = self.clock()
                 async with self.sessions() as session:
                     due = await link_store.confirmations_due(session, now=now)
@@ -182,7 +182,7 @@ class Recheck:
             await session.flush()
             return run.id, resumed
 
-    async def _execute(
+    async def _perform(
         self, run_id: int, *, resumed: bool, progress: Callable[[RunProgress], Awaitable[None]] | None
     ) -> RunSummary:
         # Every line of a run, and of the alerts it hands to the outbox, carries the run's id; the
