@@ -15,15 +15,14 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy import func, select
-
 from bot.app import build_desk
 from bot.config import Settings
 from bot.scheduler import build_recheck
 from handlers.alerts import Outbox
 from handlers.ports import Notifier
 from handlers.recheck import RecheckBusy, RunSummary
-from storage.models import AlertRecord, utcnow
+from storage import alerts as alert_store
+from storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.teams.app import TeamsEndpoints
@@ -108,12 +107,8 @@ async def _recheck(
     elapsed = time.monotonic() - started
     await outbox.drain()  # most went out already, in the background as the run went
     async with desk.sessions() as session:
-        delivered = await session.scalar(
-            select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at >= began)
-        ) or 0
-        waiting = await session.scalar(
-            select(func.count()).select_from(AlertRecord).where(AlertRecord.sent_at.is_(None))
-        ) or 0
+        delivered = await alert_store.count_sent_since(session, since=began)
+        waiting = await alert_store.count_unsent(session)
     alerts = {"delivered": delivered, "waiting": waiting, "slack": bool(slack), "teams": teams is not None}
     if as_json:
         out.write(json.dumps({**summary.to_dict(), "seconds": round(elapsed, 3), "alerts": alerts},

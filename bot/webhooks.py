@@ -24,12 +24,11 @@ from typing import Callable, Sequence
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from bot.config import Settings
+from storage import webhook_events
 from storage.models import WebhookEvent, WebhookStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -259,42 +258,13 @@ class WebhookSender:
         return attempts
 
     async def _due_ids(self, now: datetime, *, limit: int) -> Sequence[int]:
-        earlier = aliased(WebhookEvent)
-        pending = str(WebhookStatus.PENDING)
-        # A link's event is due only when no earlier event of that link is still pending.
-        blocked = exists().where(
-            and_(earlier.link_id == WebhookEvent.link_id, earlier.status == pending, earlier.id < WebhookEvent.id)
-        )
         async with self.sessions() as session:
-            return (
-                await session.scalars(
-                    select(WebhookEvent.id)
-                    .where(
-                        WebhookEvent.status == pending,
-                        WebhookEvent.next_attempt_at <= now,
-                        (WebhookEvent.claimed_until.is_(None)) | (WebhookEvent.claimed_until < now),
-                        ~blocked,
-                    )
-                    .order_by(WebhookEvent.id)
-                    .limit(limit)
-                )
-            ).all()
+            return await webhook_events.due(session, now=now, limit=limit)
 
     async def _claim(self, row_id: int) -> WebhookEvent | None:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(WebhookEvent)
-                .where(
-                    WebhookEvent.id == row_id,
-                    WebhookEvent.status == str(WebhookStatus.PENDING),
-                    (WebhookEvent.claimed_until.is_(None)) | (WebhookEvent.claimed_until < now),
-                )
-                .values(claimed_until=now + self.claim)
-            )
-            if claimed.rowcount != 1:
-                return None
-            return await session.get(WebhookEvent, row_id)
+            return await webhook_events.claim(session, row_id=row_id, now=now, claim_for=self.claim)
 
     async def _send(self, event: WebhookEvent) -> Attempt:
         assert self._client is not None and self.url is not None
@@ -350,35 +320,25 @@ class WebhookSender:
                 self._failures_in_a_row += 1
                 self._pause_until = now + timedelta(seconds=self.backoff.delay(self._failures_in_a_row))
         async with self.sessions() as session, session.begin():
-            await session.execute(update(WebhookEvent).where(WebhookEvent.id == event.id).values(**values))
+            await webhook_events.settle(session, row_id=event.id, values=values)
         if self.on_delivery is not None:
             self.on_delivery(result)
 
     async def _disable_pending(self) -> None:
-        pending = exists().where(WebhookEvent.status == str(WebhookStatus.PENDING))
         async with self.sessions() as session:
-            if not await session.scalar(select(pending)):
+            if not await webhook_events.any_pending(session):
                 return  # the usual case: a read, so an idle poll never takes SQLite's write lock
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.status == str(WebhookStatus.PENDING))
-                .values(status=str(WebhookStatus.DISABLED))
-            )
+            await webhook_events.disable_pending(session)
 
     async def _prune(self, now: datetime) -> None:
         if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
             return
         self._last_prune = now
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                delete(WebhookEvent).where(
-                    WebhookEvent.status.in_([str(WebhookStatus.DELIVERED), str(WebhookStatus.DISABLED)]),
-                    WebhookEvent.created_at < now - self.keep,
-                )
-            )
-        if result.rowcount:
-            log.info("webhooks: pruned %d events older than %d days", result.rowcount, self.keep.days)
+            pruned = await webhook_events.prune(session, created_before=now - self.keep)
+        if pruned:
+            log.info("webhooks: pruned %d events older than %d days", pruned, self.keep.days)
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -11,13 +11,12 @@ import logging
 from datetime import timedelta
 from typing import Callable, Sequence
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.events import EVENT_TYPES, record_link_event
 from handlers.model import CUSTOMER_KINDS, Alert
 from handlers.ports import Notifier
+from storage import alerts as alert_store
 from storage.models import AlertRecord, utcnow
 
 log = logging.getLogger(__name__)
@@ -30,18 +29,8 @@ DELIVERED_TO = "delivered_to"
 
 async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
     """Put an alert in the outbox unless one with the same key exists; True when it is new."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(AlertRecord)
-        .values(
-            key=key[:200], kind=str(alert.kind), link_id=alert.link.id if alert.link else None,
-            payload=alert.to_dict(), created_at=utcnow(), attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(AlertRecord.id)
-    )
-    new = (await session.execute(statement)).scalar_one_or_none() is not None
+    new = await alert_store.add(session, key=key, kind=str(alert.kind), link_id=alert.link.id if alert.link else None,
+                                payload=alert.to_dict())
     if new and str(alert.kind) in EVENT_TYPES:
         # The integration's webhook event rides in the same transaction, under the same key.
         await record_link_event(session, alert, key)
@@ -67,14 +56,7 @@ async def deliver_pending(
     if not notifiers:
         return 0
     async with sessions() as session:
-        pending = (
-            await session.scalars(
-                select(AlertRecord)
-                .where(AlertRecord.sent_at.is_(None), AlertRecord.attempts < max_attempts)
-                .order_by(AlertRecord.id)
-                .limit(limit)
-            )
-        ).all()
+        pending = await alert_store.unsent(session, max_attempts=max_attempts, limit=limit)
     sent = 0
     blocked_links: set[int] = set()
     for record in pending:
@@ -119,18 +101,8 @@ async def deliver_pending(
 
 async def _claim(sessions: async_sessionmaker[AsyncSession], alert_id: int) -> bool:
     """Take an unsent alert for CLAIM_FOR; False when another replica holds it or sent it."""
-    now = utcnow()
     async with sessions() as session, session.begin():
-        claimed = await session.execute(
-            update(AlertRecord)
-            .where(
-                AlertRecord.id == alert_id,
-                AlertRecord.sent_at.is_(None),
-                (AlertRecord.claimed_until.is_(None)) | (AlertRecord.claimed_until < now),
-            )
-            .values(claimed_until=now + CLAIM_FOR)
-        )
-        return claimed.rowcount == 1
+        return await alert_store.claim(session, alert_id=alert_id, now=utcnow(), claim_for=CLAIM_FOR)
 
 
 def _targets(alert: Alert, notifiers: Sequence[Notifier]) -> list[Notifier]:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.model import Person
+from storage import pending_conversations as halves
 from storage.cipher import DecryptionError, Sealed, TokenCipher, pending_row
 from storage.models import PendingConversation, utcnow
 
@@ -93,15 +93,12 @@ class Conversations:
 
     async def forget(self, *, person: Person) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(delete(PendingConversation).where(*self._mine(person)))
+            await halves.forget(session, **self._mine(person))
 
     async def forget_expired(self) -> int:
         """Delete every expired row (called on each take; the scheduler may call it too)."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                delete(PendingConversation).where(PendingConversation.expires_at <= self.clock())
-            )
-            return result.rowcount or 0
+            return await halves.forget_expired(session, now=self.clock())
 
     async def _merge(self, person: Person, username: str | None, token: str | None) -> Half:
         now = self.clock()
@@ -155,14 +152,8 @@ class Conversations:
         return Waiting(missing="token", username=row.username, token_last4=None, expires_at=row.expires_at)
 
     async def _row(self, session: AsyncSession, person: Person, now: datetime) -> PendingConversation | None:
-        return await session.scalar(
-            select(PendingConversation).where(*self._mine(person), PendingConversation.expires_at > now)
-        )
+        return await halves.current(session, **self._mine(person), now=now)
 
     @staticmethod
-    def _mine(person: Person) -> tuple:  # type: ignore[type-arg]
-        return (
-            PendingConversation.platform == person.platform,
-            PendingConversation.team_id == person.team_id,
-            PendingConversation.user_id == person.user_id,
-        )
+    def _mine(person: Person) -> dict[str, str | None]:
+        return {"platform": person.platform, "team_id": person.team_id, "user_id": person.user_id}

@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Alert, LinkCard
-from storage.models import Link, WebhookEvent, WebhookStatus, utcnow
+from storage import webhook_events
+from storage.models import Link, WebhookStatus, utcnow
+
+# The operator's queries (`tokendesk webhooks`) are storage's; named here too for their callers.
+from storage.webhook_events import RETRYABLE, count_events, list_events, retry_events
 
 #: Alert kinds that are link transitions, and the event type each becomes.
 EVENT_TYPES: dict[str, str] = {
@@ -113,52 +115,16 @@ async def record_link_event(session: AsyncSession, alert: Alert, key: str) -> bo
     now = utcnow()
     event_id = new_event_id()
     body = event_body(event_id=event_id, type_=type_, at=now, link=metadata, details=details)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(WebhookEvent)
-        .values(
-            event_id=event_id, key=key[:200], type=type_, link_id=alert.link.id, body=body,
-            status=str(WebhookStatus.PENDING), created_at=now, next_attempt_at=now, attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(WebhookEvent.id)
+    return await webhook_events.add(
+        session,
+        values={
+            "event_id": event_id, "key": key[:200], "type": type_, "link_id": alert.link.id, "body": body,
+            "status": str(WebhookStatus.PENDING), "created_at": now, "next_attempt_at": now, "attempts": 0,
+        },
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def list_events(
-    session: AsyncSession, *, statuses: Sequence[WebhookStatus], limit: int = 1000
-) -> Sequence[WebhookEvent]:
-    return (
-        await session.scalars(
-            select(WebhookEvent).where(WebhookEvent.status.in_([str(s) for s in statuses]))
-            .order_by(WebhookEvent.id).limit(limit)
-        )
-    ).all()
-
-
-async def count_events(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status))
-    counts = {str(status): 0 for status in WebhookStatus}
-    counts.update({status: n for status, n in rows.all()})
-    return counts
-
-
-#: Statuses an operator may send again: given up on, or recorded while webhooks were off.
-RETRYABLE = (WebhookStatus.FAILED, WebhookStatus.DISABLED)
-
-
-async def retry_events(session: AsyncSession, *, event_ids: Sequence[int] | None = None) -> int:
-    """Queue failed events again (all of them, or the given row ids, failed or disabled); returns how many."""
-    statement = update(WebhookEvent).values(
-        status=str(WebhookStatus.PENDING), attempts=0, next_attempt_at=utcnow(), claimed_until=None,
-    )
-    if event_ids is None:
-        statement = statement.where(WebhookEvent.status == str(WebhookStatus.FAILED))
-    else:
-        statement = statement.where(
-            WebhookEvent.id.in_(list(event_ids)), WebhookEvent.status.in_([str(s) for s in RETRYABLE])
-        )
-    result = await session.execute(statement)
-    return result.rowcount or 0
+__all__ = [
+    "EVENT_TYPES", "RETRYABLE", "card_metadata", "count_events", "event_body", "iso", "link_metadata", "list_events",
+    "new_event_id", "record_link_event", "retry_events",
+]

@@ -7,18 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
-from handlers.model import Alert, AlertKind, InvalidInput, LinkCard, Person, Rejected, SoapLogin, Unreachable, Valid
+from handlers.model import (
+    Alert,
+    AlertKind,
+    InvalidInput,
+    LinkCard,
+    Person,
+    Rejected,
+    SoapLogin,
+    Unreachable,
+    Valid,
+)
 from handlers.ports import Nmbrs
 from handlers.scope import scope_change
 from handlers.shape import clean_token, clean_username
+from storage import intake_attempts as attempts
+from storage import links as link_store
 from storage.audit import audit
 from storage.cipher import TokenCipher
 from storage.links import store_credentials
-from storage.models import Check, IntakeAttempt, Link, LinkState, utcnow
+from storage.models import Check, IntakeAttempt, LinkState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -132,26 +143,15 @@ class Intake:
 
     async def _limit(self, session: AsyncSession, person: Person, now: datetime) -> Limited | None:
         since = now - timedelta(hours=1)
-        rejected = (
-            await session.scalars(
-                select(IntakeAttempt.at)
-                .where(*self._mine(person), IntakeAttempt.outcome == "rejected", IntakeAttempt.at >= since)
-                .order_by(IntakeAttempt.at.desc())
-                .limit(REJECTED_PER_HOUR)
-            )
-        ).all()
+        rejected = await attempts.latest_rejections(session, **self._mine(person), since=since, limit=REJECTED_PER_HOUR)
         if len(rejected) < REJECTED_PER_HOUR:
             return None
         # Free again one hour after the oldest of the last five rejections.
         return Limited(retry_after=max(rejected[-1] + timedelta(hours=1) - now, timedelta(minutes=1)))
 
     @staticmethod
-    def _mine(person: Person) -> tuple:  # type: ignore[type-arg]
-        return (
-            IntakeAttempt.platform == person.platform,
-            IntakeAttempt.team_id == person.team_id,
-            IntakeAttempt.user_id == person.user_id,
-        )
+    def _mine(person: Person) -> dict[str, str | None]:
+        return {"platform": person.platform, "team_id": person.team_id, "user_id": person.user_id}
 
     @staticmethod
     def _attempt(person: Person, outcome: str, *, username: str | None = None,
@@ -164,9 +164,7 @@ class Intake:
     async def _connected(
         self, session: AsyncSession, person: Person, username: str, token: str, result: Valid
     ) -> Connected:
-        previous = await session.scalar(
-            select(Link).where(Link.username == username, Link.environment == result.environment)
-        )
+        previous = await link_store.find_account(session, username=username, environment=result.environment)
         before = None
         if previous is not None:
             before = (previous.state, list(previous.debtors or []), list(previous.companies or []))
@@ -218,16 +216,8 @@ class Intake:
     ) -> Refused:
         session.add(self._attempt(person, "rejected", username=username, reason=str(result.category), code=result.code))
         await session.flush()
-        hour = await session.scalar(
-            select(func.count()).select_from(IntakeAttempt).where(
-                *self._mine(person), IntakeAttempt.outcome == "rejected", IntakeAttempt.at >= now - timedelta(hours=1)
-            )
-        ) or 0
-        day = await session.scalar(
-            select(func.count()).select_from(IntakeAttempt).where(
-                *self._mine(person), IntakeAttempt.outcome == "rejected", IntakeAttempt.at >= now - timedelta(days=1)
-            )
-        ) or 0
+        hour = await attempts.count_rejections(session, **self._mine(person), since=now - timedelta(hours=1))
+        day = await attempts.count_rejections(session, **self._mine(person), since=now - timedelta(days=1))
         if day >= STUCK_AFTER:
             details = {
                 "platform": person.platform, "team_id": person.team_id, "user_id": person.user_id,

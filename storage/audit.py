@@ -1,9 +1,11 @@
-"""Writing the audit log: every support command, refusal and hand-off of credentials."""
+"""The audit log: every support command, refusal and hand-off of credentials, written and read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
@@ -27,3 +29,19 @@ def audit(
     )
     session.add(entry)
     return entry
+
+
+async def recent_for_link(session: AsyncSession, *, link_id: int, limit: int) -> tuple[Sequence[AuditEntry], int]:
+    """The link's latest `limit` audit entries, newest first, and how many it has in all."""
+    found = (await session.scalars(
+        select(AuditEntry).where(AuditEntry.link_id == link_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    )).all()
+    total = await session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.link_id == link_id)) or 0
+    return found, total
+
+
+async def latest(session: AsyncSession, *, limit: int) -> Sequence[AuditEntry]:
+    return (await session.scalars(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))).all()

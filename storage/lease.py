@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Lease, utcnow
+from storage.upsert import insert_or_update
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,13 @@ def holder_id() -> str:
 
 async def try_acquire(session: AsyncSession, *, name: str, holder: str, ttl_s: float, now: datetime) -> bool:
     """Take or extend the lease when it is free, expired or ours; True when we hold it after."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     expires = now + timedelta(seconds=ttl_s)
-    statement = insert(Lease).values(name=name, holder=holder, expires_at=expires)
-    statement = statement.on_conflict_do_update(
-        index_elements=["name"],
-        set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
-        where=(Lease.expires_at < now) | (Lease.holder == holder),
-    ).returning(Lease.holder)
-    return (await session.execute(statement)).scalar_one_or_none() == holder
+    taken = await insert_or_update(
+        session, Lease, values={"name": name, "holder": holder, "expires_at": expires}, index_elements=["name"],
+        set_={"holder": holder, "expires_at": expires},
+        where=(Lease.expires_at < now) | (Lease.holder == holder), returning=Lease.holder,
+    )
+    return taken == holder
 
 
 async def renew(session: AsyncSession, *, name: str, holder: str, ttl_s: float, now: datetime) -> bool:

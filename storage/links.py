@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cipher import Sealed, TokenCipher, link_row
-from storage.models import Link, LinkState, utcnow
+from storage.models import CHECKED_STATES, Link, LinkState, utcnow
 
 _SHORT_ID = re.compile(r"^[Ll]?(\d{1,9})$")
 
@@ -177,3 +177,116 @@ def revoke(link: Link) -> bool:
     link.confirm_due_at = None
     set_state(link, LinkState.REVOKED)
     return not already
+
+
+# --- what the re-check works on ------------------------------------------------------------------
+
+#: The links the re-check asks about: in a checked state and still holding a token.
+HOLDS_TOKEN = (Link.state.in_([s.value for s in CHECKED_STATES]), Link.token_ciphertext.is_not(None))
+
+
+async def count_holding_token(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Link).where(*HOLDS_TOKEN)) or 0
+
+
+async def load_checkable(session: AsyncSession, *, ids: Sequence[int]) -> Sequence[Link]:
+    """Those of `ids` that still hold a token (revoked or deleted meanwhile are left out)."""
+    return (await session.scalars(select(Link).where(Link.id.in_(list(ids)), *HOLDS_TOKEN).order_by(Link.id))).all()
+
+
+async def confirmations_due(session: AsyncSession, *, now: datetime) -> Sequence[int]:
+    return (await session.scalars(
+        select(Link.id).where(*HOLDS_TOKEN, Link.confirm_due_at <= now).order_by(Link.id)
+    )).all()
+
+
+async def confirmations_waiting(session: AsyncSession) -> Sequence[Any]:
+    """(id, confirm_due_at) of every definitive failure waiting for its confirming attempt, soonest first."""
+    return (await session.execute(
+        select(Link.id, Link.confirm_due_at)
+        .where(*HOLDS_TOKEN, Link.confirm_due_at.is_not(None))
+        .order_by(Link.confirm_due_at, Link.id)
+    )).all()
+
+
+async def pending_to_retry(session: AsyncSession, *, checked_before: datetime) -> Sequence[int]:
+    """Pending links never checked, or last checked before `checked_before`."""
+    return (await session.scalars(
+        select(Link.id).where(
+            *HOLDS_TOKEN, Link.state == LinkState.PENDING,
+            (Link.last_checked_at.is_(None)) | (Link.last_checked_at <= checked_before),
+        ).order_by(Link.id)
+    )).all()
+
+
+async def lock_for_check(session: AsyncSession, *, link_id: int) -> Link | None:
+    """The link's current row, locked until commit: a transition happens once even when a run
+    and a single check (or two replicas) race. On SQLite a no-op write takes the write lock
+    before the read, since SQLite transactions start only at the first write."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Link).where(Link.id == link_id).values(failed_checks=Link.failed_checks)
+            .execution_options(synchronize_session=False)
+        )
+    return await session.scalar(
+        select(Link).where(Link.id == link_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def lock_same_account(
+    session: AsyncSession, *, username: str, environment: str, other_than: int
+) -> Link | None:
+    """Another link of the same Nmbrs user and environment, locked (a new token replaces its token)."""
+    return await session.scalar(
+        select(Link).where(
+            Link.username == username, Link.environment == environment, Link.id != other_than
+        ).with_for_update()
+    )
+
+
+async def broken(session: AsyncSession) -> Sequence[Any]:
+    """The broken links, longest broken first, with what the digest says of each."""
+    return (await session.execute(
+        select(Link.id, Link.username, Link.environment, Link.last_reason, Link.last_fault_code,
+               Link.state_changed_at, Link.token_last4)
+        .where(Link.state == LinkState.BROKEN).order_by(Link.state_changed_at, Link.id)
+    )).all()
+
+
+async def search(
+    session: AsyncSession, *, query: str | None, owner: tuple[str, str | None, str | None] | None = None,
+    limit: int,
+) -> tuple[Sequence[Link], int]:
+    """Up to `limit` links matching `query` (only those of `owner`, a (platform, team, user), when
+    given) and how many match in all; counted separately only when there are more."""
+    statement = search_query(query)
+    if owner is not None:
+        platform, team_id, user_id = owner
+        statement = statement.where(Link.platform == platform, Link.team_id == team_id, Link.user_id == user_id)
+    found = (await session.scalars(statement.limit(limit + 1))).all()
+    total = len(found)
+    if total > limit:
+        total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    return found[:limit], total
+
+
+async def page(
+    session: AsyncSession, *, after: int | None, limit: int, state: str | None = None,
+    environment: str | None = None, updated_since: datetime | None = None,
+) -> list[Link]:
+    """Links by id after `after`, filtered; one more than `limit`, so the caller knows more follow."""
+    statement = select(Link).order_by(Link.id).limit(limit + 1)
+    if state is not None:
+        statement = statement.where(Link.state == state)
+    if environment is not None:
+        statement = statement.where(func.lower(Link.environment) == environment.strip().lower())
+    if updated_since is not None:
+        statement = statement.where(Link.updated_at >= updated_since)
+    if after is not None:
+        statement = statement.where(Link.id > after)
+    return list((await session.scalars(statement)).all())
+
+
+async def find_account(session: AsyncSession, *, username: str, environment: str) -> Link | None:
+    """The link of this Nmbrs user in this environment, if there is one."""
+    return await session.scalar(select(Link).where(Link.username == username, Link.environment == environment))

@@ -2,18 +2,18 @@
 
 # No `from __future__ import annotations`: FastAPI reads these signatures' local aliases at runtime.
 import logging
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BeforeValidator
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.errors import ApiError
 from bot.api.schemas import Credentials, Error, InvalidRequest, LinkOut, LinkPage, NotUsable
 from handlers.events import link_metadata
+from storage import links as link_store
 from storage.audit import audit
 from storage.cipher import DecryptionError, TokenCipher
 from storage.links import open_token, parse_short_id
@@ -77,16 +77,10 @@ def links_router(
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 100,
         cursor: Annotated[str | None, Query(pattern=CURSOR, description="`next_cursor` of the previous page.")] = None,
     ) -> LinkPage:
-        statement = select(Link).order_by(Link.id).limit(limit + 1)
-        if state is not None:
-            statement = statement.where(Link.state == str(state))
-        if environment is not None:
-            statement = statement.where(func.lower(Link.environment) == environment.strip().lower())
-        if updated_since is not None:
-            statement = statement.where(Link.updated_at >= updated_since)
-        if cursor is not None:
-            statement = statement.where(Link.id > int(cursor))
-        links = list((await db.scalars(statement)).all())
+        links = await link_store.page(
+            db, after=int(cursor) if cursor is not None else None, limit=limit,
+            state=str(state) if state is not None else None, environment=environment, updated_since=updated_since,
+        )
         await db.commit()  # the key's last use
         more = len(links) > limit
         page = links[:limit]

@@ -10,14 +10,13 @@ import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.slack.people import People
 from bot.slack import blocks
+from bot.slack.people import People
 from handlers.model import Alert, AlertKind, LinkCard
 from handlers.text import replies
-from storage.models import SupportThread
+from storage import support_threads
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +86,7 @@ class SlackNotifier:
     async def _thread(self, card: LinkCard, *, by: object = None) -> tuple[str, bool]:
         """The ts of the link's parent message, posting it first when the link has none yet."""
         async with self.sessions() as session:
-            thread = await session.scalar(
-                select(SupportThread).where(SupportThread.link_id == card.id, SupportThread.platform == PLATFORM)
-            )
+            thread = await support_threads.find(session, link_id=card.id, platform=PLATFORM)
         if thread is not None:
             return thread.thread_id, False
         response = await self.client.chat_postMessage(
@@ -97,7 +94,7 @@ class SlackNotifier:
         )
         ts, channel = str(response["ts"]), str(response.get("channel") or self.support_channel)
         async with self.sessions() as session, session.begin():
-            session.add(SupportThread(link_id=card.id, platform=PLATFORM, channel_id=channel, thread_id=ts))
+            support_threads.add(session, link_id=card.id, platform=PLATFORM, channel_id=channel, thread_id=ts)
         log.info("support thread opened for link %s", card.short_id)
         return ts, True
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.teams import cards, support_cards
@@ -20,7 +19,7 @@ from bot.teams.sender import Sender
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
 from handlers.text import replies
 from handlers.text.locale import lang_for_locale
-from storage.models import SupportThread
+from storage import support_threads
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +107,7 @@ class TeamsNotifier:
         """The conversation id of the link's thread, posting its first message when it has none yet."""
         assert self.support_channel is not None
         async with self.sessions() as session:
-            thread = await session.scalar(
-                select(SupportThread).where(SupportThread.link_id == item.id, SupportThread.platform == PLATFORM)
-            )
+            thread = await support_threads.find(session, link_id=item.id, platform=PLATFORM)
         if thread is not None:
             return thread.thread_id, False
         content = support_cards.parent(item, self.lang, by=by, names=await self._names(by or item.user_id))
@@ -118,8 +115,8 @@ class TeamsNotifier:
             service_url, self.support_channel, cards.message(content, f"{item.short_id}"), tenant_id=self.tenant_id,
         )
         async with self.sessions() as session, session.begin():
-            session.add(SupportThread(link_id=item.id, platform=PLATFORM, channel_id=self.support_channel,
-                                      thread_id=posted.conversation_id))
+            support_threads.add(session, link_id=item.id, platform=PLATFORM, channel_id=self.support_channel,
+                                thread_id=posted.conversation_id)
         log.info("teams support thread opened for link %s", item.short_id)
         return posted.conversation_id, True
 

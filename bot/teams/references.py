@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import teams_references
 from storage.models import TeamsReference, utcnow
 
 
@@ -69,14 +68,11 @@ class References:
         # What this activity did not say (a locale, a name) keeps what an earlier one did.
         changes = {name: value for name, value in values.items() if value is not None}
         async with self.sessions() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(TeamsReference).values(key=key[:300], **values)
-            await session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=changes))
+            await teams_references.remember(session, key=key[:300], values=values, changes=changes)
 
     async def get(self, key: str) -> Place | None:
         async with self.sessions() as session:
-            row = await session.scalar(select(TeamsReference).where(TeamsReference.key == key))
+            row = await teams_references.get(session, key=key)
         return None if row is None else _place(row)
 
     async def person(self, *, tenant_id: str, user_id: str) -> Place | None:
@@ -88,11 +84,7 @@ class References:
         if not user_ids:
             return {}
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(TeamsReference.user_id, TeamsReference.user_name)
-                .where(TeamsReference.kind.in_(("personal", "user")), TeamsReference.user_id.in_(user_ids))
-            )
-            return {user: name for user, name in rows.all() if user and name}
+            return await teams_references.names(session, user_ids=user_ids)
 
     async def channel_service_url(self, channel_id: str, *, tenant_id: str | None) -> str | None:
         """The serviceUrl for posting in a channel: the channel's own reference, else its tenant's
@@ -101,8 +93,5 @@ class References:
         if place is not None:
             return place.service_url
         async with self.sessions() as session:
-            statement = select(TeamsReference).where(TeamsReference.kind == "team")
-            if tenant_id:
-                statement = statement.where(TeamsReference.tenant_id == tenant_id)
-            row = await session.scalar(statement.order_by(TeamsReference.updated_at.desc()).limit(1))
+            row = await teams_references.latest_team(session, tenant_id=tenant_id)
         return None if row is None else row.service_url

@@ -165,7 +165,7 @@ async def test_check_one_rejected_token(harness: Harness) -> None:
 
 
 async def test_check_all_updates_one_message_within_the_response_url_limit(harness: Harness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("handlers.recheck.PROGRESS_EVERY_S", 0.0)  # report every link, to see the throttle work
+    monkeypatch.setattr("handlers.recheck.service.PROGRESS_EVERY_S", 0.0)  # report every link, to see the throttle work
     monkeypatch.setattr("bot.slack.commands.PROGRESS_MIN_INTERVAL_S", 0.0)
     async with harness.desk.sessions() as session, session.begin():
         for i in range(9):  # tokens Nmbrs does not know: each is rejected, confirmed and broken

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.webhooks import Backoff, WebhookConfigError, WebhookSender, secret_key, sign, webhook_problems
-from handlers.events import retry_events
 from handlers.model import AlertKind
 from storage.db import create_engine, session_factory
 from storage.models import LinkState, WebhookEvent, WebhookStatus, utcnow
+from storage.webhook_events import retry_events
 from tests.webhooks.conftest import KEY, SECRET, TOKENS, FakeClock, make_link, transition
 from tests.webhooks.receiver import Receiver
 

@@ -1,36 +1,66 @@
-"""The `/nmbrs` commands, platform-neutral: parse the text, authorise, run against storage, return an outcome.
+"""Running `/nmbrs` commands: authorise, act on storage, return an outcome (handlers.commands.outcomes).
 
-Who may run what is declared on each command (`@command(..., audience=...)`); the adapter renders
-the outcome dataclasses below and never decides anything itself.
+Who may run what is declared on each method with `@command(..., audience=...)`; the adapter renders
+the outcome and never decides anything itself.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, Protocol, TypeAlias
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
+from handlers.commands.outcomes import (
+    AlertRow,
+    AlreadyRevoked,
+    AuditRow,
+    Busy,
+    CheckAllQueued,
+    Checked,
+    CheckedAll,
+    CheckQueued,
+    CheckRow,
+    Help,
+    History,
+    Labelled,
+    LinkList,
+    LinkStatus,
+    NoLink,
+    NotCheckable,
+    OpenConnect,
+    Outcome,
+    ProgressCallback,
+    Rechecker,
+    Refused,
+    RevokeAsk,
+    RevokeCancelled,
+    Revoked,
+    RunInfo,
+    StatusResult,
+    SupportSummary,
+    Unavailable,
+    Unknown,
+    Usage,
+)
+from handlers.commands.parser import Args, UnknownCommand, UsageError, parse_args, split
+from handlers.commands.table import Audience, allowed_commands, command
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.redact import redact
 from handlers.staff import StaffDirectory
+from storage import alerts as alert_store
+from storage import audit as audit_log
+from storage import checks as check_store
 from storage import links as link_store
+from storage import runs
 from storage.audit import audit
-from storage.models import CHECKED_STATES, AlertRecord, AuditEntry, Check, Link, LinkState, RecheckRun
+from storage.models import AuditEntry, Link, LinkState, RecheckRun
 
 log = logging.getLogger(__name__)
 
-MAX_LABEL = 200
-MAX_QUERY = 100
 #: How many links `status` describes in full, and `list` names, before saying "and N more".
 STATUS_CAP = 5
 LIST_CAP = 30
@@ -39,404 +69,6 @@ HISTORY_AUDITS = 10
 #: Recent events on the support home page.
 HOME_EVENTS = 5
 
-STATES: tuple[str, ...] = tuple(state.value for state in LinkState)
-#: The links a whole run checks (as handlers.recheck picks them).
-_HOLDS_TOKEN = (Link.state.in_([s.value for s in CHECKED_STATES]), Link.token_ciphertext.is_not(None))
-
-# Bidirectional overrides make a label read differently from what it says; control characters
-# break the one-line layouts. Both are refused rather than silently stripped.
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-# --- the command table ---------------------------------------------------------------------------
-
-
-class Audience(StrEnum):
-    EVERYONE = "everyone"
-    """Customers too (`status` then shows only their own links)."""
-    STAFF = "staff"
-    """Members of the support user group or the listed support users."""
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    usage: str
-    """The usage line without the slash command: `label <link> <text>`."""
-    audience: Audience
-    method: str
-
-
-COMMANDS: dict[str, CommandSpec] = {}
-
-
-def command(name: str, usage: str, *, audience: Audience) -> Callable[[Any], Any]:
-    """Declare a subcommand and who may run it, on the method that runs it."""
-
-    def declare(method: Any) -> Any:
-        COMMANDS[name] = CommandSpec(name=name, usage=usage, audience=audience, method=method.__name__)
-        return method
-
-    return declare
-
-
-def allowed_commands(*, staff: bool) -> tuple[CommandSpec, ...]:
-    return tuple(spec for spec in COMMANDS.values() if staff or spec.audience is Audience.EVERYONE)
-
-
-# --- parsing -------------------------------------------------------------------------------------
-
-
-class UnknownCommand(Exception):
-    def __init__(self, word: str) -> None:
-        super().__init__(word)
-        self.word = word
-
-
-class UsageError(Exception):
-    """The arguments do not fit the command; `problem` names what is wrong for the renderer."""
-
-    def __init__(self, spec: CommandSpec, problem: str, *, given: str | None = None, limit: int | None = None) -> None:
-        super().__init__(f"{spec.name}: {problem}")
-        self.spec = spec
-        self.problem = problem
-        self.given = given
-        self.limit = limit
-
-
-@dataclass(frozen=True)
-class Args:
-    """The parsed arguments; which fields are set depends on the command."""
-
-    query: str | None = None
-    state: str | None = None
-    link_id: int | None = None
-    everything: bool = False
-    """`check all`."""
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class Invocation:
-    spec: CommandSpec
-    args: Args
-
-
-_FIRST_WORD = re.compile(r"^\s*(\S+)\s*(.*?)\s*$", re.DOTALL)
-
-
-def split(text: str) -> tuple[CommandSpec, str]:
-    """The subcommand and the rest of the text; no text means `help`. Raises UnknownCommand."""
-    match = _FIRST_WORD.match(text or "")
-    if match is None:
-        return COMMANDS["help"], ""
-    word, rest = match.group(1), match.group(2)
-    spec = COMMANDS.get(word.lower())
-    if spec is None:
-        raise UnknownCommand(redact(word)[:40])
-    return spec, rest
-
-
-def parse_args(spec: CommandSpec, rest: str) -> Args:
-    """Check and convert the arguments of one subcommand; raises UsageError."""
-    words = rest.split()
-    if spec.name in ("help", "connect"):
-        # Extra words are ignored: someone typing credentials after `connect` still gets the form.
-        return Args()
-    if spec.name == "status":
-        if len(rest) > MAX_QUERY:
-            raise UsageError(spec, "query_too_long", limit=MAX_QUERY)
-        return Args(query=rest or None)
-    if spec.name == "list":
-        if len(words) > 1:
-            raise UsageError(spec, "too_many")
-        if not words:
-            return Args()
-        state = words[0].lower()
-        if state not in STATES:
-            raise UsageError(spec, "bad_state", given=redact(words[0])[:40])
-        return Args(state=state)
-    if spec.name == "check" and words and words[0].lower() == "all":
-        if len(words) > 1:
-            raise UsageError(spec, "too_many")
-        return Args(everything=True)
-    if not words:
-        raise UsageError(spec, "missing_link")
-    link_id = link_store.parse_short_id(words[0])
-    if link_id is None:
-        raise UsageError(spec, "bad_link", given=redact(words[0])[:40])
-    if spec.name == "label":
-        label = rest[len(words[0]):].strip()
-        return Args(link_id=link_id, text=clean_label(spec, label))
-    if len(words) > 1:
-        raise UsageError(spec, "too_many")
-    return Args(link_id=link_id)
-
-
-def clean_label(spec: CommandSpec, label: str) -> str:
-    label = label.strip()
-    if not label:
-        raise UsageError(spec, "missing_label")
-    if len(label) > MAX_LABEL:
-        raise UsageError(spec, "label_too_long", limit=MAX_LABEL)
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in label):
-        raise UsageError(spec, "label_control")
-    if redact(label) != label:
-        # A label is shown in the support channel: never let a pasted token end up there.
-        raise UsageError(spec, "label_secret")
-    return label
-
-
-def parse(text: str) -> Invocation:
-    """Both steps at once (the adapter authorises in between); raises UnknownCommand or UsageError."""
-    spec, rest = split(text)
-    return Invocation(spec=spec, args=parse_args(spec, rest))
-
-
-# --- outcomes ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Help:
-    commands: tuple[CommandSpec, ...]
-    staff: bool
-
-
-@dataclass(frozen=True)
-class OpenConnect:
-    """The adapter opens its credentials form."""
-
-
-@dataclass(frozen=True)
-class Unknown:
-    word: str
-    commands: tuple[CommandSpec, ...]
-    """What the caller may use instead."""
-
-
-@dataclass(frozen=True)
-class Usage:
-    spec: CommandSpec
-    problem: str
-    given: str | None = None
-    limit: int | None = None
-    states: tuple[str, ...] = STATES
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Not for this person. Says nothing about whether any link exists."""
-
-    commands: tuple[CommandSpec, ...]
-
-
-@dataclass(frozen=True)
-class NoLink:
-    link_id: int
-
-    @property
-    def short_id(self) -> str:
-        return f"L{self.link_id}"
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """The command needs a part this process was started without (the re-check)."""
-
-    what: str
-
-
-@dataclass(frozen=True)
-class LinkStatus:
-    card: LinkCard
-    created_at: datetime
-    state_changed_at: datetime
-    last_checked_at: datetime | None
-    last_outcome: str | None
-    last_reason: str | None
-    last_fault_code: int | None
-
-
-@dataclass(frozen=True)
-class StatusResult:
-    query: str | None
-    links: tuple[LinkStatus, ...]
-    more: int
-    staff: bool
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    trigger: str
-    counts: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LinkList:
-    state: str | None
-    links: tuple[LinkCard, ...]
-    more: int
-    counts: dict[str, int]
-    last_run: RunInfo | None
-
-
-@dataclass(frozen=True)
-class NotCheckable:
-    """The link holds no token any more (revoked)."""
-
-    card: LinkCard
-
-
-@dataclass(frozen=True)
-class CheckQueued:
-    """Authorised; run it with Commands.run_check after acknowledging."""
-
-    card: LinkCard
-    person: Person
-
-
-@dataclass(frozen=True)
-class CheckAllQueued:
-    total: int
-    person: Person
-
-
-@dataclass(frozen=True)
-class Busy:
-    """A check run is going on already (the nightly one, or someone's `check all`)."""
-
-
-class CheckReportLike(Protocol):
-    link: LinkCard
-    outcome: str
-    transition: str | None
-    reason: str | None
-    fault_code: int | None
-
-
-class RunSummaryLike(Protocol):
-    run_id: int
-    started_at: datetime
-    finished_at: datetime | None
-    checked: int
-    counts: dict[str, int]
-    changes: list[dict[str, Any]]
-    failed: int
-
-
-class RunProgressLike(Protocol):
-    done: int
-    total: int
-
-
-ProgressCallback: TypeAlias = Callable[[Any], Awaitable[None]]
-
-
-class Rechecker(Protocol):
-    """What the commands need of handlers.recheck.Recheck."""
-
-    async def check_one(self, link_id: int, *, trigger: str = ..., actor: Person | None = ...) -> Any: ...
-
-    async def run(self, *, trigger: str = ..., progress: ProgressCallback | None = ...) -> Any: ...
-
-    async def last_run(self) -> RecheckRun | None: ...
-
-
-@dataclass(frozen=True)
-class Checked:
-    report: CheckReportLike
-
-
-@dataclass(frozen=True)
-class CheckedAll:
-    summary: RunSummaryLike
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    checked_at: datetime
-    trigger: str
-    outcome: str
-    reason: str | None
-    fault_code: int | None
-    latency_ms: int
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    at: datetime
-    platform: str
-    actor: str
-    action: str
-    result: str
-
-
-@dataclass(frozen=True)
-class History:
-    card: LinkCard
-    checks: tuple[CheckRow, ...]
-    more_checks: int
-    audits: tuple[AuditRow, ...]
-    more_audits: int
-
-
-@dataclass(frozen=True)
-class Labelled:
-    card: LinkCard
-    previous: str | None
-
-
-@dataclass(frozen=True)
-class RevokeAsk:
-    """Confirm first: the adapter shows the link with a confirm and a cancel button."""
-
-    card: LinkCard
-
-
-@dataclass(frozen=True)
-class Revoked:
-    card: LinkCard
-
-
-@dataclass(frozen=True)
-class AlreadyRevoked:
-    card: LinkCard
-
-
-@dataclass(frozen=True)
-class RevokeCancelled:
-    link_id: int
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    kind: str
-    link_id: int | None
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class SupportSummary:
-    """The support page: links by state, what happened lately, the last nightly run."""
-
-    counts: dict[str, int]
-    alerts: tuple[AlertRow, ...]
-    audits: tuple[AuditRow, ...]
-    last_run: RunInfo | None
-
-
-Outcome: TypeAlias = (
-    Help | OpenConnect | Unknown | Usage | Refused | NoLink | Unavailable | StatusResult | LinkList
-    | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | Busy | History | Labelled | RevokeAsk
-    | Revoked | AlreadyRevoked | RevokeCancelled
-)
-
-
-# --- the commands --------------------------------------------------------------------------------
 
 
 def _actor(person: Person) -> dict[str, Any]:
@@ -524,17 +156,10 @@ class Commands:
     @command("status", "status [query]", audience=Audience.EVERYONE)
     async def _status(self, person: Person, args: Args, staff: bool) -> Outcome:
         query = args.query
-        statement = link_store.search_query(query)
-        if not staff:
-            statement = statement.where(
-                Link.platform == person.platform, Link.team_id == person.team_id, Link.user_id == person.user_id
-            )
+        owner = None if staff else (person.platform, person.team_id, person.user_id)
         async with self.sessions() as session, session.begin():
-            found = (await session.scalars(statement.limit(STATUS_CAP + 1))).all()
-            total = len(found)
-            if total > STATUS_CAP:
-                total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-            statuses = tuple([await self._link_status(session, link) for link in found[:STATUS_CAP]])
+            found, total = await link_store.search(session, query=query, owner=owner, limit=STATUS_CAP)
+            statuses = tuple([await self._link_status(session, link) for link in found])
             asked_id = link_store.parse_short_id(query) if query else None
             detail: dict[str, Any] = {"query": redact(query)} if query else {}
             if not staff and asked_id is not None and not found:
@@ -551,9 +176,7 @@ class Commands:
         return StatusResult(query=shown, links=statuses, more=max(total - len(statuses), 0), staff=staff)
 
     async def _link_status(self, session: AsyncSession, link: Link) -> LinkStatus:
-        last = await session.scalar(
-            select(Check).where(Check.link_id == link.id).order_by(Check.checked_at.desc(), Check.id.desc()).limit(1)
-        )
+        last = await check_store.latest_for_link(session, link_id=link.id)
         return LinkStatus(
             card=LinkCard.of(link), created_at=link.created_at, state_changed_at=link.state_changed_at,
             last_checked_at=last.checked_at if last else link.last_checked_at,
@@ -579,11 +202,7 @@ class Commands:
     async def _last_run(self, session: AsyncSession) -> RunInfo | None:
         if self.recheck is not None:
             return _run_info(await self.recheck.last_run())
-        run = await session.scalar(
-            select(RecheckRun).where(RecheckRun.status == "finished")
-            .order_by(RecheckRun.finished_at.desc(), RecheckRun.id.desc()).limit(1)
-        )
-        return _run_info(run)
+        return _run_info(await runs.last_finished(session))
 
     @command("check", "check <link|all>", audience=Audience.STAFF)
     async def _check(self, person: Person, args: Args, staff: bool) -> Outcome:
@@ -593,9 +212,7 @@ class Commands:
                       detail={"problem": "recheck_unavailable"})
                 return Unavailable("recheck")
             if args.everything:
-                total = await session.scalar(
-                    select(func.count()).select_from(Link).where(*_HOLDS_TOKEN)
-                ) or 0
+                total = await link_store.count_holding_token(session)
                 audit(session, **_actor(person), action="command.check", detail={"all": True, "links": total})
                 return CheckAllQueued(total=total, person=person)
             assert args.link_id is not None
@@ -641,18 +258,8 @@ class Commands:
                 audit(session, **_actor(person), action="command.history", result="failed",
                       detail={"link": f"L{args.link_id}"})
                 return NoLink(args.link_id)
-            checks = (await session.scalars(
-                select(Check).where(Check.link_id == link.id)
-                .order_by(Check.checked_at.desc(), Check.id.desc()).limit(HISTORY_CHECKS)
-            )).all()
-            check_total = await session.scalar(
-                select(func.count()).select_from(Check).where(Check.link_id == link.id)) or 0
-            entries = (await session.scalars(
-                select(AuditEntry).where(AuditEntry.link_id == link.id)
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_AUDITS)
-            )).all()
-            audit_total = await session.scalar(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.link_id == link.id)) or 0
+            checks, check_total = await check_store.recent_for_link(session, link_id=link.id, limit=HISTORY_CHECKS)
+            entries, audit_total = await audit_log.recent_for_link(session, link_id=link.id, limit=HISTORY_AUDITS)
             card = LinkCard.of(link)
             # Written after reading, so this very look-up is not part of what it shows.
             audit(session, **_actor(person), action="command.history", link_id=link.id)
@@ -744,10 +351,8 @@ class Commands:
             return None
         async with self.sessions() as session:
             counts = await link_store.count_by_state(session)
-            alerts = (await session.scalars(
-                select(AlertRecord).order_by(AlertRecord.id.desc()).limit(HOME_EVENTS))).all()
-            entries = (await session.scalars(
-                select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HOME_EVENTS))).all()
+            alerts = await alert_store.latest(session, limit=HOME_EVENTS)
+            entries = await audit_log.latest(session, limit=HOME_EVENTS)
             last_run = await self._last_run(session)
         return SupportSummary(
             counts=counts,
