@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 
 from bot.config import Settings, load_settings
-from bot.serve import SlackRuntime, build_slack_runtime
+from bot.app import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from storage.cipher import generate_key_line
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor

@@ -16,7 +16,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli import main
-from bot.serve import build_slack_runtime
+from bot.app import build_slack_runtime
 from bot.slack.app import SlackStartError, who_am_i
 from storage.cipher import generate_key_line
 from tests.nmbrs_standin import NmbrsStandIn

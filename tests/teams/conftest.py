@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.serve import SlackRuntime, build_slack_runtime
+from bot.app import SlackRuntime, build_slack_runtime
 from bot.teams.app import TeamsEndpoints, TeamsRuntime
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 from tests.slack_app.conftest import make_settings, serving
