@@ -17,7 +17,6 @@ from bot.nmbrs.result import (
     Validation,
 )
 from bot.nmbrs.shape import clean_token, clean_username
-from bot.nmbrs.validate_cmd import read_token, run_validate
 
 __all__ = [
     "DEFAULT_MAP_DEBTORS_MAX",
@@ -41,7 +40,5 @@ __all__ = [
     "explain",
     "explain_input",
     "guard_zeep_logging",
-    "read_token",
     "redact_tokens",
-    "run_validate",
 ]
