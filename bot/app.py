@@ -58,6 +58,18 @@ class Desk:
         await self._stack.aclose()
 
 
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on DATABASE_URL, migrated to the latest schema first; for the commands that need
+    only the database (links, apikeys, webhooks, keys rotate). The engine is disposed on exit."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
 def build_gateway(settings: Settings, limiter: CallLimiter, *, metrics: Metrics | None = None) -> NmbrsGateway:
     return NmbrsGateway(
         base_url=settings.nmbrs_url,

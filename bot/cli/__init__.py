@@ -146,17 +146,11 @@ def _version() -> str:
 
 def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on an up-to-date database."""
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade
+    from bot.app import database
 
     async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with session_factory(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
+        async with database(settings) as sessions, sessions() as session, session.begin():
+            return await work(session)
 
     return asyncio.run(run())
 

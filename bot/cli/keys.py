@@ -6,11 +6,10 @@ import argparse
 import asyncio
 import sys
 
+from bot.app import database
 from bot.cli import EXIT_USAGE, _settings
 from storage.cipher import generate_key_line
-from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
-from storage.migrate import upgrade
 from storage.rotation import rotate_keys
 
 
@@ -31,12 +30,8 @@ def run_rotate(args: argparse.Namespace) -> int:
     )
 
     async def rotate() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            report = await rotate_keys(session_factory(engine), cipher, batch_size=args.batch_size)
-        finally:
-            await engine.dispose()
+        async with database(settings) as sessions:
+            report = await rotate_keys(sessions, cipher, batch_size=args.batch_size)
         print(
             f"re-encrypted {report.changed} rows under key {cipher.primary_key_id} "
             f"({report.links} links, {report.pending} pending conversations)"

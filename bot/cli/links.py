@@ -6,23 +6,17 @@ import argparse
 import asyncio
 import json
 
+from bot.app import database
 from bot.cli import _settings
-from storage.db import create_engine, session_factory
 from storage.links import find_links
-from storage.migrate import upgrade
 
 
 def run(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def listing() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with session_factory(engine)() as session:
-                links = await find_links(session, state=args.state, limit=1_000_000)
-        finally:
-            await engine.dispose()
+        async with database(settings) as sessions, sessions() as session:
+            links = await find_links(session, state=args.state, limit=1_000_000)
         rows = [
             {
                 "id": link.short_id,
