@@ -78,20 +78,19 @@ class TeamsConnection:
 class TeamsRuntime:
     """The Teams side of one process."""
 
-    app: "App"
+    connection: TeamsConnection
     ctx: "TeamsContext"
-    notifier: "TeamsNotifier"
     endpoint: MessagesEndpoint
     path: str = PATH
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         """Initialise the SDK app (registers the messaging route); at shutdown let spawned work finish."""
-        await self.app.initialize()
-        try:
-            yield
-        finally:
-            await self.ctx.settle(SETTLE_S)
+        async with self.connection.started():
+            try:
+                yield
+            finally:
+                await self.ctx.settle(SETTLE_S)
 
 
 def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession],
@@ -164,8 +163,7 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         await listeners.on_activity(turn.activity.model_dump(by_alias=True, exclude_none=True))
 
     connection.app.on_activity(on_activity)
-    return TeamsRuntime(app=connection.app, ctx=ctx, notifier=connection.notifier,
-                        endpoint=MessagesEndpoint(connection.adapter))
+    return TeamsRuntime(connection=connection, ctx=ctx, endpoint=MessagesEndpoint(connection.adapter))
 
 
 def _quiet_sdk_logs() -> None:
