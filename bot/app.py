@@ -159,13 +159,13 @@ def slack_lifespan(
     return run
 
 
-def connect_teams(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
+def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
     """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
     if not desk.settings.teams_enabled:
         return None
-    from bot.teams.app import connect_teams as connect  # the Teams SDK is imported only when Teams is on
+    from bot.teams.app import connect_teams  # the Teams SDK is imported only when Teams is on
 
-    return connect(desk.settings, desk.sessions, endpoints)
+    return connect_teams(desk.settings, desk.sessions, endpoints)
 
 
 async def build_runtime(
@@ -206,7 +206,7 @@ async def build_runtime(
         identity = await who_am_i(client)
         people = People(team_id=identity.team_id, default_lang=settings.language)
         slack_notifier = build_notifier(settings, desk.sessions, client, people)
-        teams_connection = connect_teams(desk, teams_endpoints)
+        teams_connection = teams_connection_for(desk, teams_endpoints)
         notifiers: list[Notifier] = [slack_notifier]
         if teams_connection is not None:
             notifiers.append(teams_connection.notifier)
@@ -299,7 +299,7 @@ async def recheck_runtime(
                 # Only lang_of is used here, which needs no team; customers' locales decide their language.
                 people = People(team_id="", default_lang=settings.language)
                 notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people))
-            teams = connect_teams(desk, teams_endpoints)
+            teams = teams_connection_for(desk, teams_endpoints)
             if teams is not None:
                 await stack.enter_async_context(teams.started())
                 notifiers.append(teams.notifier)
