@@ -1,9 +1,13 @@
-"""The composition root: builds settings, engine, cipher, Nmbrs gateway and chat apps, and wires them."""
+"""The composition root: every command builds what it runs here, each part given all it needs when it
+is made (the desk, one Outbox with every notifier, one Intake, the Slack and Teams sides, the hand-off
+API, the scheduler and the web app). Nothing is built at import time, and nothing is patched later."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,10 +20,26 @@ from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
 
-if TYPE_CHECKING:  # the metrics module pulls in handlers; only its type is needed here
+# The parts are imported inside the builders: they import Desk from here, and the Teams SDK may load
+# only when Teams is on.
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from bot.metrics import Metrics
+    from bot.scheduler import RecheckScheduler
+    from bot.slack.app import AsyncApp  # the bolt app's type, named where Slack lives
+    from bot.slack.context import SlackContext
+    from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
+    from bot.web import HealthCheck, Lifespan
+    from handlers.alerts import Outbox
+    from handlers.ports import Notifier
+    from handlers.recheck import Recheck
 
 log = logging.getLogger(__name__)
+
+#: At shutdown: how long listener work may still run, and how long the outbox may deliver.
+SETTLE_S = 10.0
+DRAIN_S = 5.0
 
 
 @dataclass
@@ -36,6 +56,18 @@ class Desk:
 
     async def aclose(self) -> None:
         await self._stack.aclose()
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on DATABASE_URL, migrated to the latest schema first; for the commands that need
+    only the database (links, apikeys, webhooks, keys rotate). The engine is disposed on exit."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 def build_gateway(settings: Settings, limiter: CallLimiter, *, metrics: Metrics | None = None) -> NmbrsGateway:
@@ -74,3 +106,212 @@ async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metri
         settings=settings, engine=engine, sessions=session_factory(engine), cipher=cipher,
         limiter=limiter, gateway=gateway, _stack=stack,
     )
+
+
+@dataclass
+class Runtime:
+    """Everything `serve` runs: the ASGI app, the Slack context, the bolt app and, when configured,
+    the Teams side and the scheduler."""
+
+    web_app: "FastAPI"
+    ctx: "SlackContext"
+    bolt: "AsyncApp"
+    metrics: "Metrics"
+    teams: "TeamsRuntime | None" = None
+    """The Teams side (POST /api/messages), when TEAMS_* are set."""
+    scheduler: "RecheckScheduler | None" = None
+    """The nightly re-check's scheduler, when built with `scheduler=True`."""
+
+    async def aclose(self) -> None:
+        """Close the desk (database, Nmbrs client). The lifespan's shutdown does this too when the
+        runtime built the desk; call it anyway for a runtime that was never served."""
+        await self.ctx.desk.aclose()
+
+
+#: The names tests and benchmarks have always built the runtime with.
+SlackRuntime = Runtime
+
+
+def slack_lifespan(
+    ctx: "SlackContext", *, close_desk: bool, settle_s: float = SETTLE_S, drain_s: float = DRAIN_S
+) -> "Lifespan":
+    """Deliver what the outbox still holds at start; at shutdown let listeners finish, drain the
+    outbox, and close the desk (here, because uvicorn re-raises SIGTERM once the lifespan ends)."""
+
+    @asynccontextmanager
+    async def run(_app: "FastAPI") -> AsyncIterator[None]:
+        ctx.outbox.kick()
+        try:
+            yield
+            await ctx.settle(settle_s)
+            try:
+                async with asyncio.timeout(drain_s):
+                    sent = await ctx.outbox.drain()
+                if sent:
+                    log.info("shutdown: delivered %d queued alerts", sent)
+            except TimeoutError:
+                log.warning("shutdown: alert delivery still busy after %.0f s; the rest goes out at next start",
+                            drain_s)
+        finally:
+            if close_desk:
+                await ctx.desk.aclose()
+
+    return run
+
+
+def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
+    """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
+    if not desk.settings.teams_enabled:
+        return None
+    from bot.teams.app import connect_teams  # the Teams SDK is imported only when Teams is on
+
+    return connect_teams(desk.settings, desk.sessions, endpoints)
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    socket_mode: bool = False,
+    desk: Desk | None = None,
+    metrics: "Metrics | None" = None,
+    lifespans: "Sequence[Lifespan]" = (),
+    health_checks: "Mapping[str, HealthCheck] | None" = None,
+    scheduler: bool = True,
+    teams_endpoints: "TeamsEndpoints | None" = None,
+) -> Runtime:
+    """Build desk (unless given), Slack client, identity (auth.test), outbox, use cases, Slack context,
+    bolt, Teams side (when configured), hand-off and web app.
+
+    `lifespans` run inside the Slack one: started after it, stopped before it. With `scheduler`,
+    the nightly re-check (bot.scheduler) is started last and stopped first, and `/nmbrs check` can
+    run it. `teams_endpoints` points Teams at another cloud, or at stand-ins in tests.
+    Raises SlackStartError when Slack refuses the token or cannot be reached."""
+    from bot.api.handoff import build_handoff
+    from bot.metrics import Metrics
+    from bot.scheduler import RecheckScheduler, build_recheck
+    from bot.slack.app import (
+        SlackStartError,
+        build_bolt_app,
+        build_client,
+        build_notifier,
+        build_staff,
+        who_am_i,
+    )
+    from bot.slack.context import SlackContext
+    from bot.slack.people import People
+    from bot.slack.socket import socket_lifespan
+    from bot.web import build_web_app
+    from handlers.alerts import Outbox
+    from handlers.conversations import Conversations
+    from handlers.intake import Intake
+
+    own_desk = desk is None
+    metrics = metrics or Metrics()
+    desk = desk or await build_desk(settings, metrics=metrics)
+    try:
+        client = build_client(settings)
+        identity = await who_am_i(client)
+        people = People(team_id=identity.team_id, default_lang=settings.language)
+        slack_notifier = build_notifier(settings, desk.sessions, client, people)
+        teams_connection = teams_connection_for(desk, teams_endpoints)
+        notifiers: list[Notifier] = [slack_notifier]
+        if teams_connection is not None:
+            notifiers.append(teams_connection.notifier)
+        outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
+        intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
+        conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
+        recheck_scheduler = (
+            RecheckScheduler(recheck=build_recheck(desk, outbox), settings=settings) if scheduler else None
+        )
+        recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
+        ctx = SlackContext(
+            desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
+            bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
+            staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
+        )
+        bolt = build_bolt_app(ctx, client, identity)
+        teams = None
+        if teams_connection is not None:
+            from bot.teams.app import build_teams
+
+            teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
+                                conversations=conversations, recheck=recheck)
+        metrics.watch_database(desk.sessions)
+        # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
+        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
+        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
+        if socket_mode:
+            if settings.slack_app_token is None:
+                raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")
+            hooks.append(socket_lifespan(bolt, settings.slack_app_token.get_secret_value()))
+        if teams is not None:
+            hooks.append(teams.lifespan)
+        hooks.extend(lifespans)
+        checks = dict(health_checks or {})
+        if recheck_scheduler is not None:
+            hooks.append(recheck_scheduler.lifespan)
+            checks.setdefault("scheduler", recheck_scheduler.healthy)
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        web_app = build_web_app(
+            desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
+            lifespans=hooks, health_checks=checks, api=handoff.api,
+            post_routes={teams.path: teams.endpoint} if teams is not None else None,
+        )
+    except BaseException:
+        if own_desk:
+            await desk.aclose()
+        raise
+    return Runtime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics, teams=teams, scheduler=recheck_scheduler)
+
+
+#: The name tests and benchmarks have always built the runtime with (same arguments).
+build_slack_runtime = build_runtime
+
+
+@dataclass
+class RecheckRuntime:
+    """What `tokendesk recheck` runs: the desk, an outbox with every configured platform's notifier,
+    and the re-check that fills it."""
+
+    desk: Desk
+    outbox: "Outbox"
+    recheck: "Recheck"
+    slack: bool
+    """Whether alerts go to Slack (SLACK_BOT_TOKEN and TOKENDESK_SUPPORT_CHANNEL set)."""
+    teams: bool
+    """Whether alerts go to Teams (TEAMS_* set)."""
+
+
+@asynccontextmanager
+async def recheck_runtime(
+    settings: Settings,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    teams_endpoints: "TeamsEndpoints | None" = None,
+) -> AsyncIterator[RecheckRuntime]:
+    """The re-check outside `serve`: no auth.test and no listeners, only what sends its alerts (the
+    Teams SDK app initialised for the command's life). `sleep` lets tests skip the confirm delay."""
+    from bot.scheduler import build_recheck
+    from handlers.alerts import Outbox
+
+    desk = await build_desk(settings)
+    try:
+        async with AsyncExitStack() as stack:
+            notifiers: list[Notifier] = []
+            slack = settings.slack_bot_token is not None and bool(settings.support_channel)
+            if slack:
+                from bot.slack.app import build_client, build_notifier
+                from bot.slack.people import People
+
+                # Only lang_of is used here, which needs no team; customers' locales decide their language.
+                people = People(team_id="", default_lang=settings.language)
+                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people))
+            teams = teams_connection_for(desk, teams_endpoints)
+            if teams is not None:
+                await stack.enter_async_context(teams.started())
+                notifiers.append(teams.notifier)
+            outbox = Outbox(desk.sessions, notifiers)
+            yield RecheckRuntime(desk=desk, outbox=outbox, recheck=build_recheck(desk, outbox, sleep=sleep),
+                                 slack=slack, teams=teams is not None)
+    finally:
+        await desk.aclose()

@@ -86,10 +86,6 @@ class RecheckScheduler:
         self._last_error: str | None = None
         self._stopping = False
 
-    @classmethod
-    def for_desk(cls, desk: Desk, outbox: Outbox, **options: Any) -> "RecheckScheduler":
-        return cls(recheck=build_recheck(desk, outbox), settings=desk.settings, **options)
-
     async def start(self) -> None:
         if self._scheduler is not None:
             return

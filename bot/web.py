@@ -265,12 +265,14 @@ def build_web_app(
     health_checks: Mapping[str, HealthCheck] | None = None,
     max_body: int = MAX_BODY,
     api: FastAPI | None = None,
+    post_routes: Mapping[str, Callable[..., Any]] | None = None,
 ) -> FastAPI:
     """The web app. Without `bolt` (Socket Mode) it serves only /healthz and /metrics.
 
     `lifespans` are entered in order at start-up and left in reverse at shutdown; the scheduler
     adds its own there. `health_checks` name extra checks for /healthz (e.g. "scheduler"); a
-    failing one makes /healthz answer 503. `app.state.health_checks` may be extended later."""
+    failing one makes /healthz answer 503. `app.state.health_checks` may be extended later.
+    `post_routes` are further POST endpoints by path (Teams' /api/messages)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -291,6 +293,9 @@ def build_web_app(
             raise ValueError("serving /slack/events needs the signing secret")
         endpoint = SlackEndpoint(bolt, signing_secret=signing_secret, metrics=metrics, max_body=max_body)
         app.add_api_route(SLACK_PATH, endpoint, methods=["POST"], include_in_schema=False)
+
+    for path, route in (post_routes or {}).items():
+        app.add_api_route(path, route, methods=["POST"], include_in_schema=False)
 
     if api is not None:
         # The hand-off API (bot.api.build_api), with its own auth, errors and OpenAPI document.

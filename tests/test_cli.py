@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,19 @@ def test_every_help_works(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "usage: tokendesk" in result.stdout
+
+
+def test_version_prints_the_installed_version_without_loading_the_chat_sdks() -> None:
+    probe = (
+        "import sys; from bot.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "loaded = sorted(m for m in ('microsoft_teams', 'slack_bolt', 'sqlalchemy') if m in sys.modules)\n"
+        "print('exit', code, 'loaded', loaded)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"tokendesk {version('tokendesk')}\nexit 0 loaded []\n"
+    assert run("--version").stdout == f"tokendesk {version('tokendesk')}\n"
 
 
 def test_keys_generate_prints_a_usable_line() -> None:
@@ -113,11 +127,11 @@ def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
 def test_keys_rotate_cli_on_a_real_database(tmp_path: Path) -> None:
     import asyncio
 
+    from storage.cipher import TokenCipher
     from storage.db import create_engine, session_factory
     from storage.links import store_credentials
     from storage.migrate import upgrade
     from storage.models import LinkState
-    from storage.cipher import TokenCipher
 
     old, new = generate_key_line("old"), generate_key_line("new")
     url = f"sqlite:///{tmp_path / 'td.db'}"

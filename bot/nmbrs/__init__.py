@@ -6,7 +6,6 @@ What the outcomes are and mean (handlers.model, handlers.text.explain) belongs t
 from bot.nmbrs.gateway import DEFAULT_MAP_DEBTORS_MAX, NmbrsGateway, OnCall
 from bot.nmbrs.limits import CallLimiter
 from bot.nmbrs.redact import TokenRedactionFilter, guard_zeep_logging
-from bot.nmbrs.validate_cmd import read_token, run_validate
 
 __all__ = [
     "DEFAULT_MAP_DEBTORS_MAX",
@@ -15,6 +14,4 @@ __all__ = [
     "OnCall",
     "TokenRedactionFilter",
     "guard_zeep_logging",
-    "read_token",
-    "run_validate",
 ]

@@ -1,5 +1,5 @@
-"""Builds the Slack side: the Web API client, the bot's identity (auth.test), the context and the
-bolt AsyncApp with its middleware and listeners."""
+"""Builds the Slack parts: the Web API client, the bot's identity (auth.test), the notifier, the staff
+directory and the bolt AsyncApp with its middleware and listeners; bot.app puts them together."""
 
 from __future__ import annotations
 
@@ -15,16 +15,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Desk
 from bot.config import Settings
 from bot.slack import commands
 from bot.slack.context import SlackContext
 from bot.slack.listeners import actions, errors, events, views
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
-from handlers.alerts import Outbox
-from handlers.intake import Intake
+from bot.slack.staff import SlackStaffDirectory
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +85,19 @@ async def who_am_i(client: AsyncWebClient) -> BotIdentity:
     )
 
 
-def build_context(desk: Desk, client: AsyncWebClient, identity: BotIdentity) -> SlackContext:
-    """The Slack context: notifier, outbox, intake and people, wired to one desk."""
-    settings = desk.settings
-    people = People(team_id=identity.team_id, default_lang=settings.language)
-    notifier = SlackNotifier(
-        client=client, sessions=desk.sessions, support_channel=settings.support_channel or "",
+def build_notifier(settings: Settings, sessions: async_sessionmaker[AsyncSession], client: AsyncWebClient,
+                   people: People) -> SlackNotifier:
+    """The Slack notifier of the outbox: support alerts to the support channel, customers' DMs."""
+    return SlackNotifier(
+        client=client, sessions=sessions, support_channel=settings.support_channel or "",
         lang=settings.language, notify_customers=settings.notify_customers, people=people,
     )
-    outbox = Outbox(desk.sessions, [notifier])
-    intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
-    return SlackContext(
-        desk=desk, intake=intake, outbox=outbox, notifier=notifier, people=people,
-        bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
+
+
+def build_staff(settings: Settings, client: AsyncWebClient, identity: BotIdentity) -> SlackStaffDirectory:
+    """Who is support staff: one directory (one user-group cache) for commands, buttons and App Home."""
+    return SlackStaffDirectory(
+        client=client, team_id=identity.team_id, usergroup=settings.support_usergroup, users=settings.support_users,
     )
 
 

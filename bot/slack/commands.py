@@ -27,17 +27,14 @@ from bot.slack import command_blocks, inbound
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM, Message
 from bot.slack.context import SlackContext
 from bot.slack.listeners.views import open_connect_modal
-from bot.slack.staff import SlackStaffDirectory
 from handlers.commands import (
     CheckAllQueued,
     CheckQueued,
     Commands,
     OpenConnect,
     Outcome,
-    Rechecker,
 )
 from handlers.model import Person
-from handlers.staff import StaffDirectory
 from handlers.text.locale import language
 
 log = logging.getLogger(__name__)
@@ -51,24 +48,8 @@ RESPONSE_URL_POSTS = 5
 PROGRESS_MIN_INTERVAL_S = 2.0
 
 
-def staff_directory(ctx: SlackContext, client: AsyncWebClient | None = None) -> StaffDirectory:
-    """The context's staff directory, built once from the settings when the context has none,
-    so commands, buttons and App Home share one user-group cache."""
-    staff = getattr(ctx, "staff", None)
-    if staff is None:
-        settings = ctx.settings
-        staff = SlackStaffDirectory(
-            client=client or ctx.notifier.client, team_id=ctx.team_id,
-            usergroup=settings.support_usergroup, users=settings.support_users,
-        )
-        ctx.staff = staff  # type: ignore[attr-defined]
-    return staff
-
-
 def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Commands:
-    recheck: Rechecker | None = ctx.recheck  # type: ignore[assignment]
-    return Commands(sessions=ctx.desk.sessions, staff=staff_directory(ctx, client), outbox=ctx.outbox,
-                    recheck=recheck)
+    return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck)
 
 
 class Replier:
@@ -266,7 +247,6 @@ class CommandListeners:
 
 def register(app: AsyncApp, ctx: SlackContext, **options: Any) -> CommandListeners:
     """Add `/nmbrs` and the revoke buttons to the bolt app; `options` go to CommandListeners (tests)."""
-    staff_directory(ctx, app.client)
     listeners = CommandListeners(ctx, **options)
     app.command(COMMAND)(ctx.track(listeners.on_command))
     app.action(REVOKE_CONFIRM)(ctx.track(listeners.on_revoke_confirm))

@@ -18,6 +18,8 @@ from handlers.intake import Intake
 if TYPE_CHECKING:
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
+    from handlers.commands import Rechecker
+    from handlers.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +39,16 @@ class SlackContext:
     """From auth.test at start."""
     team_id: str
     """The installing workspace, from auth.test."""
-    recheck: object | None = None
-    """handlers.recheck.Recheck once wired; None until then."""
+    staff: "StaffDirectory"
+    """Who is support staff; one directory (one user-group cache) for commands, buttons and App Home."""
+    conversations: Conversations
+    """Half-sent credentials in DMs."""
+    recheck: "Rechecker | None" = None
+    """The process's handlers.recheck.Recheck when it runs the scheduler; without it /nmbrs check is off."""
     bot_id: str | None = None
     """The bot's bot_id from auth.test (messages it posts carry it)."""
-    conversations: Conversations | None = None
-    """Half-sent credentials in DMs; built from the desk when not given."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
-
-    def __post_init__(self) -> None:
-        if self.conversations is None:
-            self.conversations = Conversations(sessions=self.desk.sessions, cipher=self.desk.cipher)
 
     @property
     def settings(self) -> Settings:

@@ -1,6 +1,6 @@
-"""Builds the Teams side on Microsoft's Teams SDK (microsoft-teams-apps): the SDK App with our route
-adapter (so POST /api/messages runs in tokendesk's ASGI app), its JWT validation, the connector client,
-the listeners, the notifier and the lifespan that initialises it.
+"""Builds the Teams side on Microsoft's Teams SDK (microsoft-teams-apps) in two steps for bot.app: the
+connection (the SDK App with our route adapter, so POST /api/messages runs in tokendesk's ASGI app, its
+JWT validation, the connector client, the notifier), then the context, listeners and lifespan.
 
 Nothing is imported from the SDK at tokendesk's import time: `microsoft_teams.apps` loads a `.env`
 file into the environment when imported, so it is imported here, only when Teams is configured.
@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Desk
+from bot.config import Settings
 from bot.teams.endpoint import PATH, MessagesEndpoint, RouteAdapter
 from bot.teams.staff import TeamsStaffDirectory
 from handlers.alerts import Outbox
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
     from bot.teams.context import TeamsContext
     from bot.teams.notifier import TeamsNotifier
+    from bot.teams.references import References
+    from bot.teams.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -54,40 +58,50 @@ class TeamsEndpoints:
 
 
 @dataclass
+class TeamsConnection:
+    """The SDK app and what talks to Teams. Built before the outbox, whose notifiers include this one."""
+
+    app: "App"
+    adapter: RouteAdapter
+    sender: "Sender"
+    references: "References"
+    notifier: "TeamsNotifier"
+
+    @asynccontextmanager
+    async def started(self) -> AsyncIterator[None]:
+        """Initialise the SDK app (it registers the messaging route and gets ready to send)."""
+        await self.app.initialize()
+        yield
+
+
+@dataclass
 class TeamsRuntime:
     """The Teams side of one process."""
 
-    app: "App"
+    connection: TeamsConnection
     ctx: "TeamsContext"
-    notifier: "TeamsNotifier"
     endpoint: MessagesEndpoint
     path: str = PATH
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         """Initialise the SDK app (registers the messaging route); at shutdown let spawned work finish."""
-        await self.app.initialize()
-        try:
-            yield
-        finally:
-            await self.ctx.settle(SETTLE_S)
+        async with self.connection.started():
+            try:
+                yield
+            finally:
+                await self.ctx.settle(SETTLE_S)
 
 
-def build_teams(desk: Desk, outbox: Outbox, *, recheck: Rechecker | None = None,
-                endpoints: TeamsEndpoints | None = None) -> TeamsRuntime:
-    """The Teams runtime for a desk; `outbox` is shared with the other platform(s), so add
-    `runtime.notifier` to its notifiers. Serve `runtime.endpoint` at `runtime.path` and enter
-    `runtime.lifespan` (bot.serve does both)."""
-    from microsoft_teams.api import ActivityBase
-    from microsoft_teams.apps import ActivityContext, App
+def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                  endpoints: TeamsEndpoints | None = None) -> TeamsConnection:
+    """The SDK app, the connector sender, the conversation references and the notifier."""
+    from microsoft_teams.apps import App
 
-    from bot.teams.context import TeamsContext
-    from bot.teams.listeners import Listeners
     from bot.teams.notifier import TeamsNotifier
     from bot.teams.references import References
     from bot.teams.sender import Sender
 
-    settings = desk.settings
     if not settings.teams_enabled or settings.teams_client_id is None or settings.teams_tenant_id is None:
         raise TeamsStartError("TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID are all needed")
     endpoints = endpoints or TeamsEndpoints()
@@ -111,31 +125,45 @@ def build_teams(desk: Desk, outbox: Outbox, *, recheck: Rechecker | None = None,
     if endpoints.cloud is not None:
         options["cloud"] = endpoints.cloud
     app = App(**options)
-
-    staff = TeamsStaffDirectory(tenant_id=settings.teams_tenant_id, users=settings.teams_support_users)
-    references = References(desk.sessions)
+    references = References(sessions)
     sender = Sender(app.api, bot_id=f"28:{settings.teams_client_id}")
+    notifier = TeamsNotifier(
+        sender=sender, references=references, sessions=sessions,
+        support_channel=settings.teams_support_channel, tenant_id=settings.teams_tenant_id,
+        lang=settings.language, notify_customers=settings.notify_customers,
+    )
+    return TeamsConnection(app=app, adapter=adapter, sender=sender, references=references, notifier=notifier)
+
+
+def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outbox: Outbox,
+                conversations: Conversations, recheck: Rechecker | None = None) -> TeamsRuntime:
+    """The Teams runtime: context and listeners on a connection whose notifier is already in `outbox`.
+    Serve `runtime.endpoint` at `runtime.path` and enter `runtime.lifespan` (bot.app does both)."""
+    from microsoft_teams.api import ActivityBase
+    from microsoft_teams.apps import ActivityContext
+
+    from bot.teams.context import TeamsContext
+    from bot.teams.listeners import Listeners
+
+    settings = desk.settings
+    assert settings.teams_tenant_id is not None  # connect_teams refused a connection without it
+    staff = TeamsStaffDirectory(tenant_id=settings.teams_tenant_id, users=settings.teams_support_users)
     ctx = TeamsContext(
         desk=desk,
-        intake=Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox),
+        intake=intake,
         outbox=outbox,
         commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck),
-        conversations=Conversations(sessions=desk.sessions, cipher=desk.cipher),
-        sender=sender,
-        references=references,
+        conversations=conversations,
+        sender=connection.sender,
+        references=connection.references,
     )
     listeners = Listeners(ctx)
 
     async def on_activity(turn: ActivityContext[ActivityBase]) -> None:
         await listeners.on_activity(turn.activity.model_dump(by_alias=True, exclude_none=True))
 
-    app.on_activity(on_activity)
-    notifier = TeamsNotifier(
-        sender=sender, references=references, sessions=desk.sessions,
-        support_channel=settings.teams_support_channel, tenant_id=settings.teams_tenant_id,
-        lang=settings.language, notify_customers=settings.notify_customers,
-    )
-    return TeamsRuntime(app=app, ctx=ctx, notifier=notifier, endpoint=MessagesEndpoint(adapter))
+    connection.app.on_activity(on_activity)
+    return TeamsRuntime(connection=connection, ctx=ctx, endpoint=MessagesEndpoint(connection.adapter))
 
 
 def _quiet_sdk_logs() -> None:

@@ -1,4 +1,4 @@
-"""End-to-end harness for /nmbrs: the whole Slack app (bot.serve.build_slack_runtime) served over
+"""End-to-end harness for /nmbrs: the whole Slack app (bot.app.build_slack_runtime) served over
 real HTTP by uvicorn on 127.0.0.1, the Slack stand-in behind its Web API and response_urls, the
 Nmbrs stand-in behind the gateway and the re-check, and links seeded in a temporary SQLite database."""
 
@@ -18,9 +18,8 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
-from bot.app import Desk
+from bot.app import Desk, SlackRuntime, build_slack_runtime
 from bot.config import load_settings
-from bot.serve import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from handlers.recheck import Recheck, RecheckPolicy
 from storage.links import store_credentials

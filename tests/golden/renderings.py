@@ -11,33 +11,66 @@ from __future__ import annotations
 # ==== import lines (and, if a function moved or changed shape, its tiny wrapper) here and nowhere else. ====
 # The family modules import every name below from here (so linters see them as unused: they are re-exports).
 import dataclasses
+
+from bot.cli.recheck import render as recheck_render
+from bot.cli.validate import _print_invalid as validate_invalid
+from bot.cli.validate import _summary as validate_summary
+from bot.slack import blocks as slack
+from bot.slack import command_blocks as slack_cmd
+from bot.teams import cards as teams
+from bot.teams import command_cards as teams_cmd
+from bot.teams import support_cards as teams_support
+from handlers.commands import (
+    COMMANDS,
+    AlertRow,
+    AlreadyRevoked,
+    AuditRow,
+    Busy,
+    CheckAllQueued,
+    Checked,
+    CheckedAll,
+    CheckQueued,
+    CheckRow,
+    Help,
+    History,
+    Labelled,
+    LinkList,
+    LinkStatus,
+    NoLink,
+    NotCheckable,
+    OpenConnect,
+    RevokeAsk,
+    RevokeCancelled,
+    Revoked,
+    RunInfo,
+    StatusResult,
+    SupportSummary,
+    Unavailable,
+    Unknown,
+    Usage,
+    allowed_commands,
+)
+from handlers.commands import Refused as CmdRefused
+from handlers.intake import BadInput, Connected, Limited, Pending, Refused
 from handlers.model import (
+    Alert,
+    AlertKind,
     Company,
     Debtor,
     InvalidInput,
+    LinkCard,
+    Person,
     Rejected,
     RejectionCategory,
     Unreachable,
     UnreachableCause,
     Valid,
 )
-from handlers.text.explain import explain, explain_input
-from bot.nmbrs.validate_cmd import _print_invalid as validate_invalid, _summary as validate_summary
-from bot.recheck_cmd import render as recheck_render
-from bot.slack import blocks as slack, command_blocks as slack_cmd
-from bot.teams import cards as teams, command_cards as teams_cmd, support_cards as teams_support
+from handlers.recheck import CheckReport, RunSummary
 from handlers.text import replies
 from handlers.text.alert_text import support_label
-from handlers.model import Alert, AlertKind, LinkCard
-from handlers.commands import (COMMANDS, AlertRow, AlreadyRevoked, AuditRow, Busy, CheckAllQueued, Checked,
-                               CheckedAll, CheckQueued, CheckRow, Help, History, Labelled, LinkList, LinkStatus,
-                               NoLink, NotCheckable, OpenConnect, Refused as CmdRefused, RevokeAsk,
-                               RevokeCancelled, Revoked, RunInfo, StatusResult, SupportSummary, Unavailable,
-                               Unknown, Usage, allowed_commands)
-from handlers.intake import BadInput, Connected, Limited, Pending, Refused
+from handlers.text.explain import explain, explain_input
 from handlers.text.markup import cut
-from handlers.model import Person
-from handlers.recheck import CheckReport, RunSummary
 from storage.models import LinkState
 
 CLI_MAIN = "bot.cli:main"  # run in-process as `tokendesk links`, `apikeys list|revoke`, `webhooks`

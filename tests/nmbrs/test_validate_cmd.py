@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from bot.nmbrs import read_token, run_validate
+from bot.cli.validate import read_token, run_validate
 from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
 from tests.nmbrs_standin import NmbrsStandIn
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.recheck import recheck_now
 from bot.config import load_settings
-from bot.recheck_cmd import recheck_now
 from storage.lease import DatabaseLease
 from storage.models import utcnow
 from tests.recheck.conftest import Desk, token_for, user_for

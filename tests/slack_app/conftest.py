@@ -19,8 +19,8 @@ import httpx
 import pytest
 import uvicorn
 
+from bot.app import SlackRuntime, build_slack_runtime
 from bot.config import Settings, load_settings
-from bot.serve import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from storage.cipher import generate_key_line
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import build_slack_runtime
 from bot.cli import main
-from bot.serve import build_slack_runtime
 from bot.slack.app import SlackStartError, who_am_i
 from storage.cipher import generate_key_line
 from tests.nmbrs_standin import NmbrsStandIn
@@ -29,7 +29,14 @@ from tests.slack_app.conftest import (
     make_settings,
     serving,
 )
-from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackStandIn, dm_channel, event_callback, message_im
+from tests.slack_standin import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SlackStandIn,
+    dm_channel,
+    event_callback,
+    message_im,
+)
 
 SETTINGS_VARIABLES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TOKENDESK_SUPPORT_CHANNEL",

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import SlackRuntime, build_slack_runtime
 from bot.config import Settings
-from bot.serve import SlackRuntime, build_slack_runtime
 from bot.teams.app import TeamsEndpoints, TeamsRuntime
 from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
 from tests.slack_app.conftest import make_settings, serving

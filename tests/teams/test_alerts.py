@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.cli.recheck import recheck_now
 from bot.config import Settings
-from bot.recheck_cmd import recheck_now
 from bot.teams.app import TeamsEndpoints
 from storage.models import AlertRecord, TeamsReference
 from tests.nmbrs_standin import NmbrsStandIn

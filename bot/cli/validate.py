@@ -1,14 +1,18 @@
-"""The body of `tokendesk validate`: check one username + token against Nmbrs and report it.
+"""`tokendesk validate --username U [--json]`: check one username + token against Nmbrs and report it.
 
-bot/cli.py does the argument parsing; the token comes from standard input, never from argv.
+The token comes from standard input, never from argv.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import getpass
 import json
+import sys
 from typing import Any, TextIO
 
+from bot.cli import _settings
 from bot.nmbrs.gateway import NmbrsGateway
 from handlers.model import InvalidInput, Rejected, Unreachable, Valid, Validation
 from handlers.text.explain import explain, explain_input
@@ -20,6 +24,14 @@ EXIT_UNREACHABLE = 4
 
 _EXIT_BY_OUTCOME = {"valid": EXIT_VALID, "rejected": EXIT_REJECTED, "unreachable": EXIT_UNREACHABLE}
 _NAMES_SHOWN = 10  # list names only when a person can still read them all
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    token = read_token(sys.stdin)
+    return asyncio.run(
+        run_validate(base_url=settings.nmbrs_url, username=args.username, token=token, as_json=args.json, out=sys.stdout)
+    )
 
 
 def read_token(stdin: TextIO) -> str:

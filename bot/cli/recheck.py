@@ -12,14 +12,11 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.app import build_desk
+from bot.app import RecheckRuntime, recheck_runtime
+from bot.cli import _settings
 from bot.config import Settings
-from bot.scheduler import build_recheck
-from handlers.alerts import Outbox
-from handlers.ports import Notifier
 from handlers.recheck import RecheckBusy, RunSummary
 from storage import alerts as alert_store
 from storage.models import utcnow
@@ -32,39 +29,8 @@ EXIT_BUSY = 1
 
 
 def run_recheck(args: argparse.Namespace) -> int:
-    from bot.cli import _settings  # loads settings and sets up logging (on stderr) like every command
-
     settings = _settings()
     return asyncio.run(recheck_now(settings, as_json=bool(args.json), out=sys.stdout))
-
-
-def slack_notifiers(settings: Settings, desk: Any) -> list[Notifier]:
-    """The Slack notifier when Slack is configured (bot token and support channel), else none."""
-    if settings.slack_bot_token is None or not settings.support_channel:
-        return []
-    from bot.slack.app import build_client
-    from bot.slack.notifier import SlackNotifier
-    from bot.slack.people import People
-
-    # Only lang_of is used here, which needs no team; customers' locales decide their language.
-    people = People(team_id="", default_lang=settings.language)
-    return [SlackNotifier(
-        client=build_client(settings), sessions=desk.sessions, support_channel=settings.support_channel,
-        lang=settings.language, notify_customers=settings.notify_customers, people=people,
-    )]
-
-
-async def teams_notifier(
-    desk: Any, outbox: Outbox, stack: AsyncExitStack, endpoints: "TeamsEndpoints | None"
-) -> Notifier | None:
-    """The Teams notifier when Teams is configured (its SDK app initialised for the command's life)."""
-    if not desk.settings.teams_enabled:
-        return None
-    from bot.teams.app import build_teams  # the Teams SDK is imported only when Teams is on
-
-    runtime = build_teams(desk, outbox, endpoints=endpoints)
-    await stack.enter_async_context(runtime.lifespan(None))  # type: ignore[arg-type]
-    return runtime.notifier
 
 
 async def recheck_now(
@@ -77,39 +43,25 @@ async def recheck_now(
 ) -> int:
     """The whole command; `sleep` is injectable so tests need not wait out the confirm delay, and
     `teams_endpoints` points Teams at stand-ins."""
-    desk = await build_desk(settings)
-    try:
-        async with AsyncExitStack() as stack:
-            return await _recheck(desk, stack, as_json=as_json, out=out, sleep=sleep, teams_endpoints=teams_endpoints)
-    finally:
-        await desk.aclose()
+    async with recheck_runtime(settings, sleep=sleep, teams_endpoints=teams_endpoints) as runtime:
+        return await _recheck(runtime, as_json=as_json, out=out)
 
 
-async def _recheck(
-    desk: Any, stack: AsyncExitStack, *, as_json: bool, out: TextIO, sleep: Callable[[float], Awaitable[None]],
-    teams_endpoints: "TeamsEndpoints | None",
-) -> int:
-    settings = desk.settings
-    slack = slack_notifiers(settings, desk)
-    outbox = Outbox(desk.sessions, list(slack))
-    teams = await teams_notifier(desk, outbox, stack, teams_endpoints)
-    if teams is not None:
-        outbox.notifiers.append(teams)
-    recheck = build_recheck(desk, outbox, sleep=sleep)
+async def _recheck(runtime: RecheckRuntime, *, as_json: bool, out: TextIO) -> int:
     began, started = utcnow(), time.monotonic()
     try:
-        summary = await recheck.run(trigger="cli")
+        summary = await runtime.recheck.run(trigger="cli")
     except RecheckBusy as exc:
         until = f" (lease until {exc.expires_at.isoformat(timespec='seconds')})" if exc.expires_at else ""
         print(f"tokendesk: a check is running already in {exc.holder or 'another process'}{until}; "
               "its summary goes to the support channel. Try again when it has finished.", file=sys.stderr)
         return EXIT_BUSY
     elapsed = time.monotonic() - started
-    await outbox.drain()  # most went out already, in the background as the run went
-    async with desk.sessions() as session:
+    await runtime.outbox.drain()  # most went out already, in the background as the run went
+    async with runtime.desk.sessions() as session:
         delivered = await alert_store.count_sent_since(session, since=began)
         waiting = await alert_store.count_unsent(session)
-    alerts = {"delivered": delivered, "waiting": waiting, "slack": bool(slack), "teams": teams is not None}
+    alerts = {"delivered": delivered, "waiting": waiting, "slack": runtime.slack, "teams": runtime.teams}
     if as_json:
         out.write(json.dumps({**summary.to_dict(), "seconds": round(elapsed, 3), "alerts": alerts},
                              ensure_ascii=False, indent=2) + "\n")

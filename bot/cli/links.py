@@ -1,0 +1,49 @@
+"""`tokendesk links [--state STATE] [--json]`: the stored links, for an operator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from bot.app import database
+from bot.cli import _settings
+from storage.links import find_links
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def listing() -> int:
+        async with database(settings) as sessions, sessions() as session:
+            links = await find_links(session, state=args.state, limit=1_000_000)
+        rows = [
+            {
+                "id": link.short_id,
+                "state": link.state,
+                "username": link.username,
+                "environment": link.environment,
+                "label": link.label,
+                "platform": link.platform,
+                "last_checked_at": link.last_checked_at.isoformat() if link.last_checked_at else None,
+                "token_last4": link.token_last4 if link.holds_token else None,
+                "debtors": len(link.debtors or []),
+                "companies": len(link.companies or []),
+            }
+            for link in links
+        ]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        elif not rows:
+            print("no links" + (f" in state {args.state}" if args.state else ""))
+        else:
+            print(f"{'ID':<7} {'STATE':<11} {'ENVIRONMENT':<18} {'USERNAME':<32} {'LAST CHECK':<20} LABEL")
+            for row in rows:
+                checked = (row["last_checked_at"] or "never")[:19]
+                print(
+                    f"{row['id']:<7} {row['state']:<11} {row['environment'] or '-':<18} "
+                    f"{row['username']:<32} {checked:<20} {row['label'] or ''}"
+                )
+        return 0
+
+    return asyncio.run(listing())
