@@ -28,94 +28,34 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
-from xml.sax.saxutils import escape
 
 from aiohttp import web
 from lxml import etree
 
-SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
-NS = {
-    "DebtorService": "https://api.nmbrs.nl/soap/v3/DebtorService",
-    "CompanyService": "https://api.nmbrs.nl/soap/v3/CompanyService",
-}
-OPERATIONS = {
-    "DebtorService": ("Environment_Get", "List_GetAll"),
-    "CompanyService": ("List_GetAll", "List_GetByDebtor"),
-}
-BASE_PATH = "/soap/v3/"
+from bot.standins.nmbrs.accounts import RecordedRequest, StandinAccount, StandinCompany, StandinDebtor, as_company, as_debtor
+from bot.standins.nmbrs.envelopes import (
+    BASE_PATH,
+    HTML_404,
+    HTML_503,
+    NS,
+    SOAP11_ENV,
+    SOAP12_ENV,
+    Fault,
+    check_protocol,
+    content_type,
+    envelope,
+    fault_body,
+    nmbrs_fault_text,
+    parse_request,
+    result_body,
+    service_of,
+)
 
-# Texts Nmbrs puts after "---> NNNN: " (L's exception table, which mirrors Nmbrs' own article).
-FAULT_TEXTS = {
-    1000: "Invalid Email or Password",
-    1001: "Invalid Authentication",
-    1002: "Unauthorized access",
-    1003: "Unauthorized access data",
-    1004: "Disabled, no valid subscription",
-    1006: "Generic Login Security Failure",
-    2003: "No rights on employee",
-    2004: "No rights on company",
-    2009: "No rights on debtor",
-    9999: "Unknown error",
-}
-NO_ACTION = "Unable to handle request without a valid action parameter. Please supply a valid soap action."
 
 InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500"]
 INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500")
-
-HTML_503 = (
-    "<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>\n"
-    "<body><h1>Service Unavailable</h1><p>Nmbrs is undergoing maintenance. Please try again later.</p>"
-    "</body></html>\n"
-)
-HTML_404 = (
-    "<!DOCTYPE html>\n<html><head><title>404 - File or directory not found.</title></head>\n"
-    "<body><h2>404 - File or directory not found.</h2></body></html>\n"
-)
-
-
-@dataclass(frozen=True)
-class StandinDebtor:
-    id: int
-    number: int | str | None
-    name: str
-
-
-@dataclass(frozen=True)
-class StandinCompany:
-    id: int
-    number: int
-    name: str
-    debtor_id: int | None = None  # None: the account's first debtor
-    kvk: str = ""
-    period: str = "Month"
-
-
-@dataclass
-class StandinAccount:
-    username: str
-    token: str
-    subdomain: str
-    debtors: list[StandinDebtor]
-    companies: list[StandinCompany]
-    # operation ("CompanyService", "CompanyService.List_GetAll") -> Nmbrs code to fault with
-    faults: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """What one request looked like; no token kept, so tests can print these safely."""
-
-    operation: str | None  # "DebtorService.List_GetAll", None when it could not be told
-    soap_version: int | None
-    soap_action: str | None
-    header: str | None  # "AuthHeader" / "AuthHeaderWithDomain" / None
-    header_fields: tuple[str, ...]  # Clark names of the header's children, in order
-    username: str | None
-    domain: str | None
-    at: float
 
 
 @dataclass
@@ -132,25 +72,6 @@ def _matches(wanted: str | None, operation: str | None) -> bool:
     if operation is None:
         return False
     return operation == wanted or operation.startswith(wanted + ".") or operation.endswith("." + wanted)
-
-
-def _debtor(value: StandinDebtor | Mapping[str, Any]) -> StandinDebtor:
-    return value if isinstance(value, StandinDebtor) else StandinDebtor(**value)
-
-
-def _company(value: StandinCompany | Mapping[str, Any]) -> StandinCompany:
-    return value if isinstance(value, StandinCompany) else StandinCompany(**value)
-
-
-class _Fault(Exception):
-    def __init__(self, text: str, *, client: bool = False) -> None:
-        super().__init__(text)
-        self.text = text
-        self.client = client
-
-
-def nmbrs_fault_text(code: int) -> str:
-    return f"Server was unable to process request. ---> {code}: {FAULT_TEXTS.get(code, 'Error')}"
 
 
 class NmbrsStandIn:
@@ -266,8 +187,8 @@ class NmbrsStandIn:
             username=username,
             token=token,
             subdomain=subdomain,
-            debtors=[_debtor(d) for d in debtors],
-            companies=[_company(c) for c in companies],
+            debtors=[as_debtor(d) for d in debtors],
+            companies=[as_company(c) for c in companies],
             faults=dict(faults or {}),
         )
         with self._lock:
@@ -334,7 +255,7 @@ class NmbrsStandIn:
                 self.in_flight -= 1
 
     async def _respond(self, request: web.Request) -> web.StreamResponse:
-        service = self._service_of(request.path)
+        service = service_of(request.path)
         if request.method == "GET" and service and "wsdl" in request.query_string.lower():
             with self._lock:
                 self.wsdl_requests += 1
@@ -350,7 +271,7 @@ class NmbrsStandIn:
             return web.Response(status=415, text="Unsupported Media Type", content_type="text/plain")
 
         action = self._action(request, version)
-        root, operation = self._parse(body, service)
+        root, operation = parse_request(body, service)
         op_label = f"{service}.{operation}" if operation else None
         self._record(root, service, op_label, version, action)
 
@@ -358,18 +279,11 @@ class NmbrsStandIn:
         if injected is not None:
             return await self._inject(request, injected, version)
         try:
-            self._check_protocol(service, operation, version, action, root)
+            check_protocol(service, operation, version, action, root)
             account = self._authenticate(service, operation, root)
             return self._answer(service, operation, version, account, root)
-        except _Fault as fault:
+        except Fault as fault:
             return self._fault_response(version, fault.text, client=fault.client)
-
-    @staticmethod
-    def _service_of(path: str) -> str | None:
-        for service in NS:
-            if path.lower() == f"{BASE_PATH}{service}.asmx".lower():
-                return service
-        return None
 
     @staticmethod
     def _action(request: web.Request, version: int) -> str | None:
@@ -378,20 +292,6 @@ class NmbrsStandIn:
             return raw.strip().strip('"') if raw is not None else None
         match = re.search(r'action\s*=\s*"?([^";]+)"?', request.headers.get("Content-Type", ""))
         return match.group(1).strip() if match else None
-
-    @staticmethod
-    def _parse(body: bytes, service: str) -> tuple[Any, str | None]:
-        try:
-            root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
-            return None, None
-        for env in (SOAP11_ENV, SOAP12_ENV):
-            payload = root.find(f"{{{env}}}Body")
-            if payload is not None and len(payload):
-                qname = etree.QName(payload[0])
-                if qname.namespace == NS[service] and qname.localname in OPERATIONS[service]:
-                    return root, qname.localname
-        return root, None
 
     def _record(
         self, root: Any, service: str, operation: str | None, version: int, action: str | None
@@ -448,8 +348,8 @@ class NmbrsStandIn:
         if kind == "http500":
             return web.Response(status=500, body=b"")
         if kind == "malformed":
-            cut = self._envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
-            return web.Response(status=200, text=cut, content_type=self._content_type(version))
+            cut = envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
+            return web.Response(status=200, text=cut, content_type=content_type(version))
         if kind == "fault":
             return self._fault_response(version, nmbrs_fault_text(injection.code))
         # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
@@ -460,27 +360,6 @@ class NmbrsStandIn:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
         raise asyncio.CancelledError
-
-    def _check_protocol(
-        self, service: str, operation: str | None, version: int, action: str | None, root: Any
-    ) -> None:
-        if version == 11 and not action:
-            raise _Fault(NO_ACTION, client=True)
-        expected_env = SOAP11_ENV if version == 11 else SOAP12_ENV
-        if root is None or root.tag != f"{{{expected_env}}}Envelope":
-            raise _Fault(
-                "Possible SOAP version mismatch: Envelope namespace was unexpected. "
-                f"Expecting {expected_env}.",
-                client=True,
-            )
-        if action:
-            known = {f"{NS[service]}/{op}" for op in OPERATIONS[service]}
-            if action not in known:
-                raise _Fault(f"Server did not recognize the value of HTTP Header SOAPAction: {action}.", client=True)
-            if operation is None or action != f"{NS[service]}/{operation}":
-                raise _Fault("Unable to handle request. The action does not match the body.", client=True)
-        if operation is None:
-            raise _Fault("Unable to handle request without a valid action parameter.", client=True)
 
     def _authenticate(self, service: str, operation: str | None, root: Any) -> StandinAccount:
         ns = NS[service]
@@ -517,91 +396,23 @@ class NmbrsStandIn:
         for key in ("*", service, f"{service}.{operation}"):
             code = account.faults.get(key)
             if code is not None:
-                raise _Fault(nmbrs_fault_text(code))
+                raise Fault(nmbrs_fault_text(code))
         return account
 
     def _deny(self, why: str) -> NoReturn:
         with self._lock:
             self.auth_failures.append(why)
-        raise _Fault(nmbrs_fault_text(1001))
+        raise Fault(nmbrs_fault_text(1001))
 
     def _answer(
         self, service: str, operation: str | None, version: int, account: StandinAccount, root: Any
     ) -> web.Response:
-        ns = NS[service]
-        extra = self.extra_elements
-        if service == "DebtorService" and operation == "Environment_Get":
-            more = f"<Domain>{escape(account.subdomain)}.nmbrs.nl</Domain>" if extra else ""
-            subdomain = f"<SubDomain>{escape(account.subdomain)}</SubDomain>"
-            inner = f"<Environment_GetResult>{subdomain}{more}</Environment_GetResult>"
-        elif service == "DebtorService":
-            debtors = "".join(self._debtor_xml(d, extra) for d in account.debtors)
-            inner = f"<List_GetAllResult>{debtors}</List_GetAllResult>"
-        elif operation == "List_GetAll":
-            companies = "".join(self._company_xml(c, extra) for c in account.companies)
-            inner = f"<List_GetAllResult>{companies}</List_GetAllResult>"
-        else:
-            env = root.tag.partition("}")[0][1:]
-            raw_id = root.findtext(f"{{{env}}}Body/{{{ns}}}List_GetByDebtor/{{{ns}}}DebtorId")
-            try:
-                debtor_id = int(raw_id or "")
-            except ValueError:
-                raise _Fault(
-                    "Server was unable to read request. ---> There is an error in XML document.", client=True
-                ) from None
-            if debtor_id not in {d.id for d in account.debtors}:
-                raise _Fault(nmbrs_fault_text(2009))
-            first = account.debtors[0].id if account.debtors else None
-            mine = [c for c in account.companies if (c.debtor_id or first) == debtor_id]
-            companies = "".join(self._company_xml(c, extra) for c in mine)
-            inner = f"<List_GetByDebtorResult>{companies}</List_GetByDebtorResult>"
-        body = f'<{operation}Response xmlns="{ns}">{inner}</{operation}Response>'
-        return web.Response(status=200, text=self._envelope(version, body), content_type=self._content_type(version))
-
-    @staticmethod
-    def _debtor_xml(d: StandinDebtor, extra: bool) -> str:
-        number = "" if d.number is None else escape(str(d.number))
-        more = "<Extra>not in the WSDL subset</Extra>" if extra else ""
-        return f"<Debtor><Id>{d.id}</Id><Number>{number}</Number><Name>{escape(d.name)}</Name>{more}</Debtor>"
-
-    @staticmethod
-    def _company_xml(c: StandinCompany, extra: bool) -> str:
-        more = "<Extra>not in the WSDL subset</Extra>" if extra else ""
-        return (
-            f"<Company><ID>{c.id}</ID><Number>{c.number}</Number><Name>{escape(c.name)}</Name>"
-            "<PhoneNumber /><FaxNumber /><Email /><Website />"
-            f"<LoonaangifteTijdvak>{escape(c.period)}</LoonaangifteTijdvak><KvkNr>{escape(c.kvk)}</KvkNr>{more}</Company>"
-        )
-
-    @staticmethod
-    def _content_type(version: int) -> str:
-        return "text/xml" if version == 11 else "application/soap+xml"
-
-    @staticmethod
-    def _envelope(version: int, body: str) -> str:
-        env = SOAP11_ENV if version == 11 else SOAP12_ENV
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>'
-            f'<soap:Envelope xmlns:soap="{env}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            'xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
-            f"<soap:Body>{body}</soap:Body></soap:Envelope>"
-        )
+        body = result_body(service, operation, account, root, extra=self.extra_elements)
+        return web.Response(status=200, text=envelope(version, body), content_type=content_type(version))
 
     def _fault_response(self, version: int, text: str, *, client: bool = False) -> web.Response:
-        if version == 11:
-            code = "soap:Client" if client else "soap:Server"
-            fault = (
-                f"<soap:Fault><faultcode>{code}</faultcode><faultstring>{escape(text)}</faultstring>"
-                "<detail /></soap:Fault>"
-            )
-        else:
-            code = "soap:Sender" if client else "soap:Receiver"
-            fault = (
-                f"<soap:Fault><soap:Code><soap:Value>{code}</soap:Value></soap:Code>"
-                f'<soap:Reason><soap:Text xml:lang="en">{escape(text)}</soap:Text></soap:Reason>'
-                "<soap:Detail /></soap:Fault>"
-            )
-        return web.Response(status=500, text=self._envelope(version, fault), content_type=self._content_type(version))
+        body = envelope(version, fault_body(version, text, client=client))
+        return web.Response(status=500, text=body, content_type=content_type(version))
 
 
 @contextmanager
