@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server on loopback for the suite, started from the system's binaries."""
+"""A throwaway PostgreSQL server on loopback, started from the system's binaries: for the test suite
+and `bench.intake --postgres`; development tooling, so it is not shipped in the package."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import pytest
 from storage.cipher import TokenCipher, generate_key_line, parse_keys
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from tests.nmbrs_standin import NmbrsStandIn, start_standin
-from tests.postgres import PostgresServer, create_database, wait_ready
-from tests.slack_standin import SlackStandIn
+from bot.standins.nmbrs.server import NmbrsStandIn, start_standin
+from bench.postgres import PostgresServer, create_database, wait_ready
+from bot.standins.slack.server import SlackStandIn
 
 _real_connect = socket.socket.connect
 

@@ -28,7 +28,7 @@ async def test_replicas_migrating_an_empty_postgresql_at_once(postgres_admin_url
     import asyncio
 
     from storage.db import create_engine
-    from tests.postgres import create_database
+    from bench.postgres import create_database
 
     url = create_database(postgres_admin_url)
     engines = [create_engine(url) for _ in range(4)]

@@ -15,7 +15,7 @@ from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.links import revoke, store_credentials
 from storage.models import Link, LinkState
-from tests.api.server import serving
+from tests.bot.api.server import serving
 
 TOKENS = {
     "active@acme.nl": "ac" * 16,

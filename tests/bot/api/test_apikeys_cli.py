@@ -16,8 +16,8 @@ from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import ApiKey
-from tests.api.conftest import Api, app_with_api
-from tests.api.server import serving
+from tests.bot.api.conftest import Api, app_with_api
+from tests.bot.api.server import serving
 
 
 def tokendesk(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:

@@ -17,10 +17,10 @@ from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.links import get_link
 from storage.models import utcnow
-from tests.api.conftest import TOKENS
-from tests.api.server import serving
-from tests.webhooks.conftest import KEY, SECRET
-from tests.webhooks.receiver import Receiver
+from tests.bot.api.conftest import TOKENS
+from tests.bot.api.server import serving
+from tests.bot.webhooks.conftest import KEY, SECRET
+from bot.standins.webhook_receiver import Receiver
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

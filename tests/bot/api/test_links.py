@@ -12,8 +12,8 @@ from storage.apikeys import revoke_key
 from storage.cipher import TokenCipher, generate_key_line
 from storage.db import create_engine, session_factory
 from storage.models import ApiKey, AuditEntry, Link, utcnow
-from tests.api.conftest import TOKENS, Api, app_with_api
-from tests.api.server import serving
+from tests.bot.api.conftest import TOKENS, Api, app_with_api
+from tests.bot.api.server import serving
 
 ALL_TOKENS = list(TOKENS.values())
 #: Most of the API is plain SQL both databases agree on; those tests run on SQLite only, to stay fast.

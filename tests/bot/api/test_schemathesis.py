@@ -19,8 +19,8 @@ from storage.db import create_engine, session_factory
 from storage.links import revoke, store_credentials
 from storage.migrate import upgrade
 from storage.models import LinkState
-from tests.api.conftest import app_with_api
-from tests.api.server import serving
+from tests.bot.api.conftest import app_with_api
+from tests.bot.api.server import serving
 
 async def _prepare(database_url: str, cipher: TokenCipher) -> str:
     engine = create_engine(database_url)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from tests.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+from tests.bot.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 
 @pytest.fixture

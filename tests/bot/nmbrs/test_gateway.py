@@ -17,8 +17,9 @@ from bot.nmbrs import (
     Valid,
 )
 from bot.nmbrs.gateway import COMPANY_NS, DEBTOR_NS
-from tests.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+from tests.bot.nmbrs.accounts import SUBDOMAIN, TOKEN, USERNAME, GatewayFactory
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 ENV = "DebtorService.Environment_Get"
 DEBTORS = "DebtorService.List_GetAll"

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from bot.nmbrs import CallLimiter, Valid
-from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn
+from tests.bot.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 
 async def test_in_flight_is_bounded_across_validations(nmbrs: NmbrsStandIn, make_gateway: GatewayFactory) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from bot.nmbrs import InvalidInput, NmbrsGateway, TokenRedactionFilter, redact_tokens
 from bot.nmbrs.failures import classify_fault
-from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn
+from tests.bot.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 ZEEP_LOGGERS = ["zeep", "zeep.transports", "zeep.wsdl.bindings.soap", "zeep.xsd", "httpx", "httpcore"]
 

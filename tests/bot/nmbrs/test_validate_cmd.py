@@ -9,8 +9,8 @@ import socket
 import pytest
 
 from bot.nmbrs import read_token, run_validate
-from tests.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
-from tests.nmbrs_standin import NmbrsStandIn
+from tests.bot.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 
 async def test_valid_human(nmbrs: NmbrsStandIn) -> None:

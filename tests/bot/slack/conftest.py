@@ -23,15 +23,11 @@ from bot.config import Settings, load_settings
 from bot.serve import SlackRuntime, build_slack_runtime
 from bot.slack.context import SlackContext
 from storage.cipher import generate_key_line
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
-from tests.slack_standin import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    SlackRequest,
-    SlackStandIn,
-    event_callback,
-    message_im,
-)
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.slack.payloads import SlackRequest, event_callback, message_im
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET
 
 USERNAME = "hr@acme.nl"
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from handlers.ports import Person
 from storage.links import store_credentials
 from storage.models import InboundDelivery, IntakeAttempt, Link, LinkState, PendingConversation, utcnow
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM, TOKEN, USERNAME, Served
-from tests.slack_app.test_dm import buttons, texts
-from tests.slack_standin import TEAM_ID, app_home_opened, app_mention, event_callback
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM, TOKEN, USERNAME, Served
+from tests.bot.slack.test_dm import buttons, texts
+from bot.standins.slack.payloads import app_home_opened, app_mention, event_callback
+from bot.standins.slack.workspace import TEAM_ID
 
 CHANNEL = "C0GENERAL"
 

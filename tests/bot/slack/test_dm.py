@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from handlers.intake import REJECTED_PER_HOUR
 from storage.models import IntakeAttempt, Link, LinkState, PendingConversation, utcnow
-from tests.slack_app.conftest import (
+from tests.bot.slack.conftest import (
     CUSTOMER,
     ENGLISH,
     OTHER_TOKEN,
@@ -21,16 +21,8 @@ from tests.slack_app.conftest import (
     USERNAME,
     Served,
 )
-from tests.slack_standin import (
-    BOT_ID,
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    BOT_USER_ID,
-    dm_channel,
-    event_callback,
-    message_changed,
-    message_im,
-)
+from bot.standins.slack.payloads import event_callback, message_changed, message_im
+from bot.standins.slack.workspace import BOT_ID, BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, dm_channel
 
 
 def texts(post: dict) -> str:

@@ -14,9 +14,8 @@ from bot.metrics import Metrics
 from bot.web import MAX_BODY, build_web_app
 from storage.db import create_engine, session_factory
 from storage.models import InboundDelivery, Link
-from tests.slack_app.conftest import CUSTOMER, TOKEN, USERNAME, Served, serving
-from tests.slack_standin import (
-    SIGNING_SECRET,
+from tests.bot.slack.conftest import CUSTOMER, TOKEN, USERNAME, Served, serving
+from bot.standins.slack.payloads import (
     SlackRequest,
     app_mention,
     event_callback,
@@ -26,6 +25,7 @@ from tests.slack_standin import (
     slash_command,
     url_verification,
 )
+from bot.standins.slack.workspace import SIGNING_SECRET
 
 
 async def _count(app: Served, model: type) -> int:
@@ -84,7 +84,7 @@ async def test_a_tampered_body_is_refused(app: Served) -> None:
 
 
 def _sign_bytes(body: bytes) -> dict[str, str]:
-    # tests.slack_standin.sign decodes the body as UTF-8; these bodies need not be.
+    # bot.standins.slack.payloads.sign decodes the body as UTF-8; these bodies need not be.
     ts = str(int(time.time()))
     digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MANIFEST = REPO / "manifest.yml"
 # Slack's published schema (slackapi/manifest-schema, MIT; licence beside it). The copy keeps the
 # test independent of the shared reference folder; the reference is used only to spot drift.

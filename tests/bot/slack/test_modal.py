@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from bot.slack.blocks import CONNECT_ACTION, CONNECT_VIEW, INPUT_ACTION, TOKEN_BLOCK, USERNAME_BLOCK
 from storage.models import Link, LinkState
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, TOKEN, USERNAME, Served
-from tests.slack_app.test_dm import texts
-from tests.slack_standin import block_actions, dm_channel, view_submission
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, TOKEN, USERNAME, Served
+from tests.bot.slack.test_dm import texts
+from bot.standins.slack.payloads import block_actions, view_submission
+from bot.standins.slack.workspace import dm_channel
 
 
 def view_text(view: dict[str, Any]) -> str:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from handlers.alerts import Alert, AlertKind, LinkCard, queue
 from storage.links import store_credentials
 from storage.models import AlertRecord, Link, LinkState, SupportThread
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, Served
-from tests.slack_app.test_dm import buttons, texts
-from tests.slack_standin import TEAM_ID, dm_channel
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, Served
+from tests.bot.slack.test_dm import buttons, texts
+from bot.standins.slack.workspace import TEAM_ID, dm_channel
 
 # Details as handlers.recheck and handlers.commands queue them.
 DETAILS: dict[AlertKind, dict[str, Any]] = {

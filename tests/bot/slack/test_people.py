@@ -6,11 +6,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.people import People, ids_of, lang_for_locale
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM
-from tests.slack_standin import (
-    BOT_TOKEN,
-    TEAM_ID,
-    SlackStandIn,
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, GUEST, GUEST_TEAM
+from bot.standins.slack.payloads import (
     app_home_opened,
     app_mention,
     block_actions,
@@ -18,6 +15,8 @@ from tests.slack_standin import (
     message_changed,
     slash_command,
 )
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, TEAM_ID
 
 
 @pytest.mark.parametrize("locale, default, lang", [

@@ -19,8 +19,8 @@ from bot.cli import main
 from bot.serve import build_slack_runtime
 from bot.slack.app import SlackStartError, who_am_i
 from storage.cipher import generate_key_line
-from tests.nmbrs_standin import NmbrsStandIn
-from tests.slack_app.conftest import (
+from bot.standins.nmbrs.server import NmbrsStandIn
+from tests.bot.slack.conftest import (
     CUSTOMER,
     SUPPORT_CHANNEL,
     TOKEN,
@@ -29,7 +29,9 @@ from tests.slack_app.conftest import (
     make_settings,
     serving,
 )
-from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackStandIn, dm_channel, event_callback, message_im
+from bot.standins.slack.payloads import event_callback, message_im
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET, dm_channel
 
 SETTINGS_VARIABLES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TOKENDESK_SUPPORT_CHANNEL",
@@ -134,7 +136,7 @@ def test_serve_runs_and_stops_gracefully_on_sigterm(
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30

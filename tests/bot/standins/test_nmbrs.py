@@ -9,8 +9,9 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.nmbrs.accounts import TOKEN, USERNAME
-from tests.nmbrs_standin import NO_ACTION, SOAP11_ENV, SOAP12_ENV, NmbrsStandIn, start_standin
+from tests.bot.nmbrs.accounts import TOKEN, USERNAME
+from bot.standins.nmbrs.envelopes import NO_ACTION, SOAP11_ENV, SOAP12_ENV
+from bot.standins.nmbrs.server import NmbrsStandIn, start_standin
 
 D = "https://api.nmbrs.nl/soap/v3/DebtorService"
 C = "https://api.nmbrs.nl/soap/v3/CompanyService"

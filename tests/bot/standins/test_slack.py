@@ -21,25 +21,27 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.slack_standin import (
+from bot.standins.slack.payloads import (
+    app_home_opened,
+    app_mention,
+    block_actions,
+    event_callback,
+    message_changed,
+    message_im,
+    sign,
+    slash_command,
+    url_verification,
+    view_submission,
+)
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import (
     BOT_ID,
     BOT_TOKEN,
     BOT_USER_ID,
     SIGNING_SECRET,
     TEAM_ID,
-    SlackStandIn,
-    app_home_opened,
-    app_mention,
-    block_actions,
     dm_channel,
-    event_callback,
-    message_changed,
-    message_im,
     new_trigger_id,
-    sign,
-    slash_command,
-    url_verification,
-    view_submission,
 )
 
 CUSTOMER = "U0CUSTOMER"

@@ -19,22 +19,22 @@ import pytest
 from bot.config import Settings
 from bot.serve import SlackRuntime, build_slack_runtime
 from bot.teams.app import TeamsEndpoints, TeamsRuntime
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
-from tests.slack_app.conftest import make_settings, serving
-from tests.slack_standin import SlackStandIn
-from tests.teams.standin import (
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
+from tests.bot.slack.conftest import make_settings, serving
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.teams.payloads import (
     APP_ID,
     APP_SECRET,
     OTHER_TENANT,
     SUPPORT_CHANNEL,
     TENANT_ID,
-    Call,
-    TeamsStandIn,
     TeamsUser,
     channel_message,
     personal_message,
     team_install,
 )
+from bot.standins.teams.server import Call, TeamsStandIn
 
 USERNAME = "hr@acme.nl"
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -16,10 +16,10 @@ from bot.config import Settings
 from bot.recheck_cmd import recheck_now
 from bot.teams.app import TeamsEndpoints
 from storage.models import AlertRecord, TeamsReference
-from tests.nmbrs_standin import NmbrsStandIn
-from tests.slack_standin import SlackStandIn
-from tests.teams.conftest import ENGLISH, TOKEN, USERNAME, Served, teams_settings
-from tests.teams.standin import SUPPORT_CHANNEL, TEAM_ID
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.slack.server import SlackStandIn
+from tests.bot.teams.conftest import ENGLISH, TOKEN, USERNAME, Served, teams_settings
+from bot.standins.teams.payloads import SUPPORT_CHANNEL, TEAM_ID
 
 
 @pytest.fixture

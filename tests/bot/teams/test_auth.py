@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
 from storage.models import InboundDelivery, IntakeAttempt, TeamsReference
-from tests.teams.conftest import CUSTOMER, TOKEN, USERNAME, Served
-from tests.teams.standin import personal_message
+from tests.bot.teams.conftest import CUSTOMER, TOKEN, USERNAME, Served
+from bot.standins.teams.payloads import personal_message
 
 
 async def _nothing_happened(app: Served) -> None:

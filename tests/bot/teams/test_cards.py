@@ -13,7 +13,8 @@ from bot.teams.inbound import command_text, inbound, plain_text
 from handlers import commands as c
 from handlers import replies
 from handlers.alerts import Alert, AlertKind, LinkCard
-from tests.teams.standin import TeamsUser, _strings, channel_message
+from bot.standins.teams.payloads import TeamsUser, channel_message
+from bot.standins.teams.server import _strings
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
 CARD = LinkCard(id=7, username="hr@acme.nl", environment="acme", state="active", token_last4="cdef",

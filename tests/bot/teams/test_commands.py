@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEntry, Link
-from tests.teams.conftest import COLLEAGUE, CUSTOMER, ENGLISH, STAFF, STAFF_ELSEWHERE, SUBDOMAIN, TOKEN, USERNAME, Served
-from tests.teams.standin import SUPPORT_CHANNEL, Call, TeamsUser, card_submit
+from tests.bot.teams.conftest import COLLEAGUE, CUSTOMER, ENGLISH, STAFF, STAFF_ELSEWHERE, SUBDOMAIN, TOKEN, USERNAME, Served
+from bot.standins.teams.payloads import SUPPORT_CHANNEL, TeamsUser, card_submit
+from bot.standins.teams.server import Call
 
 
 def _said(calls: list[Call]) -> str:

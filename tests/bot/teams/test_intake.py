@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Link, SupportThread
-from tests.teams.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, STAFF, SUBDOMAIN, TOKEN, USERNAME, Served
-from tests.teams.standin import OTHER_TENANT, SUPPORT_CHANNEL, Call, card_submit
+from tests.bot.teams.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, STAFF, SUBDOMAIN, TOKEN, USERNAME, Served
+from bot.standins.teams.payloads import OTHER_TENANT, SUPPORT_CHANNEL, card_submit
+from bot.standins.teams.server import Call
 
 
 def _said(calls: list[Call]) -> str:
@@ -127,7 +128,7 @@ async def test_credentials_in_a_channel_are_never_used(app: Served) -> None:
 
 
 async def test_installing_the_app_for_oneself_says_hello(app: Served) -> None:
-    from tests.teams.standin import personal_install
+    from bot.standins.teams.payloads import personal_install
 
     await app.send(personal_install(STAFF, app.teams.service_url))
     [hello] = app.teams.sent(conversation=STAFF.chat)

@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.teams import manifest as teams_manifest
 from bot.teams.manifest import ManifestError, Publisher, build_manifest, package, png_size
-from tests.teams.standin import APP_ID
+from bot.standins.teams.payloads import APP_ID
 
 PUBLISHER = Publisher("Acme Software", "https://acme.example", "https://acme.example/privacy", "https://acme.example/terms")
 

@@ -15,7 +15,7 @@ from storage.db import create_engine, session_factory
 from storage.links import set_state, store_credentials
 from storage.migrate import upgrade
 from storage.models import Link, LinkState, utcnow
-from tests.webhooks.receiver import Receiver
+from bot.standins.webhook_receiver import Receiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 KEY = base64.b64decode(SECRET.removeprefix("whsec_"))

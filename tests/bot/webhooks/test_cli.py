@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.webhooks import Backoff, WebhookSender
 from handlers.alerts import AlertKind
 from storage.models import LinkState, WebhookEvent, WebhookStatus
-from tests.webhooks.conftest import SECRET, TOKENS, FakeClock, make_link, transition
-from tests.webhooks.receiver import Receiver
+from tests.bot.webhooks.conftest import SECRET, TOKENS, FakeClock, make_link, transition
+from bot.standins.webhook_receiver import Receiver
 
 
 def tokendesk(*args: str, database_url: str, webhook_url: str | None = None) -> subprocess.CompletedProcess[str]:

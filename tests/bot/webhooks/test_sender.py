@@ -17,8 +17,8 @@ from handlers.alerts import AlertKind
 from handlers.events import retry_events
 from storage.db import create_engine, session_factory
 from storage.models import LinkState, WebhookEvent, WebhookStatus, utcnow
-from tests.webhooks.conftest import KEY, SECRET, TOKENS, FakeClock, make_link, transition
-from tests.webhooks.receiver import Receiver
+from tests.bot.webhooks.conftest import KEY, SECRET, TOKENS, FakeClock, make_link, transition
+from bot.standins.webhook_receiver import Receiver
 
 STEADY = Backoff(base_s=2, cap_s=60, rand=lambda: 1.0)  # no jitter: the waits are exact
 

@@ -25,16 +25,11 @@ from bot.slack.context import SlackContext
 from handlers.recheck import Recheck, RecheckPolicy
 from storage.links import store_credentials
 from storage.models import AuditEntry, LinkState
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
-from tests.slack_standin import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    TEAM_ID,
-    SlackRequest,
-    SlackStandIn,
-    block_actions,
-    slash_command,
-)
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.slack.payloads import SlackRequest, block_actions, slash_command
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 
 SUPPORT_CHANNEL = "C0SUPPORT"
 GROUP = "S0SUPPORT"

@@ -15,7 +15,7 @@ from handlers.commands import Commands
 from handlers.recheck import RunProgress
 from storage.links import store_credentials
 from storage.models import Link, LinkState
-from tests.commands.conftest import (
+from tests.handlers.commands.conftest import (
     CUSTOMER,
     GUEST,
     GUEST_TEAM,
@@ -25,7 +25,8 @@ from tests.commands.conftest import (
     TOKENS,
     Harness,
 )
-from tests.slack_standin import BOT_TOKEN, TEAM_ID, app_home_opened, event_callback
+from bot.standins.slack.payloads import app_home_opened, event_callback
+from bot.standins.slack.workspace import BOT_TOKEN, TEAM_ID
 
 
 def flat(message: dict[str, Any]) -> str:

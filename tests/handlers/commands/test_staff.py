@@ -9,7 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.staff import SlackStaffDirectory
 from handlers.ports import Person
-from tests.slack_standin import BOT_TOKEN, TEAM_ID, SlackStandIn
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, TEAM_ID
 
 GROUP = "S0SUPPORT"
 

@@ -8,7 +8,8 @@ import pytest
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from handlers.alerts import Alert, Outbox
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 TOKEN = "3f2a9c7e5b1d4f60a8e2c4b6d8f01a2b"
 USER = "hr@acme.nl"

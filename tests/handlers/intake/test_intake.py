@@ -12,7 +12,7 @@ from handlers.intake import BadInput, Connected, Intake, Limited, Pending, Refus
 from handlers.ports import Person
 from storage.links import open_token
 from storage.models import AlertRecord, AuditEntry, Check, IntakeAttempt, Link
-from tests.handlers.conftest import TOKEN, USER
+from tests.handlers.intake.conftest import TOKEN, USER
 
 PERSON = Person(platform="slack", team_id="T1", user_id="U1", lang="nl")
 OTHER = Person(platform="slack", team_id="T1", user_id="U2", lang="en")

@@ -19,7 +19,8 @@ from storage.db import create_engine, session_factory
 from storage.links import store_credentials
 from storage.migrate import upgrade
 from storage.models import Link, LinkState
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 START = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
 

@@ -15,10 +15,11 @@ from bot.config import load_settings
 from bot.recheck_cmd import recheck_now
 from storage.lease import DatabaseLease
 from storage.models import utcnow
-from tests.recheck.conftest import Desk, token_for, user_for
-from tests.slack_standin import BOT_TOKEN, SlackStandIn
+from tests.handlers.recheck.conftest import Desk, token_for, user_for
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def environment(desk: Desk, database_url: str, key_line: str, **extra: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from storage.lease import DatabaseLease, LeaseHeld, LeaseLost, holder_id
-from tests.recheck.conftest import FakeTime
+from tests.handlers.recheck.conftest import FakeTime
 
 
 async def test_acquire_renew_expire_and_takeover(sessions) -> None:  # type: ignore[no-untyped-def]

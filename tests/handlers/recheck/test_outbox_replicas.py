@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from handlers.alerts import Alert, AlertKind, LinkCard, deliver_pending, queue
-from tests.recheck.conftest import RecordingNotifier
+from tests.handlers.recheck.conftest import RecordingNotifier
 
 
 class SlowNotifier(RecordingNotifier):

@@ -20,12 +20,13 @@ from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AlertRecord, Check, Lease, LinkState, RecheckRun
-from tests.nmbrs_standin import StandinCompany
-from tests.postgres import create_database
-from tests.recheck.conftest import Desk, FakeTime, RecordingNotifier, user_for
-from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackStandIn
+from bot.standins.nmbrs.accounts import StandinCompany
+from bench.postgres import create_database
+from tests.handlers.recheck.conftest import Desk, FakeTime, RecordingNotifier, user_for
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUPPORT = "C0SUPPORT"
 
 

@@ -14,7 +14,7 @@ from bot.nmbrs import CallLimiter, NmbrsGateway
 from handlers.ports import Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from storage.models import AlertRecord, Check, Lease, Link, LinkState, RecheckRun
-from tests.recheck.conftest import Desk, user_for
+from tests.handlers.recheck.conftest import Desk, user_for
 
 
 async def recorded(desk: Desk, *where) -> int:  # type: ignore[no-untyped-def]
@@ -260,7 +260,7 @@ async def test_an_unfinished_run_from_a_previous_night_is_abandoned(desk: Desk) 
 async def test_alerts_and_logs_never_carry_a_token(desk: Desk, caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
 
-    from tests.recheck.conftest import token_for
+    from tests.handlers.recheck.conftest import token_for
 
     for i in (1, 2, 3):
         desk.account(i)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import load_settings
 from bot.scheduler import RecheckScheduler, previous_fire_time, slot_key
 from storage.models import Check, Lease, RecheckRun
-from tests.recheck.conftest import Desk
+from tests.handlers.recheck.conftest import Desk
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from handlers.recheck import RecheckBusy
 from storage.links import open_token
 from storage.models import AlertRecord, Check, Link, LinkState
-from tests.nmbrs_standin import StandinCompany
-from tests.recheck.conftest import Desk, token_for, user_for
+from bot.standins.nmbrs.accounts import StandinCompany
+from tests.handlers.recheck.conftest import Desk, token_for, user_for
 
 
 async def checks_of(desk: Desk, link_id: int) -> list[Check]:
