@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack.parse import Found, find_credentials, plain_text, token_like
-from bot.standins.slack.payloads import slack_markup
+from bot.standins.slack.markup import slack_markup
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 EMAIL = "hr@acme.nl"
