@@ -133,7 +133,8 @@ def _nmbrs_process(accounts: int, latency_s: float, pipe: Connection) -> None:
 
     from aiohttp import web
 
-    from tests.nmbrs_standin import NmbrsStandIn, RecordedRequest, StandinCompany, StandinDebtor
+    from bot.standins.nmbrs.accounts import RecordedRequest, StandinCompany, StandinDebtor
+    from bot.standins.nmbrs.server import NmbrsStandIn
 
     current: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("current")
 
@@ -209,7 +210,7 @@ def _texts(params: dict[str, Any]) -> str:
 def _slack_process(users: int, pipe: Connection) -> None:
     """The Slack stand-in with one user (so one DM channel) per customer."""
     sys.path.insert(0, str(ROOT))
-    from tests.slack_standin import SlackStandIn
+    from bot.standins.slack.server import SlackStandIn
 
     try:
         standin = SlackStandIn().start()
@@ -249,7 +250,7 @@ def _floor_process(port: int, slack_api_url: str, pipe: Connection) -> None:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET
+    from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET
 
     app = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=slack_api_url), signing_secret=SIGNING_SECRET)
 
@@ -329,8 +330,8 @@ class Server:
 
 
 def serve_env(args: argparse.Namespace, *, slack_url: str, nmbrs_url: str, database_url: str) -> dict[str, str]:
+    from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET
     from storage.cipher import generate_key_line
-    from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET
 
     # Nothing of the caller's tokendesk, Slack or Teams settings leaks in (cwd is a temp dir: no .env).
     env = {k: v for k, v in os.environ.items()
@@ -379,7 +380,7 @@ class Sent:
 
 def dm_events(numbers: Sequence[int]) -> list[Any]:
     """One Events API delivery per customer: a DM with their login e-mail and token."""
-    from tests.slack_standin import event_callback, message_im
+    from bot.standins.slack.payloads import event_callback, message_im
 
     return [event_callback(message_im(user_id(n), f"Hi, my Nmbrs login is {username(n)} and the token is {token(n)}"))
             for n in numbers]
@@ -685,7 +686,7 @@ def database(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, str
     if not args.postgres:
         yield f"sqlite:///{workdir / 'tokendesk.db'}", "sqlite"
         return
-    from tests.postgres import PostgresServer, create_database, wait_ready
+    from bench.postgres import PostgresServer, create_database, wait_ready
 
     server = PostgresServer()
     if not server.available:

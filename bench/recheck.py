@@ -56,7 +56,8 @@ def scope(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def _standin_process(links: int, latency_s: float, pipe: Connection) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
+    from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+    from bot.standins.nmbrs.server import NmbrsStandIn
 
     standin = NmbrsStandIn().start()
     for n in range(1, links + 1):

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.postgres import PostgresServer, create_database, wait_ready
+from bot.standins.nmbrs.server import NmbrsStandIn, start_standin
+from bot.standins.slack.server import SlackStandIn
 from storage.cipher import TokenCipher, generate_key_line, parse_keys
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from tests.nmbrs_standin import NmbrsStandIn, start_standin
-from tests.postgres import PostgresServer, create_database, wait_ready
-from tests.slack_standin import SlackStandIn
 
 _real_connect = socket.socket.connect
 

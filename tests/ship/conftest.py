@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from tests.nmbrs_standin import NmbrsStandIn
-from tests.slack_app.conftest import (  # noqa: F401 - fixtures are found by name
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.slack.server import SlackStandIn
+from tests.bot.slack.conftest import (  # noqa: F401 - fixtures are found by name
     app,
     make_settings,
     nmbrs,
     slack,
     slack_server,
 )
-from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture

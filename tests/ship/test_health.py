@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.slack_app.conftest import CUSTOMER, TOKEN, USERNAME, Served
+from tests.bot.slack.conftest import CUSTOMER, TOKEN, USERNAME, Served
 
 
 async def test_healthy_names_each_check(app: Served) -> None:

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import configure_logging
+from bot.standins.slack.payloads import event_callback, message_im
+from bot.standins.slack.workspace import BOT_TOKEN
 from handlers.redact import redact
 from handlers.trace import correlation_id
-from tests.slack_app.conftest import CUSTOMER, TOKEN, USERNAME, Served
-from tests.slack_standin import BOT_TOKEN, event_callback, message_im
+from tests.bot.slack.conftest import CUSTOMER, TOKEN, USERNAME, Served
 
 
 @pytest.fixture

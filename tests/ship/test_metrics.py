@@ -11,12 +11,7 @@ from sqlalchemy import delete, select
 
 from bot.metrics import CheckTally
 from bot.slack.blocks import CONNECT_ACTION, CONNECT_VIEW, INPUT_ACTION, TOKEN_BLOCK, USERNAME_BLOCK
-from bot.web import MAX_BODY
-from storage.models import Check, Link
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, TOKEN, USERNAME, Served
-from tests.slack_standin import (
-    SIGNING_SECRET,
-    TEAM_ID,
+from bot.standins.slack.payloads import (
     block_actions,
     event_callback,
     message_im,
@@ -25,6 +20,10 @@ from tests.slack_standin import (
     url_verification,
     view_submission,
 )
+from bot.standins.slack.workspace import SIGNING_SECRET, TEAM_ID
+from bot.web import MAX_BODY
+from storage.models import Check, Link
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, TOKEN, USERNAME, Served
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -23,24 +23,22 @@ import httpx
 import pytest
 
 from bot.slack.blocks import CONNECT_ACTION, CONNECT_VIEW, INPUT_ACTION, TOKEN_BLOCK, USERNAME_BLOCK
-from storage.apikeys import create_key
-from storage.cipher import generate_key_line
-from storage.db import create_engine, session_factory
-from tests.nmbrs_standin import NmbrsStandIn, StandinCompany, StandinDebtor
-from tests.slack_app.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, free_socket
-from tests.slack_standin import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    TEAM_ID,
+from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.slack.payloads import (
     SlackRequest,
-    SlackStandIn,
     block_actions,
-    dm_channel,
     event_callback,
     message_im,
     slash_command,
     view_submission,
 )
+from bot.standins.slack.server import SlackStandIn
+from bot.standins.slack.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, dm_channel
+from storage.apikeys import create_key
+from storage.cipher import generate_key_line
+from storage.db import create_engine, session_factory
+from tests.bot.slack.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, free_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modal's account has a token of no shape the log filter knows: only the code itself keeps it out.

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bench.postgres import create_database
 from storage.cipher import TokenCipher
 from storage.copy import CopyError, copy_database
 from storage.db import create_engine, session_factory
 from storage.links import open_token, store_credentials
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Link, LinkState
-from tests.postgres import create_database
 
 
 async def test_sqlite_to_postgresql(sqlite_url: str, postgres_admin_url: str, cipher: TokenCipher) -> None:

@@ -27,8 +27,8 @@ async def test_upgrade_is_idempotent(engine) -> None:  # type: ignore[no-untyped
 async def test_replicas_migrating_an_empty_postgresql_at_once(postgres_admin_url: str) -> None:
     import asyncio
 
+    from bench.postgres import create_database
     from storage.db import create_engine
-    from tests.postgres import create_database
 
     url = create_database(postgres_admin_url)
     engines = [create_engine(url) for _ in range(4)]

@@ -1,0 +1,428 @@
+"""A local stand-in for the Nmbrs SOAP API v3 (DebtorService, CompanyService) over real HTTP.
+
+    with start_standin() as nmbrs:
+        nmbrs.add_account("hr@acme.nl", TOKEN, "acme",
+                          debtors=[StandinDebtor(12345, 101, "Acme Holding")],
+                          companies=[StandinCompany(54613, 1, "Acme B.V.", debtor_id=12345)])
+        gateway = NmbrsGateway(base_url=nmbrs.base_url)
+        ...
+        nmbrs.fail_next("html503", count=2, operation="CompanyService")
+        assert nmbrs.calls["DebtorService.Environment_Get"] == 1
+
+aiohttp on its own event loop in a background thread: it serves whatever loop or thread the
+code under test runs on, and injected latency is an `asyncio.sleep` per request, so hundreds of
+requests in flight do not queue behind each other. Requests are parsed and checked as strictly
+as ASMX would (SOAPAction for 1.1, content type for 1.2, header element, order and namespace);
+answers and faults follow /work/shared/reference/nmbrs-soap.md (sections 1-4) exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, NoReturn
+
+from aiohttp import web
+from lxml import etree
+
+from bot.standins.nmbrs.accounts import (
+    RecordedRequest,
+    StandinAccount,
+    StandinCompany,
+    StandinDebtor,
+    as_company,
+    as_debtor,
+)
+from bot.standins.nmbrs.envelopes import (
+    BASE_PATH,
+    HTML_404,
+    HTML_503,
+    NS,
+    SOAP11_ENV,
+    SOAP12_ENV,
+    Fault,
+    check_protocol,
+    content_type,
+    envelope,
+    fault_body,
+    nmbrs_fault_text,
+    parse_request,
+    result_body,
+    service_of,
+)
+
+InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500"]
+INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500")
+
+
+@dataclass
+class _Injection:
+    kind: str
+    remaining: int
+    operation: str | None
+    code: int
+
+
+def _matches(wanted: str | None, operation: str | None) -> bool:
+    if wanted is None:
+        return True
+    if operation is None:
+        return False
+    return operation == wanted or operation.startswith(wanted + ".") or operation.endswith("." + wanted)
+
+
+class NmbrsStandIn:
+    """The server and its knobs. Thread-safe: configure from the test thread while it serves."""
+
+    def __init__(self, *, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+        self.reset()
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{BASE_PATH}"
+
+    def start(self) -> NmbrsStandIn:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready, failure), name="nmbrs-standin", daemon=True
+        )
+        self._thread.start()
+        ready.wait(10)
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self) -> NmbrsStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(ready))
+        except BaseException as exc:  # surfaced to start() instead of dying silently
+            failure.append(exc)
+            ready.set()
+        finally:
+            loop.close()
+
+    async def _main(self, ready: threading.Event) -> None:
+        self._stopped = asyncio.Event()
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # handler_cancellation: a client that gave up (timeout injection) frees its handler,
+        # so in_flight stays truthful and shutdown is quick.
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, backlog=1024)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        ready.set()
+        try:
+            await self._stopped.wait()
+        finally:
+            await runner.cleanup()
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget accounts, injections and knobs, and zero the counters (for a shared server)."""
+        with self._lock:
+            self.accounts: dict[str, StandinAccount] = {}
+            self._injections: deque[_Injection] = deque()
+            self._nth_faults: list[tuple[int, int, str | None]] = []
+            self.latency_s = 0.0
+            self.hang_s = 5.0  # how long a "timeout" injection keeps the client waiting
+            self.require_domain = True
+            self.extra_elements = False  # add elements our WSDL subset does not declare
+            self.auth_failures: list[str] = []
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            # per operation ("DebtorService.Environment_Get"; "unknown" when it could not be told)
+            self.calls: Counter[str] = Counter()
+            self.total_calls = 0  # every HTTP request, 404s and WSDL fetches included
+            self.in_flight = 0
+            self.max_in_flight = 0
+            self.arrivals: list[float] = []  # time.monotonic() of each request
+            self.requests: list[RecordedRequest] = []
+            self.wsdl_requests = 0
+
+    def add_account(
+        self,
+        username: str,
+        token: str,
+        subdomain: str,
+        *,
+        debtors: Iterable[StandinDebtor | Mapping[str, Any]] = (),
+        companies: Iterable[StandinCompany | Mapping[str, Any]] = (),
+        faults: Mapping[str, int] | None = None,
+    ) -> StandinAccount:
+        account = StandinAccount(
+            username=username,
+            token=token,
+            subdomain=subdomain,
+            debtors=[as_debtor(d) for d in debtors],
+            companies=[as_company(c) for c in companies],
+            faults=dict(faults or {}),
+        )
+        with self._lock:
+            self.accounts[username.lower()] = account
+        return account
+
+    def account_fault(self, username: str, code: int | None, operation: str = "*") -> None:
+        """Make this account answer `code` on `operation` ("*" = every call); None clears it."""
+        with self._lock:
+            faults = self.accounts[username.lower()].faults
+            if code is None:
+                faults.pop(operation, None)
+            else:
+                faults[operation] = code
+
+    def set_token(self, username: str, token: str) -> None:
+        """A token reset in Nmbrs: the old token stops working at once."""
+        with self._lock:
+            self.accounts[username.lower()].token = token
+
+    def remove_account(self, username: str) -> None:
+        """The user was deleted in Nmbrs."""
+        with self._lock:
+            self.accounts.pop(username.lower(), None)
+
+    def fail_next(
+        self, kind: InjectionKind, count: int = 1, operation: str | None = None, code: int = 9999
+    ) -> None:
+        """The next `count` requests (for `operation`, if given) fail this way.
+
+        kinds: timeout (sleep `hang_s`), html503, malformed (cut-off XML, 200), fault (`code`),
+        reset (TCP RST, no answer), http500 (500 with an empty body).
+        """
+        if kind not in INJECTION_KINDS:
+            raise ValueError(f"unknown injection {kind!r}; one of {INJECTION_KINDS}")
+        with self._lock:
+            self._injections.append(_Injection(kind, count, operation, code))
+
+    def fault_on_call(self, n: int, code: int, operation: str | None = None) -> None:
+        """The n-th request from now on (1-based; counting only `operation` if given) faults."""
+        with self._lock:
+            seen = self._seen(operation)
+            self._nth_faults.append((seen + n, code, operation))
+
+    def _seen(self, operation: str | None) -> int:
+        if operation is None:
+            return sum(self.calls.values())
+        return sum(count for op, count in self.calls.items() if _matches(operation, op))
+
+    # -- serving ------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        with self._lock:
+            self.total_calls += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.arrivals.append(time.monotonic())
+        try:
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
+            return await self._respond(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
+        service = service_of(request.path)
+        if request.method == "GET" and service and "wsdl" in request.query_string.lower():
+            with self._lock:
+                self.wsdl_requests += 1
+        if request.method != "POST" or service is None:
+            return web.Response(status=404, text=HTML_404, content_type="text/html")
+        body = await request.read()
+        media_type = request.content_type
+        if media_type == "text/xml":
+            version = 11
+        elif media_type == "application/soap+xml":
+            version = 12
+        else:
+            return web.Response(status=415, text="Unsupported Media Type", content_type="text/plain")
+
+        action = self._action(request, version)
+        root, operation = parse_request(body, service)
+        op_label = f"{service}.{operation}" if operation else None
+        self._record(root, service, op_label, version, action)
+
+        injected = self._injection_for(op_label)
+        if injected is not None:
+            return await self._inject(request, injected, version)
+        try:
+            check_protocol(service, operation, version, action, root)
+            account = self._authenticate(service, operation, root)
+            return self._answer(service, operation, version, account, root)
+        except Fault as fault:
+            return self._fault_response(version, fault.text, client=fault.client)
+
+    @staticmethod
+    def _action(request: web.Request, version: int) -> str | None:
+        if version == 11:
+            raw = request.headers.get("SOAPAction")
+            return raw.strip().strip('"') if raw is not None else None
+        match = re.search(r'action\s*=\s*"?([^";]+)"?', request.headers.get("Content-Type", ""))
+        return match.group(1).strip() if match else None
+
+    def _record(
+        self, root: Any, service: str, operation: str | None, version: int, action: str | None
+    ) -> RecordedRequest:
+        header_name: str | None = None
+        fields: tuple[str, ...] = ()
+        username = domain = None
+        if root is not None:
+            for env in (SOAP11_ENV, SOAP12_ENV):
+                header = root.find(f"{{{env}}}Header")
+                if header is None or not len(header):
+                    continue
+                element = header[0]
+                header_name = etree.QName(element).localname
+                fields = tuple(str(child.tag) for child in element)
+                username = element.findtext(f"{{{NS[service]}}}Username")
+                domain = element.findtext(f"{{{NS[service]}}}Domain")
+        recorded = RecordedRequest(
+            operation=operation,
+            soap_version=version,
+            soap_action=action,
+            header=header_name,
+            header_fields=fields,
+            username=username,
+            domain=domain,
+            at=time.monotonic(),
+        )
+        with self._lock:
+            self.calls[operation or "unknown"] += 1
+            self.requests.append(recorded)
+        return recorded
+
+    def _injection_for(self, operation: str | None) -> _Injection | None:
+        with self._lock:
+            for i, (at, code, wanted) in enumerate(self._nth_faults):
+                if _matches(wanted, operation) and self._seen(wanted) == at:
+                    del self._nth_faults[i]
+                    return _Injection("fault", 1, wanted, code)
+            for injection in self._injections:
+                if _matches(injection.operation, operation):
+                    injection.remaining -= 1
+                    if injection.remaining <= 0:
+                        self._injections.remove(injection)
+                    return injection
+        return None
+
+    async def _inject(self, request: web.Request, injection: _Injection, version: int) -> web.StreamResponse:
+        kind = injection.kind
+        if kind == "timeout":
+            await asyncio.sleep(self.hang_s)
+            return web.Response(status=504, text=HTML_503, content_type="text/html")
+        if kind == "html503":
+            return web.Response(status=503, text=HTML_503, content_type="text/html")
+        if kind == "http500":
+            return web.Response(status=500, body=b"")
+        if kind == "malformed":
+            cut = envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
+            return web.Response(status=200, text=cut, content_type=content_type(version))
+        if kind == "fault":
+            return self._fault_response(version, nmbrs_fault_text(injection.code))
+        # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
+        transport = request.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        raise asyncio.CancelledError
+
+    def _authenticate(self, service: str, operation: str | None, root: Any) -> StandinAccount:
+        ns = NS[service]
+        wanted_header = "AuthHeader" if operation == "Environment_Get" else "AuthHeaderWithDomain"
+        wanted_fields = [f"{{{ns}}}Username", f"{{{ns}}}Token"]
+        if wanted_header == "AuthHeaderWithDomain":
+            wanted_fields.append(f"{{{ns}}}Domain")
+        env = root.tag.partition("}")[0][1:]
+        header = root.find(f"{{{env}}}Header/{{{ns}}}{wanted_header}")
+        fields = [str(child.tag) for child in header] if header is not None else []
+        optional_domain_missing = (
+            not self.require_domain
+            and wanted_header == "AuthHeaderWithDomain"
+            and fields == wanted_fields[:2]
+        )
+        # ASMX binds headers by element name, namespace and sequence order: anything else leaves
+        # the header empty, and Nmbrs answers an empty header with 1001.
+        if header is None:
+            self._deny(f"no {{{ns}}}{wanted_header} in soap:Header")
+        if fields != wanted_fields and not optional_domain_missing:
+            self._deny(f"{wanted_header} children {fields}, expected {wanted_fields}")
+        username = header.findtext(f"{{{ns}}}Username") or ""
+        token = header.findtext(f"{{{ns}}}Token") or ""
+        with self._lock:
+            account = self.accounts.get(username.strip().lower())
+        if account is None:
+            self._deny("unknown username")
+        if not hmac.compare_digest(token.encode(), account.token.encode()):
+            self._deny("wrong token")
+        if wanted_header == "AuthHeaderWithDomain":
+            domain = header.findtext(f"{{{ns}}}Domain")
+            if (domain or self.require_domain) and domain != account.subdomain:
+                self._deny("wrong domain")
+        for key in ("*", service, f"{service}.{operation}"):
+            code = account.faults.get(key)
+            if code is not None:
+                raise Fault(nmbrs_fault_text(code))
+        return account
+
+    def _deny(self, why: str) -> NoReturn:
+        with self._lock:
+            self.auth_failures.append(why)
+        raise Fault(nmbrs_fault_text(1001))
+
+    def _answer(
+        self, service: str, operation: str | None, version: int, account: StandinAccount, root: Any
+    ) -> web.Response:
+        body = result_body(service, operation, account, root, extra=self.extra_elements)
+        return web.Response(status=200, text=envelope(version, body), content_type=content_type(version))
+
+    def _fault_response(self, version: int, text: str, *, client: bool = False) -> web.Response:
+        body = envelope(version, fault_body(version, text, client=client))
+        return web.Response(status=500, text=body, content_type=content_type(version))
+
+
+@contextmanager
+def start_standin() -> Iterator[NmbrsStandIn]:
+    """A running stand-in for the duration of the block."""
+    with NmbrsStandIn() as standin:
+        yield standin
