@@ -653,6 +653,8 @@ class _Step:
         if isinstance(answer, Valid):
             return await self._valid(answer)
         if isinstance(answer, Rejected):
+            if answer.unexpected:  # issue 12 finding 5
+                return await self._unexpected(answer)
             return await self._rejected(answer)
         return await self._unreachable(answer)
 
@@ -799,6 +801,23 @@ class _Step:
             }, key=f"link:{link.id}:customer_broken:{self._check_id}", lang=lang)
         log.warning("recheck: link %s is broken (%s, code %s)", link.short_id, reason, result.code)
         return self._report("rejected", "broken", reason, code=result.code, result=result)
+
+    async def _unexpected(self, result: Rejected) -> CheckReport:
+        """A fault code outside 1001-1004: no verdict on the login. The link keeps its state (and
+        its token keeps being served); support hears of each such code once per link."""
+        link = self.link
+        reason = "unexpected"
+        link.last_fault_code, link.last_reason = result.code, reason
+        await self._record(outcome="unexpected", reason=reason, code=result.code, latency_s=result.latency_s)
+        words = explain(result, "en")
+        fresh = await queue(self.session, Alert(AlertKind.UNVERIFIED, LinkCard.of(link), {
+            "cause": "nmbrs_error", "code": result.code, "nmbrs_said": result.message,
+            "operation": result.operation, "headline": words.headline, "explanation": words.detail,
+            "via": self.trigger,
+        }), key=f"link:{link.id}:unexpected:{result.code}")
+        log.warning("recheck: link %s got unexpected Nmbrs fault %s; state kept (%s)%s",
+                    link.short_id, result.code, link.state, "" if fresh else ", support already told")
+        return self._report("unexpected", None, reason, code=result.code, result=result)
 
     async def _unreachable(self, result: Unreachable) -> CheckReport:
         link = self.link
