@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 
 from bot.config import Settings, SettingsError, load_settings
 from storage.cipher import DecryptionError, KeyConfigError
+from storage.db import DatabaseUnusable
 
 EXIT_USAGE = 2
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"tokendesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (KeyConfigError, DecryptionError) as exc:
+    except (KeyConfigError, DecryptionError, DatabaseUnusable) as exc:
         print(f"tokendesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
