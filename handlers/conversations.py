@@ -96,12 +96,9 @@ class Conversations:
             await session.execute(delete(PendingConversation).where(*self._mine(person)))
 
     async def forget_expired(self) -> int:
-        """Delete every expired row (called on each take; the scheduler may call it too)."""
+        """Delete every expired row (called on each take; the housekeeping job calls prune_expired)."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                delete(PendingConversation).where(PendingConversation.expires_at <= self.clock())
-            )
-            return result.rowcount or 0
+            return await prune_expired(session, now=self.clock())
 
     async def _merge(self, person: Person, username: str | None, token: str | None) -> Half:
         now = self.clock()
@@ -166,3 +163,9 @@ class Conversations:
             PendingConversation.team_id == person.team_id,
             PendingConversation.user_id == person.user_id,
         )
+
+
+async def prune_expired(session: AsyncSession, *, now: datetime) -> int:
+    """Delete the half-finished conversations past their time (a sealed token half among them)."""
+    result = await session.execute(delete(PendingConversation).where(PendingConversation.expires_at <= now))
+    return result.rowcount or 0
