@@ -153,8 +153,12 @@ async def test_an_unexpected_fault_at_intake_writes_nothing_and_says_what_nmbrs_
     assert isinstance(outcome, Refused) and outcome.result.unexpected and outcome.result.code == code
     from bot.nmbrs import explain
 
+    from handlers.replies import outcome_reply
+
     words = explain(outcome.result, "en")
     assert words.headline == "Nmbrs could not confirm your details" and str(code) in words.detail
+    reply = outcome_reply(outcome, "en")
+    assert reply.headline == words.headline and reply.detail == words.detail and reply.notes == ()
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Link)) == 0
         assert await session.scalar(select(IntakeAttempt.outcome)) == "unexpected"
