@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from storage.apikeys import create_key
 from storage.links import open_token
 from storage.models import Check
 from tests.nmbrs_standin import StandinCompany, StandinDebtor
@@ -36,6 +37,22 @@ async def test_an_unexpected_fault_keeps_the_link_and_tells_support_once(desk: D
     async with desk.sessions() as session:
         checks = (await session.scalars(select(Check).where(Check.link_id == link_id))).all()
     assert [(c.outcome, c.fault_code, c.transition) for c in checks] == [("unexpected", code, None)] * 3
+    assert await served_token(desk, link_id) == token_for(1)
+
+
+async def served_token(desk: Desk, link_id: int) -> str | None:
+    """What the hand-off API gives the integration for this link (its own ASGI app, in-process)."""
+    import httpx
+
+    from tests.api.conftest import app_with_api
+
+    async with desk.sessions() as session, session.begin():
+        key = (await create_key(session, name="payroll sync")).key
+    transport = httpx.ASGITransport(app=app_with_api(desk.sessions, desk.cipher, []))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api",
+                                 headers={"authorization": f"Bearer {key}"}) as client:
+        response = await client.get(f"/api/v1/links/L{link_id}/credentials")
+    return response.json().get("token") if response.status_code == 200 else None
 
 
 async def test_a_definitive_code_still_breaks_the_link(desk: Desk) -> None:
