@@ -34,7 +34,8 @@ async def _seed(desk: Desk) -> None:
             for i in range(0, EVENTS, 5)])
 
 
-async def test_housekeeping_bounds_both_tables_after_10000_events(desk: Desk) -> None:
+async def test_housekeeping_bounds_both_tables_after_10000_events(any_desk: Desk) -> None:
+    desk = any_desk
     await _seed(desk)
     before = await _counts(desk)
     pruned = await Housekeeping(desk.sessions, holder="test:1").run()
@@ -49,7 +50,8 @@ async def test_housekeeping_bounds_both_tables_after_10000_events(desk: Desk) ->
         assert await claim(session, platform="slack", delivery_id="Ev000001") is False
 
 
-async def test_the_delivery_table_is_bounded_whatever_the_rate(desk: Desk) -> None:
+async def test_the_delivery_table_is_bounded_whatever_the_rate(any_desk: Desk) -> None:
+    desk = any_desk
     await _seed(desk)
     async with desk.sessions() as session, session.begin():
         await prune(session, keep_for=timedelta(days=30), keep_at_most=500)
