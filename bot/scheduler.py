@@ -1,4 +1,4 @@
-"""APScheduler wiring for the nightly re-check: the cron slot, a frequent sweep, and health.
+"""APScheduler wiring for the nightly re-check: the cron slot, a frequent sweep, hourly housekeeping, health.
 
 Every replica runs this scheduler. The cron job only *asks* for the night's run (one row per
 slot, whoever asks first); the sweep, every minute, does whatever is due while holding the
@@ -21,10 +21,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Desk
 from bot.config import Settings
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from handlers.alerts import Outbox
+from storage.pending_conversations import forget_expired as prune_conversations
 from handlers.recheck import Recheck, RecheckPolicy
 from handlers.trace import correlation_id, new_correlation_id
-from storage.lease import holder_id
+from storage.deliveries import prune as prune_deliveries
+from storage.lease import DatabaseLease, LeaseHeld, holder_id
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,34 @@ TICK_S = 60.0
 MISFIRE_GRACE_S = 3600
 #: Sweeps failing in a row before /healthz reports the scheduler as failing.
 FAILING_AFTER = 3
+#: How often delivery ids and expired conversations are pruned (issue 12 finding 9).
+HOUSEKEEPING_S = 3600.0
+HOUSEKEEPING_LEASE = "housekeeping"
+
+
+class Housekeeping:
+    """Prunes the tables that only grow: delivery ids and expired half-finished conversations.
+
+    One replica at a time (its own lease, so it never waits for a night's re-check)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, holder: str,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.lease = DatabaseLease(sessions, name=HOUSEKEEPING_LEASE, holder=holder, ttl_s=300.0, clock=clock)
+
+    async def run(self) -> dict[str, int] | None:
+        """The rows deleted per table, or None when another replica holds the lease."""
+        try:
+            async with self.lease.held():
+                async with self.sessions() as session, session.begin():
+                    pruned = {"inbound_deliveries": await prune_deliveries(session),
+                              "pending_conversations": await prune_conversations(session, now=self.clock())}
+        except LeaseHeld:
+            return None
+        log.info("housekeeping: pruned %d delivery ids and %d expired conversations",
+                 pruned["inbound_deliveries"], pruned["pending_conversations"])
+        return pruned
 
 
 def build_recheck(desk: Desk, outbox: Outbox, *, holder: str | None = None, **options: Any) -> Recheck:
@@ -85,6 +117,7 @@ class RecheckScheduler:
         self._failures = 0
         self._last_error: str | None = None
         self._stopping = False
+        self.housekeeping = Housekeeping(recheck.sessions, holder=recheck.lease.holder, clock=clock)
 
     async def start(self) -> None:
         if self._scheduler is not None:
@@ -99,6 +132,9 @@ class RecheckScheduler:
                           misfire_grace_time=MISFIRE_GRACE_S, **common)
         scheduler.add_job(self._sweep, IntervalTrigger(seconds=self.tick_s, timezone=self.settings.timezone),
                           id="recheck-sweep", name="re-check sweep", misfire_grace_time=int(self.tick_s), **common)
+        scheduler.add_job(self._housekeep, IntervalTrigger(seconds=HOUSEKEEPING_S, timezone=self.settings.timezone),
+                          id="housekeeping", name="housekeeping", misfire_grace_time=int(HOUSEKEEPING_S),
+                          next_run_time=datetime.now(timezone.utc) + timedelta(seconds=self.tick_s), **common)
         scheduler.start()
         self._scheduler = scheduler
         log.info("scheduler: nightly re-check at '%s' (%s), next %s", self.settings.recheck_cron,
@@ -175,6 +211,11 @@ class RecheckScheduler:
         if self._stopping:
             return
         await self._guarded(self.recheck.sweep())
+
+    async def _housekeep(self) -> None:
+        if self._stopping:
+            return
+        await self._guarded(self.housekeeping.run())
 
     async def _guarded(self, work: Any) -> Any:
         """Run a job's work as a task shutdown can cancel; failures are counted for /healthz."""

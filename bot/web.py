@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.api import api_mount
 from bot.metrics import Metrics
 from handlers.trace import correlation_id, new_correlation_id
+from storage.db import DatabaseGone
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,8 @@ async def _database_ok(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool
                 await session.execute(text("SELECT version_num FROM alembic_version"))
     except TimeoutError:
         return False, "timeout"
+    except DatabaseGone:
+        return False, "database file deleted or replaced; restore it and restart"
     except Exception as exc:  # noqa: BLE001 - any failure is the answer; the type names it, never the DSN
         return False, f"unavailable ({type(exc).__name__})"
     return True, "ok"

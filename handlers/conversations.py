@@ -96,7 +96,7 @@ class Conversations:
             await halves.forget(session, **self._mine(person))
 
     async def forget_expired(self) -> int:
-        """Delete every expired row (called on each take; the scheduler may call it too)."""
+        """Delete every expired row (called on each take; the housekeeping job prunes them too)."""
         async with self.sessions() as session, session.begin():
             return await halves.forget_expired(session, now=self.clock())
 

@@ -214,6 +214,8 @@ class Intake:
     async def _refused(
         self, session: AsyncSession, person: Person, username: str, result: Rejected, now: datetime
     ) -> Refused:
+        if result.unexpected:  # issue 12 finding 5: no verdict, so nothing stored and no slot used
+            return self._unconfirmed(session, person, username, result)
         session.add(self._attempt(person, "rejected", username=username, reason=str(result.category), code=result.code))
         await session.flush()
         hour = await attempts.count_rejections(session, **self._mine(person), since=now - timedelta(hours=1))
@@ -227,6 +229,13 @@ class Intake:
                         key=f"stuck:{person.platform}:{person.team_id}:{person.user_id}:{now.date().isoformat()}")
         log.info("intake: credentials rejected by Nmbrs (%s, code %s)", result.category, result.code)
         return Refused(result=result, attempts_left=max(REJECTED_PER_HOUR - hour, 0))
+
+    def _unconfirmed(self, session: AsyncSession, person: Person, username: str, result: Rejected) -> Refused:
+        """A fault code outside 1001-1004: the customer hears it could not be confirmed and what
+        Nmbrs said; no link is written and the attempt does not count against the hourly limit."""
+        session.add(self._attempt(person, "unexpected", username=username, reason="unexpected", code=result.code))
+        log.warning("intake: unexpected Nmbrs fault %s; nothing stored", result.code)
+        return Refused(result=result, attempts_left=REJECTED_PER_HOUR)
 
     async def _pending(
         self, session: AsyncSession, person: Person, username: str, token: str, result: Unreachable

@@ -31,10 +31,10 @@ class Person:
 class RejectionCategory(StrEnum):
     """Why Nmbrs said no, grouped by what the customer has to do about it."""
 
-    CREDENTIALS = "credentials"  # 1000, 1001: wrong, reset or deleted login/token
-    RIGHTS = "rights"  # 1002, 1003, 2003, 2004, 2009: template or filter blocks a call
+    CREDENTIALS = "credentials"  # 1001: wrong, reset or deleted login/token
+    RIGHTS = "rights"  # 1002, 1003: template or filter blocks a call
     SUBSCRIPTION = "subscription"  # 1004: no valid Nmbrs subscription
-    OTHER = "other"  # any other Nmbrs code
+    OTHER = "other"  # any other Nmbrs code: unexpected, never breaks a link (see `unexpected`)
 
 
 class UnreachableCause(StrEnum):
@@ -138,6 +138,11 @@ class Rejected:
     @property
     def outcome(self) -> Literal["rejected"]:
         return "rejected"
+
+    @property
+    def unexpected(self) -> bool:
+        """A code outside 1001-1004: no verdict on the login, so a link keeps its state."""
+        return self.category is RejectionCategory.OTHER
 
     def to_dict(self) -> dict[str, Any]:
         return {

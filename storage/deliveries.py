@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundDelivery, utcnow
@@ -20,8 +20,30 @@ async def claim(session: AsyncSession, *, platform: str, delivery_id: str) -> bo
     )
 
 
+#: How long a delivery id is remembered: Slack retries within the hour and Teams within minutes,
+#: so a day is ample; older ids only grow the table.
+KEEP_FOR = timedelta(days=1)
+#: A bound on the table whatever the traffic (a burst of a million events must not stay a million rows).
+KEEP_AT_MOST = 50_000
+
+
 async def forget_older_than(session: AsyncSession, *, days: int = 7) -> int:
     result = await session.execute(
         delete(InboundDelivery).where(InboundDelivery.received_at < utcnow() - timedelta(days=days))
     )
     return result.rowcount or 0
+
+
+async def prune(session: AsyncSession, *, keep_for: timedelta = KEEP_FOR, keep_at_most: int = KEEP_AT_MOST) -> int:
+    """Forget delivery ids older than `keep_for`, then all but the newest `keep_at_most`; the count deleted."""
+    old = await session.execute(delete(InboundDelivery).where(InboundDelivery.received_at < utcnow() - keep_for))
+    deleted = old.rowcount or 0
+    # The time of the newest row past the bound: everything received then or earlier goes.
+    cutoff = await session.scalar(
+        select(InboundDelivery.received_at).order_by(InboundDelivery.received_at.desc())
+        .offset(keep_at_most).limit(1)
+    )
+    if cutoff is not None:
+        over = await session.execute(delete(InboundDelivery).where(InboundDelivery.received_at <= cutoff))
+        deleted += over.rowcount or 0
+    return deleted

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Settings, SettingsError, load_settings
 from storage.cipher import DecryptionError, KeyConfigError
+from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"tokendesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (KeyConfigError, DecryptionError) as exc:
+    except (KeyConfigError, DecryptionError, DatabaseUnusable) as exc:
         print(f"tokendesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -16,16 +16,17 @@ from handlers.redact import REDACTED
 
 # Nmbrs puts its own error number in the fault text: "... ---> 1001: Invalid Authentication".
 _NMBRS_CODE = re.compile(r"--->\s*(\d{4,5}):\s*(.*)", re.DOTALL)
+# Only these may say something definitive about a login (the reference, section 4): every other
+# code is "unexpected" (RejectionCategory.OTHER) and must never break a working link.
 _CATEGORY_BY_CODE = {
-    1000: RejectionCategory.CREDENTIALS,
     1001: RejectionCategory.CREDENTIALS,
     1002: RejectionCategory.RIGHTS,
     1003: RejectionCategory.RIGHTS,
-    2003: RejectionCategory.RIGHTS,
-    2004: RejectionCategory.RIGHTS,
-    2009: RejectionCategory.RIGHTS,
     1004: RejectionCategory.SUBSCRIPTION,
 }
+#: No rights on one debtor (or its companies/employees): on a debtor's own company list this means
+#: the debtor fell out of the login's scope, not that the login failed.
+DEBTOR_ACCESS_CODES = frozenset({1003, 2003, 2004, 2009})
 # 9999 is Nmbrs' "unknown error" and 1006 a login hiccup that "retrying tends to solve".
 _TRANSIENT_CODES = frozenset({9999, 1006})
 _MAX_TEXT = 300  # fault texts are kept for people; a runaway stack trace is not

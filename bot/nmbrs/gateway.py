@@ -23,7 +23,7 @@ from zeep import exceptions as zeep_errors
 from zeep.proxy import AsyncServiceProxy
 
 from bot.nmbrs.answers import parse_companies, parse_debtors, parse_environment
-from bot.nmbrs.failures import CallFailed, classify_fault
+from bot.nmbrs.failures import DEBTOR_ACCESS_CODES, CallFailed, classify_fault
 from bot.nmbrs.limits import CallLimiter
 from bot.nmbrs.redact import guard_zeep_logging
 from bot.nmbrs.transport import QuietTransport
@@ -219,7 +219,7 @@ class NmbrsGateway:
             ]
         )
         if companies and 0 < len(debtors) <= self._map_debtors_max:
-            companies = await self._with_debtors(token, headers, debtors, companies)
+            debtors, companies = await self._with_debtors(token, headers, debtors, companies)
         return debtors, companies
 
     async def _with_debtors(
@@ -228,8 +228,14 @@ class NmbrsGateway:
         headers: dict[str, Any],
         debtors: Sequence[Debtor],
         companies: tuple[Company, ...],
-    ) -> tuple[Company, ...]:
-        """Fill Company.debtor_id with one List_GetByDebtor per debtor."""
+    ) -> tuple[tuple[Debtor, ...], tuple[Company, ...]]:
+        """Fill Company.debtor_id with one List_GetByDebtor per debtor.
+
+        A debtor whose list Nmbrs refuses for lack of rights on it (DEBTOR_ACCESS_CODES) is left
+        out of the scope: the login still works, it just no longer reaches that debtor, which
+        the re-check then reports as a scope change.
+        """
+        denied: set[int] = set()
 
         async def company_ids_of(debtor: Debtor) -> tuple[int, list[int]]:
             try:
@@ -237,8 +243,11 @@ class NmbrsGateway:
                     COMPANIES_BY_DEBTOR, token, headers, parse_companies, DebtorId=debtor.id
                 )
             except CallFailed as failure:
-                # No rights on this one debtor (a filter, or the call switched off in the
-                # template): the login is still good, its companies just stay unattributed.
+                if failure.code in DEBTOR_ACCESS_CODES:
+                    denied.add(debtor.id)
+                    return debtor.id, []
+                # The call switched off in the template (1002): the login is still good, its
+                # companies just stay unattributed.
                 if failure.category is RejectionCategory.RIGHTS:
                     return debtor.id, []
                 raise
@@ -247,7 +256,10 @@ class NmbrsGateway:
         owner: dict[int, int] = {}
         for debtor_id, company_ids in await _all([company_ids_of(d) for d in debtors]):
             owner.update(dict.fromkeys(company_ids, debtor_id))
-        return tuple(replace(c, debtor_id=owner.get(c.id)) for c in companies)
+        if denied:
+            logger.info("nmbrs: %d debtor(s) refused their company list; left out of the scope", len(denied))
+        kept = tuple(d for d in debtors if d.id not in denied)
+        return kept, tuple(replace(c, debtor_id=owner.get(c.id)) for c in companies)
 
     async def _call(
         self,

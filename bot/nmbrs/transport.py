@@ -14,6 +14,11 @@ from handlers.model import UnreachableCause
 
 logger = logging.getLogger(__name__)
 
+#: The largest Nmbrs answer read. A credential check's answers are a few KB (a big accountant's
+#: company list a few hundred); past this the answer is dropped unread, as a transient failure,
+#: instead of being held (and parsed) whole in memory.
+MAX_ANSWER_BYTES = 5 * 1024 * 1024
+
 
 class QuietTransport(AsyncTransport):
     """zeep transport over our shared httpx client that never logs or leaks the envelope.
@@ -22,7 +27,7 @@ class QuietTransport(AsyncTransport):
     httpx exceptions keep the request (token in the body) on `.request`; both stop here.
     """
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
         # AsyncTransport.__init__ is skipped on purpose: it builds a synchronous client for
         # fetching WSDLs (we never fetch one) and overwrites the shared client's headers.
         self.cache = None
@@ -32,6 +37,7 @@ class QuietTransport(AsyncTransport):
         self.wsdl_client = None
         self._close_session = False
         self.logger = logger
+        self.max_answer_bytes = max_answer_bytes
 
     def _load_remote_data(self, url: str) -> bytes:
         # Start-up needs no network: the WSDL and everything it refers to ship with the package.
@@ -43,8 +49,13 @@ class QuietTransport(AsyncTransport):
 
     async def post(self, address: str, message: Any, headers: dict[str, str]) -> httpx.Response:
         failure: CallFailed | None = None
+        response: httpx.Response | None = None
         try:
-            response = await self.client.post(address, content=message, headers=headers)
+            response = await self._read_capped(address, message, headers)
+        except _TooLarge:
+            failure = CallFailed.unreachable(
+                UnreachableCause.MALFORMED, f"answer larger than {self.max_answer_bytes // 1024} KB; not read"
+            )
         except httpx.TimeoutException as exc:
             failure = CallFailed.unreachable(UnreachableCause.TIMEOUT, f"no answer in time ({_name(exc)})")
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -55,12 +66,34 @@ class QuietTransport(AsyncTransport):
         # kept as __context__ of ours.
         if failure is not None:
             raise failure
+        assert response is not None
         problem = screen_response(
             response.status_code, response.headers.get("content-type", ""), response.content
         )
         if problem is not None:
             raise problem
         return response
+
+    async def _read_capped(self, address: str, message: Any, headers: dict[str, str]) -> httpx.Response:
+        """POST and read the answer in chunks, giving up past the cap (announced or counted)."""
+        cap = self.max_answer_bytes
+        async with self.client.stream("POST", address, content=message, headers=headers) as streamed:
+            announced = streamed.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > cap:
+                raise _TooLarge
+            body = bytearray()
+            # Decoded bytes are counted, so a small compressed answer that inflates is capped too.
+            async for chunk in streamed.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise _TooLarge
+            kept = [(k, v) for k, v in streamed.headers.multi_items()
+                    if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
+            return httpx.Response(streamed.status_code, headers=kept, content=bytes(body), request=streamed.request)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _name(exc: BaseException) -> str:

@@ -56,6 +56,8 @@ class Step:
         if isinstance(answer, Valid):
             return await self._valid(answer)
         if isinstance(answer, Rejected):
+            if answer.unexpected:
+                return await self._unexpected(answer)
             return await self._rejected(answer)
         return await self._unreachable(answer)
 
@@ -201,6 +203,26 @@ class Step:
         elif decision.transition == "broken":
             log.warning("recheck: link %s is broken (%s, code %s)", link.short_id, reason, result.code)
         return self._report("rejected", decision.transition, reason, code=result.code, result=result)
+
+    async def _unexpected(self, result: Rejected) -> CheckReport:
+        """A fault code outside 1001-1004 says nothing about the login: support hears of each such
+        code once per link, with Nmbrs' own words."""
+        link = self.link
+        reason = "unexpected"
+        link.last_fault_code, link.last_reason = result.code, reason
+        decision = self._decide(link, Verdict.UNEXPECTED)
+        await self._record(outcome="unexpected", reason=reason, code=result.code, latency_s=result.latency_s)
+        fresh = False
+        if AlertKind.UNVERIFIED in decision.alerts:
+            words = explain(result, "en")
+            fresh = await queue(self.session, Alert(AlertKind.UNVERIFIED, LinkCard.of(link), {
+                "cause": "nmbrs_error", "code": result.code, "nmbrs_said": result.message,
+                "operation": result.operation, "headline": words.headline, "explanation": words.detail,
+                "via": self.trigger,
+            }), key=f"link:{link.id}:unexpected:{result.code}")
+        log.warning("recheck: link %s got unexpected Nmbrs fault %s; state kept (%s)%s",
+                    link.short_id, result.code, link.state, "" if fresh else ", support already told")
+        return self._report("unexpected", None, reason, code=result.code, result=result)
 
     async def _unreachable(self, result: Unreachable) -> CheckReport:
         link = self.link

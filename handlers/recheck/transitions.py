@@ -22,6 +22,9 @@ class Answer(StrEnum):
     """A definitive failure: the token, the user or its access is refused."""
     UNREACHABLE = "unreachable"
     """A transient failure: no verdict (timeout, outage, rate limit)."""
+    UNEXPECTED = "unexpected"
+    """A fault code outside the documented definitive ones: no verdict on the login, but worth one
+    word to support (per link and code: the step keys the alert so)."""
     ERROR = "error"
     """A fault on our side (decryption, an unexpected exception): says nothing about the token."""
     NEW_TOKEN = "new_token"
@@ -83,6 +86,9 @@ def decide(link: LinkFacts, answer: Answer, *, rules: Rules, now: datetime, scop
         return _valid(link, scope_changed=scope_changed)
     if answer is Answer.REJECTED:
         return _rejected(link, rules=rules, now=now)
+    if answer is Answer.UNEXPECTED:
+        # The link keeps its state, streak and any waiting confirmation; its token stays served.
+        return Decision(link.state, None, (AlertKind.UNVERIFIED,), link.failed_checks, link.confirm_due_at)
     return _unreachable(link, rules=rules, now=now)
 
 

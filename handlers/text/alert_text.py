@@ -111,6 +111,8 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
         if alert.kind is AlertKind.BROKEN and said.action:
             # Support relays this to the customer, so it says what the customer must do.
             lines.append(f"{support_label('customer_todo', lang)}: {m.escape(said.action)}")
+    if details.get("nmbrs_said"):
+        lines.append(f"Nmbrs: {m.escape(details['nmbrs_said'], m.reason_limit)}")
     if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):
         lines.append(f"{m.escape(details['nights'], 10)} {support_label('nights', lang)}")
     if alert.kind in (AlertKind.ACTIVATED, AlertKind.RESTORED, AlertKind.TOKEN_REPLACED):

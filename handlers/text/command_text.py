@@ -265,6 +265,8 @@ _OUTCOME_WORDS = {
     "valid": ("white_check_mark", "Nmbrs accepts the token", "Nmbrs accepteert het token"),
     "rejected": ("x", "Nmbrs rejects the token", "Nmbrs weigert het token"),
     "unreachable": ("warning", "Nmbrs could not be reached", "Nmbrs was niet bereikbaar"),
+    "unexpected": ("warning", "Nmbrs answered with an unexpected error; the link stays as it was",
+                   "Nmbrs gaf een onverwachte fout; de koppeling blijft zoals ze was"),
     "error": ("warning", "The check failed on our side", "De controle mislukte aan onze kant"),
     "skipped": ("", "Not checked: the link holds no token", "Niet gecontroleerd: de koppeling heeft geen token"),
     "stale": ("", "Not recorded: the link changed while it was being checked; try again",

@@ -185,13 +185,13 @@ def _rejected(result: Rejected, nl: bool) -> Explanation:
     said = f"{result.code}: {result.message}" if result.code is not None else result.message
     if nl:
         return Explanation(
-            headline="Nmbrs weigerde de controle",
-            detail=f"Nmbrs gaf een melding die we niet kunnen uitleggen ({said}).",
+            headline="Nmbrs kon je gegevens niet bevestigen",
+            detail=f"Nmbrs gaf een onverwachte melding: {said}.",
             action="Neem contact op met onze support en noem deze melding; dan zoeken we het samen uit.",
         )
     return Explanation(
-        headline="Nmbrs refused the check",
-        detail=f"Nmbrs answered with a message we cannot explain ({said}).",
+        headline="Nmbrs could not confirm your details",
+        detail=f"Nmbrs answered with an unexpected message: {said}.",
         action="Please contact our support and mention this message; we will sort it out together.",
     )
 

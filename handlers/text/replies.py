@@ -180,8 +180,9 @@ def _refused(outcome: Refused, lang: str) -> Reply:
     else:
         left = (f"Je kunt het dit uur nog {outcome.attempts_left} keer proberen." if nl
                 else f"You can try {outcome.attempts_left} more times this hour.")
+    # An unexpected Nmbrs fault used no attempt (issue 12 finding 5): no count to report.
     return Reply(tone="problem", headline=said.headline, detail=said.detail, action=said.action,
-                 notes=(left,), offer_connect=True)
+                 notes=() if outcome.result.unexpected else (left,), offer_connect=True)
 
 
 def _pending(result: Unreachable, card: LinkCard, lang: str) -> Reply:

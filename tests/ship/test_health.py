@@ -44,7 +44,7 @@ async def test_empty_database_in_its_place_is_503(app: Served, tmp_path: Path) -
     await app.ctx.desk.engine.dispose()
     response = await app.http.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["database"] == "unavailable (OperationalError)"
+    assert response.json()["database"] == "database file deleted or replaced; restore it and restart"
 
 
 async def test_scheduler_stopped_is_503(app: Served) -> None:

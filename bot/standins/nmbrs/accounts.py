@@ -34,6 +34,8 @@ class StandinAccount:
     companies: list[StandinCompany]
     # operation ("CompanyService", "CompanyService.List_GetAll") -> Nmbrs code to fault with
     faults: dict[str, int] = field(default_factory=dict)
+    # debtor ids whose List_GetByDebtor answers 2009 (the login lost its rights on that debtor)
+    denied_debtors: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

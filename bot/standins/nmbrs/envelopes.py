@@ -33,6 +33,13 @@ FAULT_TEXTS = {
     2003: "No rights on employee",
     2004: "No rights on company",
     2009: "No rights on debtor",
+    # Codes outside 1001-1004 that Nmbrs is known to answer (reference, section 4); none of them
+    # says anything about the login.
+    1005: "Unknown Error",
+    2011: "Protected mode is active",
+    2013: "Not possible on a free trial",
+    2042: "MultipleEnvironmentAccounts",
+    3000: "Unexpected Error",
     9999: "Unknown error",
 }
 NO_ACTION = "Unable to handle request without a valid action parameter. Please supply a valid soap action."
@@ -82,7 +89,7 @@ def result_body(service: str, operation: str | None, account: StandinAccount, ro
             raise Fault(
                 "Server was unable to read request. ---> There is an error in XML document.", client=True
             ) from None
-        if debtor_id not in {d.id for d in account.debtors}:
+        if debtor_id not in {d.id for d in account.debtors} or debtor_id in account.denied_debtors:
             raise Fault(nmbrs_fault_text(2009))
         first = account.debtors[0].id if account.debtors else None
         mine = [c for c in account.companies if (c.debtor_id or first) == debtor_id]

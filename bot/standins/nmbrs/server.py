@@ -60,8 +60,10 @@ from bot.standins.nmbrs.envelopes import (
     service_of,
 )
 
-InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500"]
-INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500")
+InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500", "huge"]
+INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500", "huge")
+#: The size of a "huge" answer: a well-formed debtor list, sent chunked (no Content-Length).
+HUGE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -226,7 +228,8 @@ class NmbrsStandIn:
         """The next `count` requests (for `operation`, if given) fail this way.
 
         kinds: timeout (sleep `hang_s`), html503, malformed (cut-off XML, 200), fault (`code`),
-        reset (TCP RST, no answer), http500 (500 with an empty body).
+        reset (TCP RST, no answer), http500 (500 with an empty body), huge (a 200 with a
+        well-formed debtor list of HUGE_BYTES, streamed in chunks without a Content-Length).
         """
         if kind not in INJECTION_KINDS:
             raise ValueError(f"unknown injection {kind!r}; one of {INJECTION_KINDS}")
@@ -358,6 +361,8 @@ class NmbrsStandIn:
             return web.Response(status=200, text=cut, content_type=content_type(version))
         if kind == "fault":
             return self._fault_response(version, nmbrs_fault_text(injection.code))
+        if kind == "huge":
+            return await self._huge(request, version)
         # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
         transport = request.transport
         if transport is not None:
@@ -366,6 +371,23 @@ class NmbrsStandIn:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
         raise asyncio.CancelledError
+
+    async def _huge(self, request: web.Request, version: int) -> web.StreamResponse:
+        ns = NS["DebtorService"]
+        head, _, tail = envelope(
+            version, f'<List_GetAllResponse xmlns="{ns}"><List_GetAllResult>|</List_GetAllResult></List_GetAllResponse>'
+        ).partition("|")
+        debtor = b"<Debtor><Id>1</Id><Number>1</Number><Name>" + b"x" * 960 + b"</Name></Debtor>"
+        chunk = debtor * 1024
+        response = web.StreamResponse(status=200, headers={"Content-Type": content_type(version)})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(head.encode())
+        for _ in range(HUGE_BYTES // len(chunk)):
+            await response.write(chunk)
+        await response.write(tail.encode())
+        await response.write_eof()
+        return response
 
     def _authenticate(self, service: str, operation: str | None, root: Any) -> StandinAccount:
         ns = NS[service]

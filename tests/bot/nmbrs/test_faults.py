@@ -21,10 +21,13 @@ NO_ACTION = "Unable to handle request without a valid action parameter. Please s
          RejectionCategory.RIGHTS, 1003, "Unauthorized access data"),
         ("soap:Server", "x ---> 1004: Disabled, no valid subscription", RejectionCategory.SUBSCRIPTION, 1004,
          "Disabled, no valid subscription"),
-        ("soap:Server", "x ---> 2009: No rights on debtor", RejectionCategory.RIGHTS, 2009, "No rights on debtor"),
+        # Outside 1001-1004 a code is unexpected (issue 12 finding 5), even one the reference names.
+        ("soap:Server", "x ---> 2009: No rights on debtor", RejectionCategory.OTHER, 2009, "No rights on debtor"),
         ("soap:Server", "x ---> 20421: something new", RejectionCategory.OTHER, 20421, "something new"),
         # A code wins over the fault kind: Nmbrs' own number is the more specific statement.
-        ("soap:Client", "x ---> 1000: Invalid Email or Password", RejectionCategory.CREDENTIALS, 1000,
+        ("soap:Client", "x ---> 1001: Invalid Authentication", RejectionCategory.CREDENTIALS, 1001,
+         "Invalid Authentication"),
+        ("soap:Server", "x ---> 1000: Invalid Email or Password", RejectionCategory.OTHER, 1000,
          "Invalid Email or Password"),
     ],
 )

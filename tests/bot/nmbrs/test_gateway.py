@@ -98,13 +98,13 @@ async def test_unknown_user_is_rejected(nmbrs: NmbrsStandIn, gateway: NmbrsGatew
 @pytest.mark.parametrize(
     ("code", "operation", "category"),
     [
-        (1000, ENV, RejectionCategory.CREDENTIALS),
+        (1000, ENV, RejectionCategory.OTHER),
         (1001, DEBTORS, RejectionCategory.CREDENTIALS),
         (1002, COMPANIES, RejectionCategory.RIGHTS),
         (1003, DEBTORS, RejectionCategory.RIGHTS),
-        (2003, COMPANIES, RejectionCategory.RIGHTS),
-        (2004, COMPANIES, RejectionCategory.RIGHTS),
-        (2009, DEBTORS, RejectionCategory.RIGHTS),
+        (2003, COMPANIES, RejectionCategory.OTHER),
+        (2004, COMPANIES, RejectionCategory.OTHER),
+        (2009, DEBTORS, RejectionCategory.OTHER),
         (1004, ENV, RejectionCategory.SUBSCRIPTION),
         (2042, ENV, RejectionCategory.OTHER),
         (2013, COMPANIES, RejectionCategory.OTHER),

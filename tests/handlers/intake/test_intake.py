@@ -144,3 +144,22 @@ async def test_no_token_in_logs_or_alerts(intake, outbox, notifier, nmbrs, caplo
     text = caplog.text + repr([a.to_dict() for a in notifier.alerts])
     for token in (TOKEN, "c" * 32, "a1" * 16):
         assert token not in text
+
+
+@pytest.mark.parametrize("code", [1005, 2011, 2013, 2042, 3000])
+async def test_an_unexpected_fault_at_intake_writes_nothing_and_says_what_nmbrs_said(intake, sessions, nmbrs, code) -> None:  # type: ignore[no-untyped-def]
+    nmbrs.account_fault(USER, code, "DebtorService.Environment_Get")
+    outcome = await intake.submit(person=PERSON, username=USER, token=TOKEN)
+    assert isinstance(outcome, Refused) and outcome.result.unexpected and outcome.result.code == code
+    from handlers.text.explain import explain
+
+    from handlers.text.replies import outcome_reply
+
+    words = explain(outcome.result, "en")
+    assert words.headline == "Nmbrs could not confirm your details" and str(code) in words.detail
+    reply = outcome_reply(outcome, "en")
+    assert reply.headline == words.headline and reply.detail == words.detail and reply.notes == ()
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Link)) == 0
+        assert await session.scalar(select(IntakeAttempt.outcome)) == "unexpected"
+    assert await intake.limited(PERSON) is None
