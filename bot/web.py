@@ -21,8 +21,11 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import MutableHeaders
@@ -230,8 +233,28 @@ class SlackEndpoint:
             return JSONResponse({"error": "invalid request"}, status_code=401), "unknown"
         payload = parse_slack_body(body, request.headers.get("content-type", ""))
         kind = request_kind(payload)
-        bolt_response = await self.bolt.async_dispatch(to_async_bolt_request(request, body))
+        bolt_response = await self.bolt.async_dispatch(ParsedBoltRequest(request, body, payload))
         return to_starlette_response(bolt_response), kind
+
+
+class ParsedBoltRequest(AsyncBoltRequest):
+    """Bolt's request with our parse of the body instead of bolt's own.
+
+    Bolt takes any form body that contains the text `payload` anywhere (a slash command's
+    `text=status payload`) for an interactive payload, finds no such field and dispatches an empty
+    body: "unhandled request". The raw body stays for bolt's signature check."""
+
+    def __init__(self, request: Request, body: bytes, payload: dict[str, Any]) -> None:
+        super().__init__(body=body.decode("utf-8"), query=request.query_params,  # type: ignore[arg-type]
+                         headers=request.headers)  # type: ignore[arg-type]
+        self.body = payload
+        self.context = build_async_context(AsyncBoltContext({}), payload)
+
+    def to_copyable(self) -> AsyncBoltRequest:
+        # A lazy listener's copy is parsed again from the raw body: keep ours there too.
+        copy = super().to_copyable()
+        copy.body = self.body
+        return copy
 
 
 async def _database_ok(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, str]:
