@@ -77,6 +77,7 @@ class BodyLimit:
                 elif int(declared) > self.max_body:
                     status, error = 413, "request body too large"
             if status is not None:
+                log.info("http: request to %s refused (%s): %s", scope.get("path"), status, error)
                 if self.metrics is not None and scope.get("path") == SLACK_PATH:
                     self.metrics.slack_requests.labels(kind="unknown", status=str(status)).inc()
                 response = JSONResponse({"error": error}, status_code=status)
@@ -135,11 +136,17 @@ def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any]:
             parsed = json.loads(fields["payload"]) if "payload" in fields else fields
     except ValueError:
         raise BadBody("body is neither JSON nor a form") from None
+    except RecursionError:  # nested deeper than the decoder goes: no payload of Slack's is
+        raise BadBody("body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise BadBody("body is not an object")
     _check_shape(parsed, _TOP_FIELDS, "")
-    if isinstance(parsed.get("event"), dict):
-        _check_shape(parsed["event"], _EVENT_FIELDS, "event.")
+    # Bolt reads these without a check: event.type for every event, view.type for a view's payloads.
+    for name in ("event", "view"):
+        if name in parsed:
+            _check_shape(parsed[name], _INNER_FIELDS[name], f"{name}.")
+            if not isinstance(parsed[name].get("type"), str):
+                raise BadBody(f"{name} has no type")
     return parsed
 
 
@@ -153,10 +160,16 @@ _TOP_FIELDS: dict[str, tuple[type, ...]] = {
     "channel": (dict, str), "message": (dict,), "event_id": (str,), "team_id": (str, _NOTHING),
     "trigger_id": (str,), "command": (str,), "text": (str,), "user_id": (str,),
 }
-_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
-    "type": (str,), "subtype": (str, _NOTHING), "user": (str,), "text": (str,), "channel": (str,),
-    "ts": (str,), "thread_ts": (str,), "bot_id": (str, _NOTHING), "message": (dict,),
-    "previous_message": (dict,), "team": (str,), "user_team": (str,), "tab": (str,), "view": (dict,),
+_INNER_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "event": {
+        "type": (str,), "subtype": (str, _NOTHING), "user": (str,), "text": (str,), "channel": (str,),
+        "ts": (str,), "thread_ts": (str,), "bot_id": (str, _NOTHING), "message": (dict,),
+        "previous_message": (dict,), "team": (str,), "user_team": (str,), "tab": (str,), "view": (dict,),
+    },
+    "view": {
+        "type": (str,), "id": (str,), "callback_id": (str,), "private_metadata": (str,), "state": (dict,),
+        "hash": (str,), "team_id": (str, _NOTHING), "blocks": (list,),
+    },
 }
 
 
@@ -215,8 +228,11 @@ class SlackEndpoint:
         try:
             response, kind = await self._handle(request)
         except BodyTooLarge:
+            log.info("slack: request refused, body larger than %s bytes", self.max_body)
             response = JSONResponse({"error": "request body too large"}, status_code=413)
         except BadBody as exc:
+            # Only a signed body gets here: one line with the reason, never the body.
+            log.info("slack: request refused, %s", exc)
             response = JSONResponse({"error": str(exc)}, status_code=400)
         self.metrics.slack_requests.labels(kind=kind, status=str(response.status_code)).inc()
         return response

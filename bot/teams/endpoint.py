@@ -52,6 +52,29 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _refused(status: int, message: str) -> JSONResponse:
+    # One line with the reason; never the body or the token.
+    log.info("teams: request refused (%s): %s", status, message)
+    return _error(status, message)
+
+
+def _not_an_activity(activity: dict[str, Any]) -> str | None:
+    """Why the SDK would fail on this activity (it answers 500 then), or None. Only the SDK's own
+    models decide this, after the same steps it takes (its core model, then the typed union)."""
+    from microsoft_teams.api import ActivityTypeAdapter
+    from microsoft_teams.apps.events import CoreActivity
+    from pydantic import ValidationError
+
+    try:
+        core = CoreActivity.model_validate(activity)
+        ActivityTypeAdapter.validate_python(core.model_dump(by_alias=True, exclude_none=True))
+    except ValidationError as exc:
+        return f"not a valid activity ({exc.error_count()} problems)"
+    except RecursionError:
+        return "not a valid activity (nested too deeply)"
+    return None
+
+
 class MessagesEndpoint:
     """The ASGI endpoint for POST /api/messages, handing checked requests to the SDK's handler."""
 
@@ -77,11 +100,15 @@ class MessagesEndpoint:
         try:
             activity = json.loads(body)
         except (UnicodeDecodeError, ValueError):
-            return _error(400, "body is not JSON")
+            return _refused(400, "body is not JSON")
+        except RecursionError:  # the decoder stops at its depth limit, early: no activity is that deep
+            return _refused(400, "body is nested too deeply")
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
-            return _error(400, "body is not an activity (no type)")
+            return _refused(400, "body is not an activity (no type)")
         if not isinstance(activity.get("serviceUrl", ""), str):
-            return _error(400, "serviceUrl is not a string")
+            return _refused(400, "serviceUrl is not a string")
+        if (problem := _not_an_activity(activity)) is not None:
+            return _refused(400, problem)
         headers: dict[str, str] = {"authorization": authorization}
         # The SDK's HttpRequest is a TypedDict: a plain dict of the same shape.
         result = await handler({"body": activity, "headers": headers})
