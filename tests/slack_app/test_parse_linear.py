@@ -1,5 +1,5 @@
 """Finding credentials stays linear in the message length (issue 12, finding 1): every pattern that
-runs on inbound text (bot.slack.parse, bot.teams.inbound) has a shape that cannot backtrack
+runs on inbound text (bot.slack.parse, bot.teams.inbound, the command split in handlers.commands) has a shape that cannot backtrack
 quadratically, and the linear helpers find what the plain regex search would.
 
 No clock here: the shapes are what bound the work. bench/parse.py measures the times."""
@@ -17,9 +17,10 @@ import pytest
 
 from bot.slack import parse
 from bot.teams import inbound
+from handlers import commands
 
 #: Patterns only ever matched at one position (match/fullmatch): one start, so rule 3 is moot.
-ANCHORED = {(parse, "_EMAIL"), (parse, "_TOKEN_CHARS")}
+ANCHORED = {(parse, "_EMAIL"), (parse, "_TOKEN_CHARS"), (commands, "_FIRST_WORD")}
 SAMPLE = [chr(c) for c in range(32, 127)] + list("\t\n\r“”„‘’é")
 UNBOUNDED = sre.MAXREPEAT
 REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
@@ -28,7 +29,7 @@ ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 
 def patterns() -> list[tuple[Any, str, re.Pattern[str]]]:
     found = []
-    for module in (parse, inbound):
+    for module in (parse, inbound, commands):
         for name, value in vars(module).items():
             for item in value if isinstance(value, tuple) else (value,):
                 if isinstance(item, re.Pattern):
