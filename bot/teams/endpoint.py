@@ -3,9 +3,11 @@
 The SDK registers its messaging handler through an HttpServerAdapter (microsoft_teams.apps.http.adapter);
 this adapter keeps the handler instead of starting a FastAPI/uvicorn of its own, and the route below
 calls it. Before the SDK sees anything, the request must carry a Bearer token (401), a body within
-the size cap (413) that is a JSON object with a `type` (415/400). The SDK then validates the JWT
+the size cap (413) that is a JSON object with a `type` (415/400). The token is checked with the SDK's
+own validator before the body is read (401); the SDK validates it again with the activity
 (signature from the cloud's JWKS, issuer, audience = our app id, serviceurl claim = the activity's
-serviceUrl) and answers 401 without running anything when it fails.
+serviceUrl) and answers 401 without running anything when it fails. An activity the SDK's models
+refuse is answered 400 here (the SDK would answer 500).
 """
 
 from __future__ import annotations
@@ -58,6 +60,19 @@ def _refused(status: int, message: str) -> JSONResponse:
     return _error(status, message)
 
 
+async def _token_accepted(handler: Any, token: str) -> bool:
+    """The SDK's own validator on the token alone (signature, issuer, audience, expiry). Without a
+    validator (the SDK then refuses or, when told to, accepts everything) the SDK decides."""
+    validator = getattr(getattr(handler, "__self__", None), "_token_validator", None)
+    if validator is None:
+        return True
+    try:
+        await validator.validate_token(token)
+    except Exception:  # noqa: BLE001 - any failure is a refusal; the SDK's errors vary by kind
+        return False
+    return True
+
+
 def _not_an_activity(activity: dict[str, Any]) -> str | None:
     """Why the SDK would fail on this activity (it answers 500 then), or None. Only the SDK's own
     models decide this, after the same steps it takes (its core model, then the typed union)."""
@@ -91,6 +106,10 @@ class MessagesEndpoint:
         if not authorization.startswith("Bearer "):
             # Refused before the body is even read: nothing unauthenticated is parsed or logged.
             return _error(401, "unauthorized")
+        if not await _token_accepted(handler, authorization.removeprefix("Bearer ")):
+            # The SDK checks the token again after parsing, against the activity's serviceUrl too;
+            # checked here first so that nothing from a stranger is parsed at all.
+            return _refused(401, "unauthorized")
         try:
             body = await read_body(request, self.max_body)
         except BodyTooLarge:
