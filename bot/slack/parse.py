@@ -196,6 +196,8 @@ def _clean_value(value: str) -> str:
 
 
 def _after_keyword(text: str, username: str | None) -> str | None:
+    if "token" not in text.lower():  # a case-insensitive search costs more than this look
+        return None
     for match in _KEYWORD.finditer(text):
         value = _clean_value(match.group("value"))
         if not value or value == username or _EMAIL.fullmatch(value):
