@@ -21,8 +21,11 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import MutableHeaders
@@ -75,6 +78,7 @@ class BodyLimit:
                 elif int(declared) > self.max_body:
                     status, error = 413, "request body too large"
             if status is not None:
+                log.info("http: request to %s refused (%s): %s", scope.get("path"), status, error)
                 if self.metrics is not None and scope.get("path") == SLACK_PATH:
                     self.metrics.slack_requests.labels(kind="unknown", status=str(status)).inc()
                 response = JSONResponse({"error": error}, status_code=status)
@@ -133,11 +137,17 @@ def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any]:
             parsed = json.loads(fields["payload"]) if "payload" in fields else fields
     except ValueError:
         raise BadBody("body is neither JSON nor a form") from None
+    except RecursionError:  # nested deeper than the decoder goes: no payload of Slack's is
+        raise BadBody("body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise BadBody("body is not an object")
     _check_shape(parsed, _TOP_FIELDS, "")
-    if isinstance(parsed.get("event"), dict):
-        _check_shape(parsed["event"], _EVENT_FIELDS, "event.")
+    # Bolt reads these without a check: event.type for every event, view.type for a view's payloads.
+    for name in ("event", "view"):
+        if name in parsed:
+            _check_shape(parsed[name], _INNER_FIELDS[name], f"{name}.")
+            if not isinstance(parsed[name].get("type"), str):
+                raise BadBody(f"{name} has no type")
     return parsed
 
 
@@ -150,11 +160,18 @@ _TOP_FIELDS: dict[str, tuple[type, ...]] = {
     "container": (dict,), "user": (dict, str), "team": (dict, str, _NOTHING), "enterprise": (dict, str, _NOTHING),
     "channel": (dict, str), "message": (dict,), "event_id": (str,), "team_id": (str, _NOTHING),
     "trigger_id": (str,), "command": (str,), "text": (str,), "user_id": (str,),
+    "response_url": (str,), "response_urls": (list,),
 }
-_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
-    "type": (str,), "subtype": (str, _NOTHING), "user": (str,), "text": (str,), "channel": (str,),
-    "ts": (str,), "thread_ts": (str,), "bot_id": (str, _NOTHING), "message": (dict,),
-    "previous_message": (dict,), "team": (str,), "user_team": (str,), "tab": (str,), "view": (dict,),
+_INNER_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "event": {
+        "type": (str,), "subtype": (str, _NOTHING), "user": (str,), "text": (str,), "channel": (str,),
+        "ts": (str,), "thread_ts": (str,), "bot_id": (str, _NOTHING), "message": (dict,),
+        "previous_message": (dict,), "team": (str,), "user_team": (str,), "tab": (str,), "view": (dict,),
+    },
+    "view": {
+        "type": (str,), "id": (str,), "callback_id": (str,), "private_metadata": (str,), "state": (dict,),
+        "hash": (str,), "team_id": (str, _NOTHING), "blocks": (list,),
+    },
 }
 
 
@@ -162,7 +179,7 @@ def _check_shape(payload: Mapping[str, Any], fields: Mapping[str, tuple[type, ..
     for name, types in fields.items():
         if name in payload and not isinstance(payload[name], types):
             raise BadBody(f"{prefix}{name} has an unexpected type")
-    for name in ("actions", "authorizations"):
+    for name in ("actions", "authorizations", "response_urls"):
         if any(not isinstance(item, dict) for item in payload.get(name) or []):
             raise BadBody(f"{prefix}{name} holds something other than objects")
 
@@ -213,8 +230,11 @@ class SlackEndpoint:
         try:
             response, kind = await self._handle(request)
         except BodyTooLarge:
+            log.info("slack: request refused, body larger than %s bytes", self.max_body)
             response = JSONResponse({"error": "request body too large"}, status_code=413)
         except BadBody as exc:
+            # Only a signed body gets here: one line with the reason, never the body.
+            log.info("slack: request refused, %s", exc)
             response = JSONResponse({"error": str(exc)}, status_code=400)
         self.metrics.slack_requests.labels(kind=kind, status=str(response.status_code)).inc()
         return response
@@ -231,8 +251,28 @@ class SlackEndpoint:
             return JSONResponse({"error": "invalid request"}, status_code=401), "unknown"
         payload = parse_slack_body(body, request.headers.get("content-type", ""))
         kind = request_kind(payload)
-        bolt_response = await self.bolt.async_dispatch(to_async_bolt_request(request, body))
+        bolt_response = await self.bolt.async_dispatch(ParsedBoltRequest(request, body, payload))
         return to_starlette_response(bolt_response), kind
+
+
+class ParsedBoltRequest(AsyncBoltRequest):
+    """Bolt's request with our parse of the body instead of bolt's own.
+
+    Bolt takes any form body that contains the text `payload` anywhere (a slash command's
+    `text=status payload`) for an interactive payload, finds no such field and dispatches an empty
+    body: "unhandled request". The raw body stays for bolt's signature check."""
+
+    def __init__(self, request: Request, body: bytes, payload: dict[str, Any]) -> None:
+        super().__init__(body=body.decode("utf-8"), query=request.query_params,  # type: ignore[arg-type]
+                         headers=request.headers)  # type: ignore[arg-type]
+        self.body = payload
+        self.context = build_async_context(AsyncBoltContext({}), payload)
+
+    def to_copyable(self) -> AsyncBoltRequest:
+        # A lazy listener's copy is parsed again from the raw body: keep ours there too.
+        copy = super().to_copyable()
+        copy.body = self.body
+        return copy
 
 
 async def _database_ok(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, str]:

@@ -49,6 +49,7 @@ async def _invalid(_request: Request, exc: RequestValidationError) -> JSONRespon
         field = ".".join(str(part) for part in error["loc"][1:]) or location
         problems.append({"field": field, "location": location, "message": error["msg"].removeprefix("Value error, ")})
     message = "; ".join(f"{p['field']}: {p['message']}" for p in problems) or "invalid request"
+    log.info("api: request refused (422): %s", message)  # the messages name fields, never echo values
     return JSONResponse({"error": "invalid_request", "message": message, "problems": problems}, 422)
 
 

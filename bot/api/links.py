@@ -4,10 +4,11 @@
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.errors import ApiError
@@ -50,7 +51,17 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+def _comparable(value: datetime) -> datetime:
+    # 0001-01-01T00:00:00+14:00 is a valid RFC 3339 time that is before datetime.min in UTC: the
+    # comparison with a stored time would overflow (a 500); refused as invalid instead.
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("date-time out of range") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_comparable)]
 
 LinkRef = Annotated[str, Path(pattern=LINK_REF, description="A link id: 12 or L12.", examples=["L12"])]
 

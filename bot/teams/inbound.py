@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,12 @@ from handlers.text.locale import lang_for_locale
 
 PLATFORM = "teams"
 
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
-_CODE = re.compile(r"<code\b[^>]*>(.*?)</code>", re.IGNORECASE | re.DOTALL)
+# Linear in the text (a stranger's, up to Teams' limit): <at>…</at> and <code>…</code> are paired by
+# _elements, not by a lazy regex that would scan to the end again from every unclosed <at>.
+_AT = (re.compile(r"<at\b", re.IGNORECASE), re.compile(r"</at>", re.IGNORECASE))
+_CODE = (re.compile(r"<code\b", re.IGNORECASE), re.compile(r"</code>", re.IGNORECASE))
 _BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|pre|blockquote)>", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^<>]*>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-z][a-z0-9]*+\b[^<>]*>", re.IGNORECASE)
 _SLASH = re.compile(r"^\s*/?nmbrs\b\s*", re.IGNORECASE)
 
 
@@ -79,12 +81,28 @@ def _str(value: Any) -> str | None:
 def plain_text(text: str) -> str:
     """Teams message text as typed: @mentions dropped, HTML (rich text) turned into plain text,
     `<code>` kept as a code span so pasted tokens in code are recognised as such."""
-    text = _MENTION.sub(" ", text or "")
+    text = _replace_elements(text or "", _AT, lambda content: " ")
     if not _TAG.search(text):
         return text.strip()
-    text = _CODE.sub(lambda m: f"`{m.group(1)}`", text)
+    text = _replace_elements(text, _CODE, lambda content: f"`{content}`")
     text = _BREAK.sub("\n", text)
     return html.unescape(_TAG.sub("", text)).strip()
+
+
+def _replace_elements(text: str, tag: tuple[re.Pattern[str], re.Pattern[str]],
+                      replace: Callable[[str], str]) -> str:
+    """Each `<tag …>content</tag>` replaced, left to right with the nearest closing tag (as
+    `<tag\\b[^>]*>(.*?)</tag>` would), reading the text once."""
+    opening, closing = tag
+    pieces, last = [], 0
+    while (start := opening.search(text, last)) is not None:
+        content_start = text.find(">", start.end()) + 1
+        end = closing.search(text, content_start) if content_start else None
+        if end is None:
+            break  # no later opening tag has a closing one either
+        pieces += [text[last:start.start()], replace(text[content_start:end.start()])]
+        last = end.end()
+    return "".join(pieces) + text[last:]
 
 
 def inbound(activity: Mapping[str, Any]) -> Inbound:

@@ -56,7 +56,8 @@ class Invocation:
     args: Args
 
 
-_FIRST_WORD = re.compile(r"^\s*(\S+)\s*(.*?)\s*$", re.DOTALL)
+# Linear: a lazy (.*?) before \s*$ rescanned trailing spaces at every step (quadratic).
+_FIRST_WORD = re.compile(r"^\s*+(\S+)\s*+(.*)", re.DOTALL)
 
 
 def split(text: str) -> tuple[CommandSpec, str]:
@@ -64,7 +65,7 @@ def split(text: str) -> tuple[CommandSpec, str]:
     match = _FIRST_WORD.match(text or "")
     if match is None:
         return COMMANDS["help"], ""
-    word, rest = match.group(1), match.group(2)
+    word, rest = match.group(1), match.group(2).rstrip()
     spec = COMMANDS.get(word.lower())
     if spec is None:
         raise UnknownCommand(redact(word)[:40])
