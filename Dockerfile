@@ -1,26 +1,30 @@
-# tokendesk: build a wheel set in one stage, run it as a non-root user in a slim image without compilers.
+# tokendesk: install into a virtual environment in one stage and copy only that environment into a
+# slim image without compilers or wheel files; run it as a non-root user.
 
 FROM python:3.11-slim-bookworm AS build
-WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-COPY pyproject.toml README.md ./
+RUN python -m venv /opt/venv
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
-RUN pip wheel --wheel-dir /wheels .
+# A regular install, not a wheel set: files copied from a stage stay in the image's layers even when a
+# later step deletes them, so the final stage takes only the installed environment.
+RUN /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-COPY --from=build /wheels /wheels
-RUN pip install --no-index --find-links=/wheels /wheels/tokendesk-*.whl \
-    && rm -rf /wheels \
-    && groupadd --system --gid 10001 tokendesk \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH="/opt/venv/bin:$PATH"
+RUN groupadd --system --gid 10001 tokendesk \
     && useradd --system --uid 10001 --gid tokendesk --home-dir /data --shell /usr/sbin/nologin tokendesk \
     && mkdir -p /data \
     && chown tokendesk:tokendesk /data
+# The same path as in the build stage: the scripts' #! lines and the venv's python point there.
+COPY --from=build /opt/venv /opt/venv
 # The default DATABASE_URL (sqlite:///tokendesk.db) is relative to the working directory: /data.
 USER 10001:10001
 WORKDIR /data
