@@ -6,7 +6,8 @@
                        companies=[RestCompany(1, "Acme B.V.")])
         # settings: TOKENDESK_NMBRS_IDENTITY_URL=nmbrs.identity_url, TOKENDESK_NMBRS_REST_URL=nmbrs.api_url,
         # NMBRS_CLIENT_ID/SECRET=PRACTICE_CLIENT_ID/SECRET, NMBRS_SUBSCRIPTION_KEY=PRACTICE_SUBSCRIPTION_KEY
-        location = await consent(authorize_url, email="hr@acme.nl", password="pw")  # the browser's part
+        # the customer's browser on the URL the desk redirects to; returns the callback URL
+        location = await consent(start_redirect_location, email="hr@acme.nl", password="pw")
         ...
         nmbrs.fail_next("throttled", endpoint="companies", retry_after=7)
         nmbrs.revoke_consent("hr@acme.nl")           # the next refresh answers invalid_grant

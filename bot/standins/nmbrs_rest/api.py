@@ -26,7 +26,10 @@ PAGE_SIZE_MAX = 100
 
 def error_response(kind: str, *, invalid_params: list[dict[str, str]] | None = None, **headers: str) -> web.Response:
     status, body = payloads.api_error(kind, invalid_params=invalid_params)
-    if status == 401:
+    # RFC 6750 §3: no error attribute when the request carried no token at all
+    if kind == "missing_token":
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    elif kind == "invalid_token":
         headers.setdefault("WWW-Authenticate", 'Bearer error="invalid_token"')
     return web.json_response(body, status=status, headers=headers or None)
 
@@ -88,7 +91,7 @@ class ApiEndpoints:
         if header is None:
             raise _Refused(error_response("missing_token"))
         scheme, _, value = header.partition(" ")
-        token = standin.ledger.access_token(value.strip(), now=standin.now()) if scheme == "Bearer" else None
+        token = standin.ledger.access_token(value.strip(), now=standin.now()) if scheme.lower() == "bearer" else None
         user = standin.users.get(token.email) if token is not None else None
         if token is None or user is None:
             raise _Refused(error_response("invalid_token"))

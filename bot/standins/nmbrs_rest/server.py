@@ -330,6 +330,8 @@ class NmbrsRestStandIn:
         return serve
 
     async def _answer(self, request: web.Request, handler: Handler, side: Side, endpoint: str) -> web.StreamResponse:
+        if side == "identity" and self.down == "refused":
+            cut(request)  # a kept-alive connection opened before the port closed: the server is gone
         if side == "identity" and self.down == "503":
             return web.Response(status=503, text=pages.MAINTENANCE_PAGE, content_type="text/html")
         injection = self._injection_for(side, endpoint)

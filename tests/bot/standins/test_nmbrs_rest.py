@@ -319,6 +319,30 @@ async def test_refresh_rotates_and_the_spent_token_is_dead(nmbrs: NmbrsRestStand
     assert nmbrs.live_refresh_tokens(EMAIL) == 1
 
 
+async def test_of_two_simultaneous_refreshes_one_wins_the_other_gets_invalid_grant(
+    nmbrs: NmbrsRestStandIn, oauth: AsyncOAuth2Client
+) -> None:
+    token = await tokens(oauth, nmbrs)
+    nmbrs.latency_s = 0.2  # both requests are in flight before either is answered
+    data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    answers = await asyncio.gather(token_post(nmbrs, data), token_post(nmbrs, data))
+    assert sorted(a.status_code for a in answers) == [200, 400]
+    assert nmbrs.max_in_flight == 2 and nmbrs.token_errors == {"invalid_grant": 1}
+
+
+async def test_refused_mode_also_cuts_kept_alive_connections(nmbrs: NmbrsRestStandIn, oauth: AsyncOAuth2Client) -> None:
+    token = await tokens(oauth, nmbrs)
+    data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    pair = base64.b64encode(f"{quote_plus(PRACTICE_CLIENT_ID)}:{quote_plus(PRACTICE_CLIENT_SECRET)}".encode()).decode()
+    async with httpx.AsyncClient(timeout=2, headers={"Authorization": "Basic " + pair}) as http:
+        await http.post(nmbrs.revocation_endpoint, data={"token": "unknown"})  # opens a pooled connection
+        nmbrs.set_down("refused")
+        with pytest.raises(httpx.TransportError):
+            await http.post(nmbrs.token_endpoint, data=data)
+    nmbrs.set_down(False)
+    assert (await token_post(nmbrs, data)).status_code == 200
+
+
 async def test_switches_omit_scope_and_refresh_token(nmbrs: NmbrsRestStandIn, oauth: AsyncOAuth2Client) -> None:
     first = await tokens(oauth, nmbrs)
     nmbrs.omit_scope = True
@@ -464,8 +488,16 @@ async def test_subscription_key_and_bearer_token_are_required(nmbrs: NmbrsRestSt
     no_key = assert_api_error(await api(nmbrs, "api/user/info", token["access_token"], key=None), 401, 40100)
     assert no_key["type"] == "authenticationError"
     assert_api_error(await api(nmbrs, "api/user/info", token["access_token"], key="0" * 32), 401, 40100)
-    assert_api_error(await api(nmbrs, "api/user/info", None), 401, 40101)
-    assert_api_error(await api(nmbrs, "api/user/info", "made-up"), 401, 40102)
+    missing = await api(nmbrs, "api/user/info", None)
+    assert_api_error(missing, 401, 40101)
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    made_up = await api(nmbrs, "api/user/info", "made-up")
+    assert_api_error(made_up, 401, 40102)
+    assert made_up.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    async with httpx.AsyncClient(timeout=5) as http:
+        lower = await http.get(nmbrs.api_url + "api/user/info", headers={
+            "Authorization": f"bearer {token['access_token']}", "X-Subscription-Key": PRACTICE_SUBSCRIPTION_KEY})
+    assert lower.status_code == 200  # RFC 6750: the scheme is case-insensitive
     assert_api_error(await api(nmbrs, "api/employees", token["access_token"]), 404, 40401)
 
 
