@@ -24,7 +24,9 @@ PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
 
 
-def error_response(kind: str, *, invalid_params: list[dict[str, str]] | None = None, **headers: str) -> web.Response:
+def error_response(
+    kind: str, *, invalid_params: list[dict[str, str]] | None = None, **headers: str
+) -> web.Response:
     status, body = payloads.api_error(kind, invalid_params=invalid_params)
     # RFC 6750 §3: no error attribute when the request carried no token at all
     if kind == "missing_token":
@@ -91,7 +93,11 @@ class ApiEndpoints:
         if header is None:
             raise _Refused(error_response("missing_token"))
         scheme, _, value = header.partition(" ")
-        token = standin.ledger.access_token(value.strip(), now=standin.now()) if scheme.lower() == "bearer" else None
+        token = (
+            standin.ledger.access_token(value.strip(), now=standin.now())
+            if scheme.lower() == "bearer"
+            else None
+        )
         user = standin.users.get(token.email) if token is not None else None
         if token is None or user is None:
             raise _Refused(error_response("invalid_token"))

@@ -119,7 +119,9 @@ class TokenLedger:
             if now - found.issued_at > self.code_lifetime_s:
                 raise OAuthFailure("invalid_grant", "The authorization code has expired.")
             if redirect_uri != found.redirect_uri:
-                raise OAuthFailure("invalid_grant", "The redirect_uri does not match the authorization request.")
+                raise OAuthFailure(
+                    "invalid_grant", "The redirect_uri does not match the authorization request."
+                )
             self._check_pkce(found.challenge, verifier)
             grant = Grant(new_id(), found.email, client_id, found.scopes)
             self.grants[grant.id] = grant
@@ -143,7 +145,13 @@ class TokenLedger:
     # -- tokens -------------------------------------------------------------------------------
 
     def issue_tokens(
-        self, grant: Grant, *, scopes: tuple[str, ...], now: float, issued_from: str, with_refresh: bool = True
+        self,
+        grant: Grant,
+        *,
+        scopes: tuple[str, ...],
+        now: float,
+        issued_from: str,
+        with_refresh: bool = True,
     ) -> tuple[str, str | None]:
         """A new access token, and a refresh token when the grant includes offline_access."""
         access = secrets.token_urlsafe(48)
@@ -154,7 +162,11 @@ class TokenLedger:
             )
             if refresh is not None:
                 self.tokens[refresh] = IssuedToken(
-                    "refresh", grant.id, grant.email, grant.scopes, now + self.refresh_lifetime_s,
+                    "refresh",
+                    grant.id,
+                    grant.email,
+                    grant.scopes,
+                    now + self.refresh_lifetime_s,
                     issued_from=issued_from,
                 )
         return access, refresh
@@ -225,7 +237,10 @@ class TokenLedger:
             return sum(
                 1
                 for t in self.tokens.values()
-                if t.kind == "refresh" and t.alive and not t.spent and self.grants[t.grant_id].alive
+                if t.kind == "refresh"
+                and t.alive
+                and not t.spent
+                and self.grants[t.grant_id].alive
                 and (email is None or t.email == email)
             )
 

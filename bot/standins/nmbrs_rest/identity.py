@@ -30,7 +30,9 @@ def oauth_response(failure: OAuthFailure) -> web.Response:
     headers = dict(_NO_STORE)
     if failure.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="identityservice"'
-    return web.json_response(oauth_error(failure.error, failure.description), status=failure.status, headers=headers)
+    return web.json_response(
+        oauth_error(failure.error, failure.description), status=failure.status, headers=headers
+    )
 
 
 def _html(text: str, status: int = 200) -> web.Response:
@@ -79,7 +81,10 @@ class IdentityEndpoints:
         redirect_uri = params.get("redirect_uri", "")
         # Exact string match: a redirect to an unregistered URI would hand the code to anyone.
         if redirect_uri not in client.redirect_uris:
-            return _html(pages.error_page("invalid_request", "The redirect_uri is not registered for this client."), 400)
+            return _html(
+                pages.error_page("invalid_request", "The redirect_uri is not registered for this client."),
+                400,
+            )
         problem = self._request_problem(params)
         if problem is None and self.standin.require_state and not params.get("state"):
             # stricter than RFC 6749 (state is only RECOMMENDED): the desk must always send one
@@ -89,7 +94,9 @@ class IdentityEndpoints:
         if request.method == "GET":
             return _html(pages.consent_page(params, client_name=client.client_id))
         if params.get("action") == "cancel":
-            return self._back(redirect_uri, params, error="access_denied", error_description="The user denied access.")
+            return self._back(
+                redirect_uri, params, error="access_denied", error_description="The user denied access."
+            )
         if params.get("action") != "allow":
             return _html(pages.error_page("invalid_request", "Press Allow or Cancel."), 400)
         return self._consent(client, params)
@@ -119,8 +126,12 @@ class IdentityEndpoints:
         standin = self.standin
         email = params.get("email", "").strip()
         user = standin.users.get(email.lower())
-        if user is None or not hmac.compare_digest(params.get("password", "").encode(), user.password.encode()):
-            page = pages.consent_page(params, client_name=client.client_id, error="Invalid e-mail or password.", email=email)
+        if user is None or not hmac.compare_digest(
+            params.get("password", "").encode(), user.password.encode()
+        ):
+            page = pages.consent_page(
+                params, client_name=client.client_id, error="Invalid e-mail or password.", email=email
+            )
             return _html(page)
         granted = tuple(s for s in params["scope"].split() if s not in user.withheld_scopes)
         code = standin.ledger.issue_code(
@@ -190,7 +201,10 @@ class IdentityEndpoints:
     def _tokens(self, grant: Any, scopes: tuple[str, ...], *, issued_from: str) -> web.Response:
         standin = self.standin
         access, refresh = standin.ledger.issue_tokens(
-            grant, scopes=scopes, now=standin.now(), issued_from=issued_from,
+            grant,
+            scopes=scopes,
+            now=standin.now(),
+            issued_from=issued_from,
             with_refresh=not standin.omit_refresh_token,
         )
         answer = token_answer(

@@ -29,7 +29,7 @@ _STYLE = (
 
 def _document(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>\n<body>{body}</body></html>\n"
     )
 
@@ -38,9 +38,7 @@ def consent_page(
     request: Mapping[str, str], *, client_name: str, error: str | None = None, email: str = ""
 ) -> str:
     scopes = request.get("scope", "").split()
-    items = "".join(
-        f"<li><code>{escape(s)}</code> — {escape(SCOPES.get(s, ''))}</li>" for s in scopes
-    )
+    items = "".join(f"<li><code>{escape(s)}</code> — {escape(SCOPES.get(s, ''))}</li>" for s in scopes)
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{escape(request[name])}">'
         for name in REQUEST_FIELDS

@@ -15,42 +15,75 @@ DOC_URL = "https://developer.nmbrs.com/api/docs/errors"
 # examples where it has one; the rows marked "ours" are not in the spec and are marked so in the
 # README of the stand-in: a client must not rely on their code or words, only on the status.
 API_ERRORS: dict[str, tuple[int, str, int, str, str]] = {
-    "missing_token": (401, "authenticationError", 40101, "Missing_Token", "Token is missing on the authentication"),
+    "missing_token": (
+        401,
+        "authenticationError",
+        40101,
+        "Missing_Token",
+        "Token is missing on the authentication",
+    ),
     "invalid_token": (401, "authenticationError", 40102, "Invalid_Token", "Token is invalid."),
     # ours: Nmbrs does not document the answer to a missing or wrong subscription key
     "subscription_key": (
-        401, "authenticationError", 40100, "Invalid_Subscription_Key",
+        401,
+        "authenticationError",
+        40100,
+        "Invalid_Subscription_Key",
         "Access denied due to a missing or invalid subscription key.",
     ),
     # ours: the spec lists the scopes per path but not the answer when one is missing
     "insufficient_scope": (
-        403, "authenticationError", 40301, "Insufficient_Scope",
+        403,
+        "authenticationError",
+        40301,
+        "Insufficient_Scope",
         "The access token does not carry a scope this endpoint requires.",
     ),
     "access_data": (
-        403, "authenticationError", 40303, "Unauthorized_AccessData",
+        403,
+        "authenticationError",
+        40303,
+        "Unauthorized_AccessData",
         "You do not have access for the debtor or company you are trying to reach.",
     ),
     "disabled": (
-        403, "authenticationError", 40304, "Invalid_Subscription",
+        403,
+        "authenticationError",
+        40304,
+        "Invalid_Subscription",
         "This environment is disabled, there is no valid subscription.",
     ),
     # 40306 is seen in a third-party SDK only; title and words are ours
     "several_debtors": (
-        403, "authenticationError", 40306, "Multiple_Debtors",
+        403,
+        "authenticationError",
+        40306,
+        "Multiple_Debtors",
         "This consent gives access to several debtors; list the companies per debtor.",
     ),
     "invalid_param": (400, "validationError", 40033, "Parameter_Invalid", "Invalid parameter."),
-    "not_found": (404, "invalidRequestError", 40401, "Not_Found", "The requested resource could not be found."),
+    "not_found": (
+        404,
+        "invalidRequestError",
+        40401,
+        "Not_Found",
+        "The requested resource could not be found.",
+    ),
     "throttled": (
-        429, "throttlingError", 42908, "Too_Many_Calls",
+        429,
+        "throttlingError",
+        42908,
+        "Too_Many_Calls",
         "The amount of calls is above the threshold for your subscription plan.",
     ),
     "quota": (429, "throttlingError", 42909, "Quota_Exceeded", "Out of call volume quota."),
     "http500": (500, "apiError", 50001, "Unkown", "An unexpected error has occurred."),  # sic, as in the spec
     "http502": (502, "apiError", 50201, "Bad_Gateway", "A gateway error has ocurred."),
     "http503": (
-        503, "apiError", 50301, "Service_Unavailable",
+        503,
+        "apiError",
+        50301,
+        "Service_Unavailable",
         "The API is not available, it can be because of an update or an unexpected error.",
     ),
 }
@@ -58,16 +91,20 @@ API_ERRORS: dict[str, tuple[int, str, int, str, str]] = {
 
 def api_error(kind: str, *, invalid_params: list[dict[str, str]] | None = None) -> tuple[int, dict[str, Any]]:
     status, type_, code, title, detail = API_ERRORS[kind]
-    body: dict[str, Any] = {"type": type_, "httpStatus": status, "code": code, "title": title, "detail": detail}
+    body: dict[str, Any] = {
+        "type": type_,
+        "httpStatus": status,
+        "code": code,
+        "title": title,
+        "detail": detail,
+    }
     if invalid_params:
         body["invalid-params"] = invalid_params
     body["docUrl"] = "https://status.nmbrs.com/" if kind == "http503" else DOC_URL
     return status, body
 
 
-def page_of(
-    items: list[dict[str, Any]], *, base_url: str, path: str, page: int, size: int
-) -> dict[str, Any]:
+def page_of(items: list[dict[str, Any]], *, base_url: str, path: str, page: int, size: int) -> dict[str, Any]:
     """`{"pagination", "data"}` for one page; links absolute, next/previous null at the ends."""
     total = len(items)
     pages = max(1, math.ceil(total / size))

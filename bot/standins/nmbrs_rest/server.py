@@ -98,7 +98,9 @@ class NmbrsRestStandIn:
     def start(self) -> NmbrsRestStandIn:
         ready = threading.Event()
         failure: list[BaseException] = []
-        self._thread = threading.Thread(target=self._serve, args=(ready, failure), name="nmbrs-rest-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready, failure), name="nmbrs-rest-standin", daemon=True
+        )
         self._thread.start()
         ready.wait(10)
         if failure:
@@ -136,7 +138,10 @@ class NmbrsRestStandIn:
         api = web.Application(middlewares=[self._middleware("api")])
         ApiEndpoints(self).routes(api)
         # handler_cancellation: a client that gave up (timeout injection) frees its handler.
-        runners = [web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5) for app in (identity, api)]
+        runners = [
+            web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
+            for app in (identity, api)
+        ]
         for runner in runners:
             await runner.setup()
         self._identity_runner = runners[0]
@@ -153,7 +158,9 @@ class NmbrsRestStandIn:
 
     async def _open_identity(self) -> None:
         assert self._identity_runner is not None
-        site = web.TCPSite(self._identity_runner, self.host, self.identity_port, backlog=1024, reuse_address=True)
+        site = web.TCPSite(
+            self._identity_runner, self.host, self.identity_port, backlog=1024, reuse_address=True
+        )
         await site.start()
         self._identity_site = site
         self.identity_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -196,7 +203,9 @@ class NmbrsRestStandIn:
             self.requests: list[RecordedRestRequest] = []
             self.auth_failures: list[str] = []  # why a client authentication failed
 
-    def add_client(self, client_id: str, client_secret: str, redirect_uris: Iterable[str]) -> RegisteredClient:
+    def add_client(
+        self, client_id: str, client_secret: str, redirect_uris: Iterable[str]
+    ) -> RegisteredClient:
         """Register an app (or replace its secret and redirect URIs)."""
         client = RegisteredClient(client_id, client_secret, tuple(redirect_uris))
         with self._lock:
@@ -273,7 +282,9 @@ class NmbrsRestStandIn:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)  # type: ignore[arg-type]
 
-    def fail_next(self, kind: str, count: int = 1, endpoint: str | None = None, *, retry_after: int = 30) -> None:
+    def fail_next(
+        self, kind: str, count: int = 1, endpoint: str | None = None, *, retry_after: int = 30
+    ) -> None:
         """The next `count` requests (to `endpoint`, a side "identity"/"api", or any) fail this way.
 
         Both sides: timeout (hang `hang_s`, then 504), reset (TCP RST), html (503 HTML page),
@@ -329,7 +340,9 @@ class NmbrsRestStandIn:
 
         return serve
 
-    async def _answer(self, request: web.Request, handler: Handler, side: Side, endpoint: str) -> web.StreamResponse:
+    async def _answer(
+        self, request: web.Request, handler: Handler, side: Side, endpoint: str
+    ) -> web.StreamResponse:
         if side == "identity" and self.down == "refused":
             cut(request)  # a kept-alive connection opened before the port closed: the server is gone
         if side == "identity" and self.down == "503":

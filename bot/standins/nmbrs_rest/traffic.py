@@ -24,9 +24,19 @@ Side = Literal["identity", "api"]
 
 # kind -> the side it can hit (None: both). NmbrsRestStandIn.fail_next says what each does.
 INJECTIONS: dict[str, Side | None] = {
-    "timeout": None, "reset": None, "html": None, "http500": None, "http502": None, "http503": None,
-    "lost": "identity", "invalid_grant": "identity",
-    "disabled": "api", "quota": "api", "throttled": "api", "invalid_token": "api", "several_debtors": "api",
+    "timeout": None,
+    "reset": None,
+    "html": None,
+    "http500": None,
+    "http502": None,
+    "http503": None,
+    "lost": "identity",
+    "invalid_grant": "identity",
+    "disabled": "api",
+    "quota": "api",
+    "throttled": "api",
+    "invalid_token": "api",
+    "several_debtors": "api",
 }
 # Form and query fields whose values never enter a recorded request.
 SECRET_FIELDS = frozenset(
@@ -77,7 +87,9 @@ def injected(injection: Injection, side: Side) -> web.Response:
         return oauth_response(OAuthFailure("invalid_grant", "The grant is invalid."))
     if side == "identity":  # http500 / http502 / http503: the identity server has no JSON for these
         status = int(kind[4:])
-        return web.Response(status=status, text=pages.error_page(f"HTTP {status}", "Server error."), content_type="text/html")
+        return web.Response(
+            status=status, text=pages.error_page(f"HTTP {status}", "Server error."), content_type="text/html"
+        )
     if kind == "throttled":
         return error_response("throttled", **{"Retry-After": str(injection.retry_after)})
     return error_response(kind)
@@ -108,7 +120,9 @@ async def endpoint_of(request: web.Request, side: Side) -> str:
     return "identity.unknown"
 
 
-async def record_of(request: web.Request, side: Side, endpoint: str, status: int | None) -> RecordedRestRequest:
+async def record_of(
+    request: web.Request, side: Side, endpoint: str, status: int | None
+) -> RecordedRestRequest:
     source: Any = request.query
     if request.method == "POST" and request.content_type == FORM:
         source = await request.post()
