@@ -15,7 +15,9 @@ SCOPES: dict[str, str] = {
     "debtor.info.read": "View debtor information",
     "company.info": "View and manage company information",
     "company.info.read": "View company information",
-    "company.payrollsettings.read": "View payroll settings: hour codes, wage codes, cost centers and cost units",
+    "company.payrollsettings.read": (
+        "View payroll settings: hour codes, wage codes, cost centers and cost units"
+    ),
     "company.leave.read": "View company leave and absence settings",
     "company.document.read": "Generate company documents",
     "document.read": "View and download document content",

@@ -51,7 +51,8 @@ def consent_page(
         f"<ul>{items}</ul>{problem}"
         '<form method="post" action="/connect/authorize">'
         f"{hidden}"
-        f'<label>E-mail <input type="email" name="email" value="{escape(email)}" autocomplete="username"></label>'
+        f'<label>E-mail <input type="email" name="email" value="{escape(email)}"'
+        ' autocomplete="username"></label>'
         '<label>Password <input type="password" name="password" autocomplete="current-password"></label>'
         '<div class="buttons"><button type="submit" name="action" value="allow">Allow</button> '
         '<button type="submit" name="action" value="cancel">Cancel</button></div>'

@@ -54,10 +54,14 @@ class NmbrsRestStandIn:
         redirect_uris: Iterable[str] = (),
         subscription_key: str = PRACTICE_SUBSCRIPTION_KEY,
         clock: Callable[[], float] = time.time,
+        access_lifetime_s: int = 3600,
+        identity_port: int = 0,
+        api_port: int = 0,
     ) -> None:
         self.host = host
-        self.identity_port = 0
-        self.api_port = 0
+        self.identity_port = identity_port  # 0: any free port, kept when "refused" reopens it
+        self.api_port = api_port
+        self._access_lifetime_s = access_lifetime_s
         self._client = RegisteredClient(client_id, client_secret, tuple(redirect_uris))
         self._subscription_key = subscription_key
         self.clock = clock
@@ -146,7 +150,7 @@ class NmbrsRestStandIn:
             await runner.setup()
         self._identity_runner = runners[0]
         await self._open_identity()
-        api_site = web.TCPSite(runners[1], self.host, 0, backlog=1024)
+        api_site = web.TCPSite(runners[1], self.host, self.api_port, backlog=1024)
         await api_site.start()
         self.api_port = runners[1].addresses[0][1]
         ready.set()
@@ -163,7 +167,7 @@ class NmbrsRestStandIn:
         )
         await site.start()
         self._identity_site = site
-        self.identity_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.identity_port = self._identity_runner.addresses[0][1]
 
     async def _close_identity(self) -> None:
         if self._identity_site is not None:
@@ -179,6 +183,7 @@ class NmbrsRestStandIn:
             self.subscription_key = self._subscription_key
             self.users: dict[str, PracticeUser] = {}
             self.ledger = TokenLedger()
+            self.ledger.access_lifetime_s = self._access_lifetime_s
             self._injections: deque[Injection] = deque()
             self.clock_offset = 0.0
             self.latency_s = 0.0

@@ -15,6 +15,8 @@ from bot.standins.nmbrs_rest import (
     PRACTICE_CLIENT_SECRET,
     PRACTICE_SUBSCRIPTION_KEY,
     NmbrsRestStandIn,
+    RestDebtor,
+    start_rest_standin,
 )
 from tests.bot.standins.rest_helpers import (  # noqa: F401 - fixtures are found by name
     CALLBACK,
@@ -262,3 +264,15 @@ async def test_recorded_requests_name_the_grant_and_hide_every_secret(
         "token.refresh_token": 1,
         "user/info": 1,
     }
+
+
+async def test_the_access_token_lifetime_is_configurable() -> None:
+    with start_rest_standin(redirect_uris=[CALLBACK], access_lifetime_s=60) as short:
+        short.add_user(EMAIL, PASSWORD, debtor=RestDebtor(7, "Kort B.V."))
+        async with encoded_client(short) as client:
+            token = await tokens(client, short)
+        assert token["expires_in"] == 60
+        short.advance(59)
+        assert (await api(short, "api/user/info", token["access_token"])).status_code == 200
+        short.advance(1)
+        assert_api_error(await api(short, "api/user/info", token["access_token"]), 401, 40102)
