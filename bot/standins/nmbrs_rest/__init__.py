@@ -29,6 +29,16 @@ documents nothing, the stand-in chose, and a client must not rely on the choice:
 - revoking a refresh token ends its consent and, unless `ledger.revocation_kills_access = False`,
   its access tokens; `revoke_consent(email)` kills access tokens too unless told not to.
 The clock is `time.time` plus `advance(seconds)`, or any `clock=` given to the constructor.
+
+Controls (thread-safe, from any thread while it serves): `add_client`, `add_user`, `remove_user`,
+`revoke_consent`, `set_environment_disabled`, `expire_access_tokens`, `advance`, `set_down(True |
+"503" | "refused" | False)`, `fail_next(kind, count, endpoint, retry_after=)` (kinds in INJECTIONS),
+knobs `latency_s`, `hang_s`, `omit_scope`, `omit_refresh_token`, `require_state`, `ledger.*`, and
+`reset()` between tests. What it saw: `calls` per endpoint ("authorize", "consent",
+"token.authorization_code", "token.refresh_token", "revocation", "user/info", "debtors",
+"debtors/info", "companies"), `token_errors`, `auth_failures` (why a client was refused, e.g. a
+secret sent without percent-encoding), `requests` (RecordedRestRequest, secrets redacted),
+`live_refresh_tokens(email)`, `in_flight`/`max_in_flight`.
 """
 
 from bot.standins.nmbrs_rest.accounts import (

@@ -29,6 +29,7 @@ from bot.standins.nmbrs_rest.api import ApiEndpoints
 from bot.standins.nmbrs_rest.grants import TokenLedger
 from bot.standins.nmbrs_rest.identity import IdentityEndpoints
 from bot.standins.nmbrs_rest.traffic import (
+    ENDPOINT_NAMES,
     INJECTIONS,
     Injection,
     RecordedRestRequest,
@@ -301,6 +302,8 @@ class NmbrsRestStandIn:
         """
         if kind not in INJECTIONS:
             raise ValueError(f"unknown injection {kind!r}; one of {tuple(INJECTIONS)}")
+        if endpoint is not None and endpoint not in ENDPOINT_NAMES:
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of {sorted(ENDPOINT_NAMES)}")
         with self._lock:
             self._injections.append(Injection(kind, count, endpoint, retry_after))
 

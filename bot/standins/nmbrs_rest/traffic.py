@@ -38,6 +38,12 @@ INJECTIONS: dict[str, Side | None] = {
     "invalid_token": "api",
     "several_debtors": "api",
 }
+# What `fail_next(endpoint=...)` may name: a side, an endpoint, or "token" for every grant.
+ENDPOINT_NAMES = frozenset(
+    {"identity", "api", "authorize", "consent", "token", "token.authorization_code", "token.refresh_token"}
+    | {"revocation"}
+    | {name for name, _ in ENDPOINTS.values()}
+)
 # Form and query fields whose values never enter a recorded request.
 SECRET_FIELDS = frozenset(
     {"code", "code_verifier", "refresh_token", "token", "password", "client_secret", "access_token"}

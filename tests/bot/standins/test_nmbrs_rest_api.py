@@ -178,3 +178,5 @@ async def test_bad_paging_is_a_validation_error(
 def test_unknown_injections_are_refused(server: NmbrsRestStandIn) -> None:
     with pytest.raises(ValueError):
         server.fail_next("explode")
+    with pytest.raises(ValueError):
+        server.fail_next("quota", endpoint="company")  # a typo would otherwise never fire
