@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bot.serve import DRAIN_S, SETTLE_S
+from bot.app import DRAIN_S, SETTLE_S
 from tests.ship.recipe import instructions
 
 ROOT = Path(__file__).resolve().parents[2]
