@@ -15,19 +15,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.errors import DatabaseGone, DatabaseUnusable
+
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: The database and its WAL/SHM files hold sealed tokens and who holds them: owner only, like the key file.
 SQLITE_FILE_MODE = 0o600
-
-
-class DatabaseGone(RuntimeError):
-    """The SQLite file this process opened was deleted or replaced; nothing written now would last."""
-
-
-class DatabaseUnusable(RuntimeError):
-    """The database cannot be used at start (read-only file or directory); the text names the file."""
 
 
 def async_url(database_url: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Settings, SettingsError, load_settings
 from storage.cipher import DecryptionError, KeyConfigError
-from storage.db import DatabaseUnusable
+from storage.errors import DatabaseUnusable
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
