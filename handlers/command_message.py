@@ -28,6 +28,7 @@ from handlers.commands import (
     OpenConnect,
     Outcome,
     Refused,
+    TokenInCommand,
     RevokeAsk,
     RevokeCancelled,
     Revoked,
@@ -146,6 +147,8 @@ def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed
             return Composed((Lead(words.usage_problem(m, outcome, nl)), More(words.usage_line(m, outcome.spec, nl))))
         case Refused():
             return Composed((Lead(words.refused(nl)), Lead(_commands(m, outcome, nl, dialect))))
+        case TokenInCommand():
+            return Composed((Lead(words.token_in_command(nl)), Aside((words.token_reset(nl),))))
         case NoLink():
             return _one(words.no_link(outcome.short_id, nl))
         case Unavailable():

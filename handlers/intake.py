@@ -1,11 +1,13 @@
-"""Credentials in: rate limit, shape, Nmbrs validation, encrypted link, alerts — one neutral outcome out."""
+"""Credentials in: shape, a slot of the rate limit reserved before Nmbrs is asked, validation,
+encrypted link, alerts — one neutral outcome out."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +30,7 @@ from storage import intake_attempts as attempts
 from storage import links as link_store
 from storage.audit import audit
 from storage.cipher import TokenCipher
+from storage.intake_attempts import Who
 from storage.links import store_credentials
 from storage.models import Check, IntakeAttempt, LinkState, utcnow
 
@@ -37,6 +40,11 @@ log = logging.getLogger(__name__)
 REJECTED_PER_HOUR = 5
 #: Rejected submissions within a day after which support hears about the customer, once a day.
 STUCK_AFTER = 3
+#: The window of REJECTED_PER_HOUR.
+WINDOW = timedelta(hours=1)
+#: A reservation older than this is from a process that died before Nmbrs answered: it no longer
+#: holds a slot. Far above the longest check (connect and read timeouts times the retries).
+RESERVATION_STALE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,27 @@ class Limited:
 IntakeOutcome: TypeAlias = Connected | Refused | Pending | BadInput | Limited
 
 
+def who_of(person: Person) -> Who:
+    """A chat user's submissions share one limit, whichever channel (DM, form) they come through."""
+    return Who(person.platform, person.team_id, person.user_id)
+
+
+def _limited(taken: Sequence[datetime], now: datetime) -> Limited:
+    # Free again one hour after the oldest of the slots in use.
+    return Limited(retry_after=max(taken[-1] + WINDOW - now, timedelta(minutes=1)))
+
+
+def _settled(result: Valid | Rejected | Unreachable) -> dict[str, Any]:
+    """How a reserved attempt is settled: only a definitive rejection keeps its slot."""
+    if isinstance(result, Valid):
+        return {"outcome": "valid"}
+    if isinstance(result, Rejected):
+        if result.unexpected:
+            return {"outcome": "unexpected", "reason": "unexpected", "code": result.code}
+        return {"outcome": attempts.REJECTED, "reason": str(result.category), "code": result.code}
+    return {"outcome": "unreachable", "reason": str(result.cause), "code": result.code}
+
+
 class Intake:
     """Takes credentials from any chat platform. One instance per process."""
 
@@ -105,12 +134,15 @@ class Intake:
         self.outbox = outbox
 
     async def limited(self, person: Person) -> Limited | None:
-        """Whether this person has used up their rejected submissions for the hour."""
+        """Whether this person has used up their rejected submissions for the hour (a quick look;
+        submit decides for good, under the reservation's lock)."""
+        now = utcnow()
         async with self.sessions() as session:
-            return await self._limit(session, person, utcnow())
+            taken = await attempts.holding(session, who_of(person), since=now - WINDOW,
+                                           live_since=now - RESERVATION_STALE, limit=REJECTED_PER_HOUR)
+        return _limited(taken, now) if len(taken) >= REJECTED_PER_HOUR else None
 
     async def submit(self, *, person: Person, username: str, token: str) -> IntakeOutcome:
-        now = utcnow()
         try:
             username = clean_username(username)
         except InvalidInput as exc:
@@ -119,47 +151,57 @@ class Intake:
             token = clean_token(token)
         except InvalidInput as exc:
             return BadInput(reason=exc.reason, field="token")
-        async with self.sessions() as session:
-            limit = await self._limit(session, person, now)
-        if limit is not None:
-            async with self.sessions() as session, session.begin():
-                session.add(self._attempt(person, "limited", username=username))
-            return limit
-
+        slot = await self.reserve(who_of(person), username=username)
+        if isinstance(slot, Limited):
+            return slot
         try:
-            result = await self.gateway.check(SoapLogin(username, token))
-        except InvalidInput as exc:  # the gateway re-checks shape; treat the same way
-            return BadInput(reason=exc.reason, field="token" if "token" in exc.reason else "username")
-
-        async with self.sessions() as session, session.begin():
-            if isinstance(result, Valid):
-                outcome: IntakeOutcome = await self._connected(session, person, username, token, result)
-            elif isinstance(result, Rejected):
-                outcome = await self._refused(session, person, username, result, now)
-            else:
-                outcome = await self._pending(session, person, username, token, result)
+            outcome = await self._check(person, username, token, slot)
+        except BaseException:
+            # Our side failed (or the task was cancelled): the slot goes back now rather than after
+            # RESERVATION_STALE, which is what happens if even this write fails.
+            try:
+                await self.give_back(slot, outcome="failed")
+            except Exception:  # noqa: BLE001 - the original error is the one to raise
+                log.warning("intake: reservation %s not given back; it lapses on its own", slot)
+            raise
         self.outbox.kick()
         return outcome
 
-    async def _limit(self, session: AsyncSession, person: Person, now: datetime) -> Limited | None:
-        since = now - timedelta(hours=1)
-        rejected = await attempts.latest_rejections(session, **self._mine(person), since=since, limit=REJECTED_PER_HOUR)
-        if len(rejected) < REJECTED_PER_HOUR:
-            return None
-        # Free again one hour after the oldest of the last five rejections.
-        return Limited(retry_after=max(rejected[-1] + timedelta(hours=1) - now, timedelta(minutes=1)))
+    async def _check(self, person: Person, username: str, token: str, slot: int) -> IntakeOutcome:
+        """Ask Nmbrs, then settle the reservation in the transaction that stores what came of it."""
+        try:
+            result = await self.gateway.check(SoapLogin(username, token))
+        except InvalidInput as exc:  # the gateway re-checks shape; treat the same way
+            await self.give_back(slot, outcome="invalid", reason=exc.reason[:32])
+            return BadInput(reason=exc.reason, field="token" if "token" in exc.reason else "username")
+        async with self.sessions() as session, session.begin():
+            # First, so that on SQLite this transaction holds the write lock before it reads.
+            await attempts.settle(session, slot, **_settled(result))
+            if isinstance(result, Valid):
+                return await self._connected(session, person, username, token, result)
+            if isinstance(result, Rejected):
+                return await self._refused(session, person, username, result)
+            return await self._pending(session, person, username, token, result)
 
-    @staticmethod
-    def _mine(person: Person) -> dict[str, str | None]:
-        return {"platform": person.platform, "team_id": person.team_id, "user_id": person.user_id}
+    async def reserve(self, who: Who, *, username: str | None = None) -> int | Limited:
+        """Take one of `who`'s slots before Nmbrs is asked (the attempt's id), or Limited when the
+        hour's are used up (recorded as a `limited` attempt). Atomic across connections and
+        replicas; settle the attempt (or give_back) when Nmbrs has answered."""
+        now = utcnow()
+        async with self.sessions() as session, session.begin():
+            slot = await attempts.reserve(session, who, at=now, since=now - WINDOW,
+                                          live_since=now - RESERVATION_STALE, limit=REJECTED_PER_HOUR,
+                                          username=username)
+            if isinstance(slot, attempts.Full):
+                session.add(IntakeAttempt(platform=who.platform, team_id=who.team_id, user_id=who.user_id,
+                                          at=now, outcome="limited", username=username))
+                return _limited(slot.taken, now)
+        return slot
 
-    @staticmethod
-    def _attempt(person: Person, outcome: str, *, username: str | None = None,
-                 reason: str | None = None, code: int | None = None) -> IntakeAttempt:
-        return IntakeAttempt(
-            platform=person.platform, team_id=person.team_id, user_id=person.user_id, at=utcnow(),
-            outcome=outcome, reason=reason, fault_code=code, username=username,
-        )
+    async def give_back(self, attempt_id: int, *, outcome: str, reason: str | None = None) -> None:
+        """Settle a reservation on its own: nothing counted, the slot is free again."""
+        async with self.sessions() as session, session.begin():
+            await attempts.settle(session, attempt_id, outcome=outcome, reason=reason)
 
     async def _connected(
         self, session: AsyncSession, person: Person, username: str, token: str, result: Valid
@@ -184,7 +226,6 @@ class Intake:
             latency_ms=round(result.latency_s * 1000), scope_digest=result.scope_digest,
         )
         session.add(check)
-        session.add(self._attempt(person, "valid", username=username))
         await session.flush()
         card = LinkCard.of(link)
         who = {"by": person.user_id, "by_platform": person.platform, "by_team": person.team_id}
@@ -212,14 +253,16 @@ class Intake:
                          restored=restored)
 
     async def _refused(
-        self, session: AsyncSession, person: Person, username: str, result: Rejected, now: datetime
+        self, session: AsyncSession, person: Person, username: str, result: Rejected
     ) -> Refused:
         if result.unexpected:  # issue 12 finding 5: no verdict, so nothing stored and no slot used
-            return self._unconfirmed(session, person, username, result)
-        session.add(self._attempt(person, "rejected", username=username, reason=str(result.category), code=result.code))
-        await session.flush()
-        hour = await attempts.count_rejections(session, **self._mine(person), since=now - timedelta(hours=1))
-        day = await attempts.count_rejections(session, **self._mine(person), since=now - timedelta(days=1))
+            return self._unconfirmed(result)
+        now = utcnow()
+        who = who_of(person)
+        # Slots in use now, this one included: the same count as a reservation makes.
+        hour = await attempts.count_holding(session, who, since=now - WINDOW, live_since=now - RESERVATION_STALE)
+        day = await attempts.count_rejections(session, platform=who.platform, team_id=who.team_id,
+                                              user_id=who.user_id, since=now - timedelta(days=1))
         if day >= STUCK_AFTER:
             details = {
                 "platform": person.platform, "team_id": person.team_id, "user_id": person.user_id,
@@ -230,10 +273,9 @@ class Intake:
         log.info("intake: credentials rejected by Nmbrs (%s, code %s)", result.category, result.code)
         return Refused(result=result, attempts_left=max(REJECTED_PER_HOUR - hour, 0))
 
-    def _unconfirmed(self, session: AsyncSession, person: Person, username: str, result: Rejected) -> Refused:
+    def _unconfirmed(self, result: Rejected) -> Refused:
         """A fault code outside 1001-1004: the customer hears it could not be confirmed and what
-        Nmbrs said; no link is written and the attempt does not count against the hourly limit."""
-        session.add(self._attempt(person, "unexpected", username=username, reason="unexpected", code=result.code))
+        Nmbrs said; no link is written and the attempt (settled `unexpected`) gives its slot back."""
         log.warning("intake: unexpected Nmbrs fault %s; nothing stored", result.code)
         return Refused(result=result, attempts_left=REJECTED_PER_HOUR)
 
@@ -250,7 +292,6 @@ class Intake:
         link.last_fault_code = result.code
         session.add(Check(link_id=link.id, checked_at=utcnow(), trigger="intake", outcome="unreachable",
                           reason=str(result.cause), fault_code=result.code, latency_ms=round(result.latency_s * 1000)))
-        session.add(self._attempt(person, "unreachable", username=username, reason=str(result.cause), code=result.code))
         audit(session, platform=person.platform, team_id=person.team_id, actor=person.user_id,
               action="link.connect", link_id=link.id, result="pending", detail={"cause": str(result.cause)})
         await session.flush()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from handlers.parse import token_like
+
 REDACTED = "[redacted]"
 
 # <Token>..</Token>, <ns0:Token>..</ns0:Token>, with attributes, across line breaks.
@@ -43,3 +45,37 @@ def redact(text: str) -> str:
         else:
             text = pattern.sub("[redacted]", text)
     return text
+
+
+# A credential pasted where a word belongs: a command argument, a label (issue 12 finding 8). The
+# intake takes any opaque word as a token (handlers.parse.token_like: 8 or more token characters with
+# a digit and a letter), which `payroll2026` is too; so a word counts as a credential here only when
+# it also has a run of 16 or more letters and digits holding both kinds. Nmbrs tokens are 32 hex
+# characters; labels such as `payroll2026`, `team Noord`, `Acme B.V. 2026` and link ids (`L12`) have
+# no such run. The shapes `redact` masks (Slack tokens, bearer values, `token=…`) count as well.
+_MIXED_RUN = re.compile(r"[A-Za-z0-9]{16,}")
+_DIGIT = re.compile(r"[0-9]")
+_LETTER = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"\S+")
+#: Around a pasted word: quotes, code marks, brackets and punctuation.
+_EDGES = "\"'“”„‘’`.,;:!?()[]{}<>*_"
+
+
+def credential_like(word: str) -> bool:
+    """Whether one word (no spaces) looks like an API token rather than a word of a label."""
+    word = word.strip(_EDGES)
+    if not token_like(word):  # the intake's own test first: what it would never take is no token
+        return False
+    return any(_DIGIT.search(run) and _LETTER.search(run) for run in _MIXED_RUN.findall(word))
+
+
+def holds_credential(text: str) -> bool:
+    """Whether anything in `text` looks like a credential; linear in its length."""
+    return any(p.search(text) for p in _PATTERNS) or any(credential_like(w) for w in _WORD.findall(text))
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every credential-looking word replaced by [redacted]."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(r"\1[redacted]" if pattern.groups == 1 else REDACTED, text)
+    return _WORD.sub(lambda m: REDACTED if credential_like(m.group()) else m.group(), text)

@@ -27,7 +27,7 @@ from bot.teams.context import TeamsContext
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person
 from bot.teams.references import channel_key, personal_key, team_key, user_key
 from handlers import dm, form
-from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome
+from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome, TokenInCommand
 from handlers.model import Person
 from handlers.parse import Found, find_credentials
 from handlers.text import replies
@@ -251,6 +251,8 @@ class Listeners:
                 await self._send(item, cards.form(who.lang, replies.form_intro(who.lang)), replies.form_intro(who.lang).headline)
             else:
                 await self._send(item, self._channel_card(replies.channel_hint(who.lang), who.lang), summary)
+        elif isinstance(outcome, TokenInCommand):
+            await self._tell_privately(item, command_cards.render(outcome, who.lang), summary)
         elif isinstance(outcome, CheckQueued):
             card_id = await self._send(item, command_cards.render(outcome, who.lang), summary)
             result = await commands.run_check(outcome)
@@ -263,6 +265,17 @@ class Listeners:
         else:
             content = command_cards.render(outcome, who.lang, names=await self._names(outcome))
             await self._send(item, content, summary)
+
+    async def _tell_privately(self, item: Inbound, content: AdaptiveCard, summary: str) -> None:
+        """To the sender's 1:1 chat with the bot; in the command's thread only when none is known
+        (the answer never repeats the command's words, so the thread learns nothing new)."""
+        place = None
+        if not item.personal and item.tenant_id and item.user_id:
+            place = await self.ctx.references.person(tenant_id=item.tenant_id, user_id=item.user_id)
+        if place is None:
+            await self._send(item, content, summary)
+            return
+        await self.ctx.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
 
     async def _on_revoke_button(self, item: Inbound, who: Person, *, confirm: bool) -> None:
         assert item.value is not None

@@ -39,6 +39,7 @@ from handlers.commands.outcomes import (
     RunSummaryLike,
     StatusResult,
     SupportSummary,
+    TokenInCommand,
     Unavailable,
     Unknown,
     Usage,
@@ -66,5 +67,5 @@ __all__ = [
     "LinkList", "NotCheckable", "CheckQueued", "CheckAllQueued", "Busy", "CheckReportLike", "RunSummaryLike",
     "RunProgressLike", "ProgressCallback", "Rechecker", "Checked", "CheckedAll", "CheckRow", "AuditRow",
     "History", "Labelled", "RevokeAsk", "Revoked", "AlreadyRevoked", "RevokeCancelled", "AlertRow",
-    "SupportSummary", "Outcome", "Commands",
+    "SupportSummary", "TokenInCommand", "Outcome", "Commands",
 ]

@@ -41,15 +41,16 @@ from handlers.commands.outcomes import (
     RunInfo,
     StatusResult,
     SupportSummary,
+    TokenInCommand,
     Unavailable,
     Unknown,
     Usage,
 )
 from handlers.commands.parser import Args, UnknownCommand, UsageError, parse_args, split
-from handlers.commands.table import Audience, allowed_commands, command
+from handlers.commands.table import COMMANDS, Audience, allowed_commands, command
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
-from handlers.redact import redact
+from handlers.redact import holds_credential, redact
 from handlers.staff import StaffDirectory
 from storage import alerts as alert_store
 from storage import audit as audit_log
@@ -69,6 +70,11 @@ HISTORY_AUDITS = 10
 #: Recent events on the support home page.
 HOME_EVENTS = 5
 
+
+
+def _first_word(text: str | None) -> str:
+    words = (text or "").split(maxsplit=1)
+    return words[0].lower() if words else ""
 
 
 def _actor(person: Person) -> dict[str, Any]:
@@ -109,6 +115,11 @@ class Commands:
 
     async def handle(self, *, person: Person, text: str) -> Outcome:
         """One `/nmbrs <text>`: quick (database only); checks come back queued, see run_check."""
+        if _first_word(text) != "connect" and holds_credential(text or ""):
+            # Before anything reads the words (an unknown command echoes its word, a query goes to the
+            # audit log): what looks like a token goes nowhere. `connect` ignores its words and must
+            # open the form at once, so it is left alone.
+            return await self._token_in_command(person, _first_word(text))
         try:
             spec, rest = split(text)
         except UnknownCommand as exc:
@@ -132,6 +143,14 @@ class Commands:
             return Usage(spec=spec, problem=exc.problem, given=exc.given, limit=exc.limit)
         method: Callable[[Person, Args, bool], Awaitable[Outcome]] = getattr(self, spec.method)
         return await method(person, args, staff)
+
+    async def _token_in_command(self, person: Person, word: str) -> TokenInCommand:
+        # Only a known command's name is kept: the first word may be the token itself.
+        action = f"command.{word}" if word in COMMANDS else "command"
+        async with self.sessions() as session, session.begin():
+            audit(session, **_actor(person), action=action, result="refused", detail={"problem": "token"})
+        log.warning("commands: a command held what looks like an API token; refused, nothing of it stored")
+        return TokenInCommand()
 
     async def _refuse(self, person: Person, action: str, *, link_id: int | None = None,
                       detail: dict[str, Any] | None = None) -> None:

@@ -48,6 +48,12 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class TokenInCommand:
+    """Something in the command looked like an API token (issue 12 finding 8): the command did not
+    run, nothing of it was stored, and the person is told (privately) to reset that token."""
+
+
+@dataclass(frozen=True)
 class NoLink:
     link_id: int
 
@@ -247,7 +253,7 @@ class SupportSummary:
 
 
 Outcome: TypeAlias = (
-    Help | OpenConnect | Unknown | Usage | Refused | NoLink | Unavailable | StatusResult | LinkList
+    Help | OpenConnect | Unknown | Usage | Refused | TokenInCommand | NoLink | Unavailable | StatusResult | LinkList
     | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | Busy | History | Labelled | RevokeAsk
     | Revoked | AlreadyRevoked | RevokeCancelled
 )

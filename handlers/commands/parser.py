@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from handlers.commands.table import COMMANDS, CommandSpec
-from handlers.redact import redact
+from handlers.redact import holds_credential, redact
 from storage import links as link_store
 from storage.models import LinkState
 
@@ -116,8 +116,9 @@ def clean_label(spec: CommandSpec, label: str) -> str:
         raise UsageError(spec, "label_too_long", limit=MAX_LABEL)
     if any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in label):
         raise UsageError(spec, "label_control")
-    if redact(label) != label:
-        # A label is shown in the support channel: never let a pasted token end up there.
+    if holds_credential(label):
+        # A label is shown in the support channel: never let a pasted token end up there. (Commands
+        # refuses a token anywhere in the text before this; parse() callers meet the same rule.)
         raise UsageError(spec, "label_secret")
     return label
 

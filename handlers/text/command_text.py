@@ -112,6 +112,21 @@ def refused(nl: bool) -> str:
     return pick(nl, "That command is for the support team.", "Die opdracht is voor het supportteam.")
 
 
+def token_in_command(nl: bool) -> str:
+    # Never the word itself: it is what must not be shown anywhere.
+    return pick(nl, "That looks like an Nmbrs API token, so I did not run the command and kept nothing of it.",
+                "Dat lijkt op een Nmbrs API-token. Daarom heb ik de opdracht niet uitgevoerd en er niets van bewaard.")
+
+
+def token_reset(nl: bool) -> str:
+    return pick(nl, "If it is a real token, treat it as exposed: reset it in Nmbrs (User profile → API Token) "
+                    "and send the new one only through the connect form or a direct message to me. "
+                    "Refer to links by their id, such as L12.",
+                "Is het een echt token, beschouw het dan als uitgelekt: stel in Nmbrs een nieuw token in "
+                "(gebruikersprofiel → API Token) en stuur het nieuwe alleen via het koppelformulier of in een "
+                "privébericht aan mij. Verwijs naar koppelingen met hun id, zoals L12.")
+
+
 _PROBLEMS = {
     "too_many": ("That is more than this command takes.", "Dat is meer dan deze opdracht aanneemt."),
     "missing_label": ("The label is empty. Write the text after the link id.",

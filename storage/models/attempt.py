@@ -20,7 +20,9 @@ class IntakeAttempt(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))
-    """valid, rejected, unreachable, invalid (refused locally) or limited (rate limit hit)."""
+    """reserved (a slot held while Nmbrs is asked), then valid, rejected, unreachable, unexpected,
+    invalid (refused by the gateway's own shape check) or failed (our side); limited (no slot free).
+    Only rejected, and reserved while younger than handlers.intake.RESERVATION_STALE, use a slot."""
     reason: Mapped[str | None] = mapped_column(String(32))
     """Rejection category or unreachable cause."""
     fault_code: Mapped[int | None] = mapped_column(Integer)

@@ -12,7 +12,7 @@ from tests.golden.renderings import (
     AlertRow, AlreadyRevoked, AuditRow, Busy, COMMANDS, CheckAllQueued, CheckQueued, CheckReport, CheckRow,
     Checked, CheckedAll, CmdRefused, DUTCH, Help, History, LOCALES, LONG, Labelled, LinkCard, LinkList,
     LinkStatus, NASTY, NoLink, NotCheckable, OpenConnect, Person, RevokeAsk, RevokeCancelled, Revoked,
-    RunSummary, STATES, StatusResult, SupportSummary, T0, T1, Unavailable, Unknown, Usage, allowed_commands,
+    RunSummary, STATES, StatusResult, SupportSummary, T0, T1, TokenInCommand, Unavailable, Unknown, Usage, allowed_commands,
     attempt, dump, lname, slack_cmd, teams_cmd, teams_json, wanted,
 )
 
@@ -99,6 +99,8 @@ def command_outcomes() -> dict[str, Any]:
     for cname, nc, mc, na, ma in itertools.product(("full", "nasty", "bare"), (0, 1, 15), (0, 9), (0, 1, 10), (0, 4)):
         out[f"history_{cname}_{nc}_{mc}_{na}_{ma}"] = History(card=CARDS[cname], checks=tuple(checks[:nc]), more_checks=mc,
                                                              audits=tuple(audits[:na]), more_audits=ma)
+    # Last, so that the inputs chosen by len(out) above stay the same (issue 12 finding 8).
+    out["token_in_command"] = TokenInCommand()
     return out
 
 

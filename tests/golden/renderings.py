@@ -45,6 +45,7 @@ from handlers.commands import (
     RunInfo,
     StatusResult,
     SupportSummary,
+    TokenInCommand,
     Unavailable,
     Unknown,
     Usage,

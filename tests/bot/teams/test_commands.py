@@ -151,3 +151,27 @@ async def test_no_token_in_any_answer(linked: Served) -> None:
     for line in ("status", "list", "history L1", f"status {TOKEN}", f"label L1 {TOKEN}"):
         await linked.command(STAFF, line)
     assert TOKEN not in json.dumps([c.body for c in linked.teams.calls])
+
+
+OPAQUE = "Zq8vR2mXk4Lp9Tn7Wc3Yb6Hd1Gf5Js0A"
+
+
+async def test_a_token_in_a_channel_command_is_answered_in_the_private_chat(linked: Served) -> None:
+    """Issue 12 finding 8: refused, the reset advice goes to the sender's 1:1 chat, nothing is kept."""
+    await linked.chat(STAFF, "help")  # the 1:1 chat is known from here on
+    in_channel = await linked.command(STAFF, f"label L1 {OPAQUE}")
+    assert in_channel == []
+    said = _said(linked.teams.sent(conversation=STAFF.chat)[-1:])
+    assert "looks like an Nmbrs API token" in said and "reset it in Nmbrs" in said and OPAQUE not in said
+    async with linked.runtime.ctx.desk.sessions() as session:
+        assert (await session.scalar(select(Link))).label is None
+    audits = await _audits(linked)
+    assert audits[-1].result == "refused" and OPAQUE not in json.dumps([a.detail for a in audits])
+    assert OPAQUE not in json.dumps([c.body for c in linked.teams.sent()])
+
+
+async def test_a_token_in_a_command_without_a_known_private_chat_is_answered_without_repeating_it(
+    linked: Served,
+) -> None:
+    said = _said(await linked.command(COLLEAGUE, f"status {OPAQUE}"))
+    assert "lijkt op een Nmbrs API-token" in said and OPAQUE not in said

@@ -267,10 +267,13 @@ async def test_label_validation(harness: Harness) -> None:
     control = await harness.ack(f"label L{link_id} two\nlines", user=STAFF)
     assert "control characters" in control["text"]
     secret = await harness.ack(f"label L{link_id} {TOKENS['hr@acme.nl']}", user=STAFF)
-    assert "looks like it contains a token" in secret["text"] and TOKENS["hr@acme.nl"] not in flat(secret)
+    # Issue 12 finding 8: refused as a pasted token (no longer a usage problem of the label).
+    assert "looks like an Nmbrs API token" in secret["text"] and "reset it in Nmbrs" in flat(secret)
+    assert TOKENS["hr@acme.nl"] not in flat(secret)
     async with harness.desk.sessions() as session:
         assert (await session.get(Link, link_id)).label is None
-    assert [a.result for a in await harness.audits()] == ["failed"] * 4
+    assert [(a.action, a.result) for a in await harness.audits()][3:] == [("command.label", "refused")]
+    assert [a.result for a in await harness.audits()] == ["failed"] * 3 + ["refused"]
 
 
 async def test_revoke_asks_and_confirm_destroys_the_token(harness: Harness) -> None:
@@ -352,7 +355,7 @@ async def test_no_token_ever_reaches_slack_or_the_logs(harness: Harness, caplog)
     connect, _ = await harness.command(f"connect hr@acme.nl {token}", user=CUSTOMER)
     assert connect.text == ""
     acks.append(await harness.ack(f"status hr@acme.nl {token}", user=CUSTOMER))
-    assert "[redacted]" in flat(acks)
+    assert "looks like an Nmbrs API token" in flat(acks)
     _, name = await harness.command("check L1", user=STAFF)
     await harness.responses(name)
     await harness.ctx.outbox.drain()
