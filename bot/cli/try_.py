@@ -23,6 +23,10 @@ def run_try(args: argparse.Namespace) -> int:
     configure_logging(level="WARNING", fmt="text")
     try:
         return asyncio.run(_try(args.directory, port=args.port, fresh=args.fresh, out=sys.stdout))
+    except KeyboardInterrupt:
+        # Ctrl-C is how try mode ends: uvicorn has shut the desk down and re-raised the signal.
+        print("tokendesk try: stopped", file=sys.stderr)
+        return 0
     except OSError as exc:
         print(f"tokendesk: try mode cannot start: {exc.strerror or exc}", file=sys.stderr)
         return 2
