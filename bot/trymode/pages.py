@@ -16,7 +16,7 @@ from bot.trymode.practice import CUSTOMERS
 from bot.trymode.practice_controls import Practice
 from bot.trymode.render import esc
 
-_STATIC = {"try.js": "text/javascript", "try.css": "text/css"}
+_STATIC = {"try.js": "text/javascript", "try.css": "text/css", "favicon.svg": "image/svg+xml"}
 #: Every answer of the page: no framing by other sites, no scripts but our own.
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
