@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.logs import configure_logging
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (default 3000)")
@@ -19,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_try(args: argparse.Namespace) -> int:
+    from bot.logs import configure_logging  # here, not at import: `tokendesk --help` stays light
+
     # Never load_settings(): try mode ignores .env and the production environment (bot.trymode.settings).
     configure_logging(level="WARNING", fmt="text")
     try:

@@ -59,10 +59,27 @@ def test_env_file_and_environment_are_ignored(try_process: TryProcess) -> None:
     eventually(lambda: _count(database, "select count(*) from links where state = 'active'") == 1)
 
 
+def _listening(port: int) -> set[str]:
+    """The local addresses listening on `port`, from the kernel's socket tables (IPv4 and IPv6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
 def test_listens_on_loopback_only(try_process: TryProcess) -> None:
+    # 0100007F is 127.0.0.1 as the kernel writes it; 0.0.0.0 would be 00000000.
+    assert _listening(try_process.port) == {"0100007F"}
     addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
-    addresses.discard("127.0.0.1")
-    for address in addresses - {"127.0.1.1"}:
+    for address in addresses - {"127.0.0.1", "127.0.1.1"}:
         with socket.socket() as sock:
             sock.settimeout(1)
             assert sock.connect_ex((address, try_process.port)) != 0, address
@@ -138,3 +155,15 @@ def test_state_json_escapes_everything(try_process: TryProcess) -> None:
     state = httpx.get(f"{try_process.url}/try/state", params={"customer": "U0TRYANNE"}).json()
     assert "<script>" not in json.dumps(state) and "<img" not in state["dm"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in state["dm"]
+
+
+def test_help_names_the_options_and_loads_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "try", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and "usage: tokendesk try" in result.stdout
+    assert all(option in result.stdout for option in ("--port", "--dir", "--fresh"))
+    listed = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert "try" in listed.stdout.split("commands:", 1)[1]
