@@ -39,6 +39,10 @@ def _slack_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _emoji(text: str) -> str:
+    return _FORMATS[-1][0].sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
+
+
 def _plain_part(text: str) -> str:
     out = esc(_slack_unescape(text))
     for pattern, replacement in _FORMATS:
@@ -82,7 +86,8 @@ def text_object(obj: Any, name_of: Callable[[str], str] = lambda user: user) -> 
     value = str(obj.get("text", ""))
     if obj.get("type") == "mrkdwn":
         return mrkdwn(value, name_of)
-    return _plain_part(value) if obj.get("emoji") is not False else esc(value)
+    # plain_text: no formatting, only the emoji Slack draws unless emoji is false.
+    return _emoji(esc(value)).replace("\n", "<br>") if obj.get("emoji") is not False else esc(value)
 
 
 def button(element: Block) -> str:

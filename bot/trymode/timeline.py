@@ -5,7 +5,7 @@ which Slack shows only to the person who typed them (the acknowledgement, then r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +78,7 @@ def channel_html(
             return "tokendesk", "bot"
         return name_of(user), "person"
 
-    def one(message: Mapping[str, Any], thread: list[str] = ()) -> str:  # type: ignore[assignment]
+    def one(message: Mapping[str, Any], thread: Sequence[str] = ()) -> str:
         name, css = who(message)
         origin = f'{{"kind":"message","channel":"{channel}","ts":"{message["ts"]}"}}'
         return render.message(message, who=name, css=css, name_of=name_of, origin=origin, replies=thread)
