@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.standins.nmbrs.accounts import StandinCompany, StandinDebtor
 from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.nmbrs_rest import NmbrsRestStandIn, RestCompany, RestDebtor
 from bot.standins.slack.server import SlackStandIn
 
 SUPPORT_CHANNEL = "C0TRYSUPPORT"
@@ -92,6 +93,15 @@ def seed_nmbrs(nmbrs: NmbrsStandIn, logins: list[PracticeLogin]) -> None:
 def disable_calls(nmbrs: NmbrsStandIn, username: str) -> None:
     """The API user template switches the company calls off: Nmbrs answers them with 1002."""
     nmbrs.account_fault(username, 1002, "CompanyService")
+
+
+def seed_rest(rest: NmbrsRestStandIn, logins: list[PracticeLogin]) -> None:
+    """The same people as REST logins (password: their practice token), each with their first debtor,
+    ready for the REST links once the desk offers them in try mode."""
+    for login in logins:
+        debtor = login.debtors[0]
+        rest.add_user(login.username, login.token, debtor=RestDebtor(debtor.number or debtor.id, debtor.name),
+                      companies=[RestCompany(c.number, c.name) for c in login.companies if c.debtor_id == debtor.id])
 
 
 def seed_slack(slack: SlackStandIn) -> None:

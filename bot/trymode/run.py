@@ -16,11 +16,12 @@ import uvicorn
 
 from bot.app import Runtime, build_runtime
 from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.nmbrs_rest import NmbrsRestStandIn
 from bot.standins.slack.server import SlackStandIn
 from bot.trymode.console import Console
 from bot.trymode.guard import LOOPBACK
 from bot.trymode.pages import serve_app
-from bot.trymode.practice import PracticeLogin, load_logins, seed_nmbrs, seed_slack
+from bot.trymode.practice import PracticeLogin, load_logins, seed_nmbrs, seed_rest, seed_slack
 from bot.trymode.practice_controls import Practice
 from bot.trymode.settings import real_nmbrs_url, try_settings
 
@@ -48,6 +49,8 @@ class TryDesk:
     runtime: Runtime
     slack: SlackStandIn
     nmbrs: NmbrsStandIn | None
+    rest: NmbrsRestStandIn | None
+    """The practice REST identity server and API (not wired into the desk's settings yet)."""
     logins: list[PracticeLogin]
     console: Console
     practice: Practice
@@ -80,13 +83,18 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
         slack = SlackStandIn(token=bot_token).start()
         stack.callback(slack.stop)
         seed_slack(slack)
-        nmbrs_url, nmbrs, logins = real_nmbrs_url(), None, []
+        nmbrs_url, nmbrs, rest, logins = real_nmbrs_url(), None, None, []
         if nmbrs_url is None:
             logins = load_logins(directory)
             nmbrs = NmbrsStandIn().start()
             stack.callback(nmbrs.stop)
             seed_nmbrs(nmbrs, logins)
             nmbrs_url = nmbrs.base_url
+            # The REST identity server and API run too (cheap: one thread); the desk's REST settings
+            # are not pointed at them until REST links land.
+            rest = NmbrsRestStandIn(redirect_uris=[f"{url}/connect/nmbrs/callback"]).start()
+            stack.callback(rest.stop)
+            seed_rest(rest, logins)
         settings = try_settings(directory=directory.resolve(), slack_api_url=slack.base_url, nmbrs_url=nmbrs_url,
                                 bot_token=bot_token, signing_secret=signing_secret)
         runtime = await build_runtime(settings, health_checks={"mode": lambda: (True, "try")})
@@ -106,7 +114,7 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
             task.result()
             raise RuntimeError("try mode did not start")
         try:
-            yield TryDesk(url=url, port=port, runtime=runtime, slack=slack, nmbrs=nmbrs, logins=logins,
+            yield TryDesk(url=url, port=port, runtime=runtime, slack=slack, nmbrs=nmbrs, rest=rest, logins=logins,
                           console=console, practice=practice, server=server, serving=task)
         finally:
             server.should_exit = True

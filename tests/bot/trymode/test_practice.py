@@ -110,3 +110,12 @@ async def test_serve_has_no_try_page_and_no_try_mode(tmp_path: Path) -> None:
                 assert "mode" not in (await http.get("/healthz")).json()
         finally:
             await runtime.aclose()
+
+
+async def test_the_practice_rest_servers_run_beside_the_soap_one(desk: TryDesk) -> None:
+    assert desk.rest is not None
+    assert set(desk.rest.users) == {login.username for login in desk.logins}
+    async with httpx.AsyncClient() as http:
+        # Served over real HTTP; an authorization request without its parameters is refused there.
+        answer = await http.get(desk.rest.identity_url + "connect/authorize")
+        assert 400 <= answer.status_code < 500
