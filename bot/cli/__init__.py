@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks.add_argument("--json", action="store_true", help="print counts and events as JSON")
     webhooks.set_defaults(run=_lazy("bot.cli.webhooks", "run_webhooks"))
 
+    from bot.cli.try_ import add_arguments as try_arguments  # no desk imports: cheap
+
+    try_mode = commands.add_parser(
+        "try", help="the whole desk on this machine: practice Nmbrs and a local chat page at /try; needs no settings"
+    )
+    try_arguments(try_mode)
+    try_mode.set_defaults(run=_lazy("bot.cli.try_", "run_try"))
+
     from bot.cli.teams import add_arguments as teams_package_arguments  # no Teams SDK: cheap
 
     teams_package = commands.add_parser("teams-package", help="build the Teams app package (zip) for an admin to upload")

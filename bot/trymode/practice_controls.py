@@ -1,0 +1,132 @@
+"""The knobs of the practice Nmbrs on the /try page: reset a token, take a company out of a login's
+filter, switch its API calls off, make Nmbrs unreachable, and run the nightly check now."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.trymode import render
+from bot.trymode.console import Refused
+from bot.trymode.practice import PracticeLogin, disable_calls
+from bot.trymode.settings import CONFIRM_DELAY_S
+
+if TYPE_CHECKING:
+    from handlers.recheck import Recheck
+
+log = logging.getLogger(__name__)
+
+
+class Practice:
+    """The practice Nmbrs (None when the user pointed try mode at a real Nmbrs) and the re-check."""
+
+    def __init__(self, *, nmbrs: NmbrsStandIn | None, logins: list[PracticeLogin], recheck: Recheck | None) -> None:
+        self.nmbrs = nmbrs
+        self.logins = logins
+        self.recheck = recheck
+        self.reachable = True
+        self.status = "The nightly check has not run yet."
+        self._task: asyncio.Task[None] | None = None
+
+    def _login(self, username: str) -> PracticeLogin:
+        login = next((item for item in self.logins if item.username == username), None)
+        if login is None or self.nmbrs is None:
+            raise Refused("no such practice login")
+        return login
+
+    async def control(self, name: str, username: str = "", company: int | None = None) -> None:
+        if name == "recheck":
+            self.run_recheck()
+            return
+        if self.nmbrs is None:
+            raise Refused("try mode talks to a real Nmbrs: there is no practice Nmbrs to change")
+        if name == "unreachable":
+            await self.set_reachable(not self.reachable)
+            return
+        login = self._login(username)
+        if name == "reset_token":
+            login.token = secrets.token_hex(16)
+            self.nmbrs.set_token(login.username, login.token)
+        elif name == "toggle_calls":
+            login.disabled = not login.disabled
+            if login.disabled:
+                disable_calls(self.nmbrs, login.username)
+            else:
+                self.nmbrs.account_fault(login.username, None, "CompanyService")
+        elif name == "remove_company":
+            login.companies = [c for c in login.companies if c.id != company]
+            account = self.nmbrs.accounts[login.username.lower()]
+            account.companies = list(login.companies)
+        else:
+            raise Refused("no such control")
+
+    async def set_reachable(self, reachable: bool) -> None:
+        assert self.nmbrs is not None
+        if reachable == self.reachable:
+            return
+        # Stopped, the port refuses connections: what the desk sees when Nmbrs is down. It comes
+        # back on the same port, accounts as they were.
+        await asyncio.to_thread(self.nmbrs.start if reachable else self.nmbrs.stop)
+        self.reachable = reachable
+
+    def run_recheck(self) -> None:
+        if self.recheck is None:
+            raise Refused("the re-check is not running in this process")
+        if self._task is not None and not self._task.done():
+            raise Refused("the nightly check is running already")
+        self.status = (f"The nightly check is running… a failure is confirmed after {CONFIRM_DELAY_S:.0f} s "
+                       "(300 s in production) before anyone is alerted.")
+        self._task = asyncio.get_running_loop().create_task(self._recheck())
+
+    async def _recheck(self) -> None:
+        assert self.recheck is not None
+        try:
+            summary = await self.recheck.run(trigger="manual")
+        except Exception as exc:  # noqa: BLE001 - shown on the page; the desk logged the details
+            self.status = f"The nightly check failed ({type(exc).__name__})."
+            return
+        states = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n) or "no links yet"
+        self.status = (f"The nightly check ran: {summary.checked} checked, {summary.confirmations} failures "
+                       f"confirmed; links now: {states}.")
+
+    def html(self) -> str:
+        if self.nmbrs is None:
+            return ('<p class="note">Try mode is talking to the Nmbrs at TOKENDESK_NMBRS_URL with your own '
+                    "credentials: there are no practice logins.</p>") + self._recheck_html()
+        rows = []
+        for login in self.logins:
+            user = render.esc(login.username)
+            companies = "".join(f'<option value="{c.id}">{render.esc(c.name)}</option>' for c in login.companies)
+            rows.append(
+                f'<div class="login" data-username="{user}"><div class="login-head"><b>{user}</b> '
+                f'<span class="about">{render.esc(login.about)}</span></div>'
+                f'<div>token <code class="token">{render.esc(login.token)}</code> · environment '
+                f'{render.esc(login.subdomain)} · {len(login.debtors)} debtor(s), {len(login.companies)} '
+                f'compan{"y" if len(login.companies) == 1 else "ies"}'
+                f'{" · <b>API calls disabled</b>" if login.disabled else ""}</div>'
+                '<div class="login-buttons">'
+                '<button type="button" data-control="use">Send as the customer</button>'
+                '<button type="button" data-control="reset_token">Reset token</button>'
+                f'<button type="button" data-control="toggle_calls">{"Enable" if login.disabled else "Disable"} '
+                "API calls</button>"
+                + (f'<select class="company">{companies}</select>'
+                   '<button type="button" data-control="remove_company">Remove from filter</button>'
+                   if companies else "")
+                + "</div></div>")
+        network = ("Nmbrs is reachable" if self.reachable else "<b>Nmbrs is unreachable</b>")
+        return (f'<div class="logins">{"".join(rows)}</div><div class="network">{network} '
+                f'<button type="button" data-control="unreachable">'
+                f'{"Make Nmbrs unreachable" if self.reachable else "Make Nmbrs reachable again"}</button></div>'
+                + self._recheck_html())
+
+    def _recheck_html(self) -> str:
+        return ('<div class="recheck"><button type="button" data-control="recheck">Run the nightly check now'
+                f'</button> <span class="recheck-status">{render.esc(self.status)}</span>'
+                f'<p class="note">In try mode a definitive failure is confirmed after {CONFIRM_DELAY_S:.0f} s '
+                "instead of 300 s.</p></div>")
+
+    def state(self) -> dict[str, Any]:
+        return {"practice": self.html()}
