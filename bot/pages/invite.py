@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.pages.security import CSRF_COOKIE, Csrf, secure_headers
-from handlers.intake import BadInput, Connected, Limited, Pending, Refused
+from handlers.intake import BadInput, Limited, Refused
 from handlers.invitations import Gone, Invitations, SubmitOutcome
 from handlers.text.invite_text import accept_language, other_language, page_words
 from handlers.text.replies import internal_error, outcome_reply
@@ -134,8 +134,7 @@ class InvitePages:
             if invitation is not None:
                 return self._form_page(request, "result.html", lang, secret, invitation.id, status=200,
                                        reply=reply, retry=True, username=submission.username)
-        status = 200 if isinstance(outcome, (Connected, Pending)) else 200
-        return self._render("result.html", lang, status=status, reply=reply, retry=False)
+        return self._render("result.html", lang, status=200, reply=reply, retry=False)
 
     def _form_page(self, request: Request, template: str, lang: str, secret: str, invitation_id: int, *,
                    status: int, **values: object) -> Response:
