@@ -8,6 +8,7 @@ expired, used and revoked links get one neutral page: same status, same body.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import time
@@ -20,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.pages.security import CSRF_COOKIE, Csrf, secure_headers
-from handlers.intake import BadInput, Limited, Refused
+from handlers.intake import BadInput, Limited, Pending, Refused
 from handlers.invitations import Gone, Invitations, SubmitOutcome
 from handlers.text.invite_text import accept_language, other_language, page_words
 from handlers.text.replies import internal_error, outcome_reply
@@ -128,6 +129,9 @@ class InvitePages:
         if isinstance(outcome, Gone):
             return self._gone(lang)
         reply = internal_error(lang) if outcome is None else outcome_reply(outcome, lang)
+        if isinstance(outcome, Pending):
+            # The chat's words promise a message; no chat reaches this customer, their contact does.
+            reply = dataclasses.replace(reply, action=page_words(lang, self.brand)["pending_action"])
         retry = outcome is None or isinstance(outcome, (Refused, BadInput, Limited))
         if retry:
             invitation = await self.invitations.find(secret)

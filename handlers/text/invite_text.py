@@ -40,6 +40,8 @@ _PAGE = {
         "done": "Je kunt deze pagina sluiten.",
         "switch": "English",
         "for": "Voor",
+        "pending_action": "We controleren je gegevens vanzelf opnieuw zodra Nmbrs antwoordt; je contactpersoon "
+                          "hoort de uitkomst en laat het je weten. Je hoeft niets opnieuw in te vullen.",
     },
     "en": {
         "title": "Connect Nmbrs with {brand}",
@@ -69,6 +71,8 @@ _PAGE = {
         "done": "You can close this page.",
         "switch": "Nederlands",
         "for": "For",
+        "pending_action": "We check your details again by ourselves as soon as Nmbrs answers; your contact hears "
+                          "the outcome and lets you know. You need not fill anything in again.",
     },
 }
 

@@ -35,7 +35,8 @@ def public_url() -> str:
 @pytest.fixture
 def settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, template_db: Path, public_url: str) -> Settings:
     shutil.copy(template_db, tmp_path / "tokendesk.db")
-    return make_settings(tmp_path, slack, nmbrs, public_url=public_url, brand_name="Loonkoppeling & Co")
+    return make_settings(tmp_path, slack, nmbrs, public_url=public_url, brand_name="Loonkoppeling & Co",
+                         support_users=["U0STAFF"])
 
 
 @pytest.fixture

@@ -208,3 +208,12 @@ async def test_the_access_log_never_shows_the_secret(app: Served, invitations, c
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert len(lines) == 2 and all("/i/[secret]" in line for line in lines), lines
     assert not any(path[3:] in line or "A" * 43 in line for line in lines)
+
+
+async def test_when_nmbrs_cannot_be_reached_the_page_says_the_contact_will_tell(app: Served, invitations) -> None:  # type: ignore[no-untyped-def]
+    app.nmbrs.fail_next("html503", count=10)
+    path = await invite(invitations)
+    page = await app.http.get(path, headers=EN)
+    waiting = await result_of(app, await post_form(app, path, page, lang="en"))
+    assert "your contact hears the outcome" in waiting.text and "send you a message" not in waiting.text
+    assert 'type="password"' not in waiting.text  # kept encrypted and checked again: nothing to retype
