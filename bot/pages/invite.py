@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.pages.security import CSRF_COOKIE, Csrf, secure_headers
+from bot.web import BodyTooLarge, read_body
 from handlers.intake import BadInput, Limited, Pending, Refused
 from handlers.invitations import Gone, Invitations, SubmitOutcome
 from handlers.text.invite_text import accept_language, other_language, page_words
@@ -90,13 +91,17 @@ class InvitePages:
         return self._form_page(request, "invite.html", lang, secret, invitation.id, status=200)
 
     async def submit(self, request: Request, secret: str) -> Response:
-        body = await request.body()
-        form = dict(parse_qsl(body[:MAX_FORM].decode("utf-8", "replace"), keep_blank_values=True))
+        try:
+            body = await read_body(request, MAX_FORM)
+        except BodyTooLarge:
+            return secure_headers(Response("request body too large", status_code=413, media_type="text/plain"),
+                                  https=self.https)
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         lang = language(form.get("lang") or self._lang(request))
         invitation = await self.invitations.find(secret)
         if invitation is None:
             return self._gone(lang)
-        if len(body) > MAX_FORM or not self.csrf.valid(invitation.id, request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+        if not self.csrf.valid(invitation.id, request.cookies.get(CSRF_COOKIE), form.get("csrf")):
             log.info("pages: invitation %s form refused (CSRF token missing or wrong)", invitation.short_id)
             return self._form_page(request, "invite.html", lang, secret, invitation.id, status=403, stale=True)
         username = form.get("username", "")[:254]

@@ -217,3 +217,16 @@ async def test_when_nmbrs_cannot_be_reached_the_page_says_the_contact_will_tell(
     waiting = await result_of(app, await post_form(app, path, page, lang="en"))
     assert "your contact hears the outcome" in waiting.text and "send you a message" not in waiting.text
     assert 'type="password"' not in waiting.text  # kept encrypted and checked again: nothing to retype
+
+
+async def test_a_body_larger_than_a_form_is_refused(app: Served, invitations) -> None:  # type: ignore[no-untyped-def]
+    path = await invite(invitations)
+    page = await app.http.get(path)
+
+    async def chunks() -> AsyncIterator[bytes]:  # streamed: no Content-Length to refuse it by
+        for _ in range(20):
+            yield b"x" * 1024
+
+    app.http.cookies.update(page.cookies)
+    refused = await app.http.post(path, content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 413 and app.nmbrs.total_calls == 0
