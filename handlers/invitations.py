@@ -14,7 +14,7 @@ from typing import TypeAlias
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
-from handlers.intake import REJECTED_PER_HOUR, Connected, Intake, IntakeOutcome, Limited, Refused
+from handlers.intake import REJECTED_PER_HOUR, Connected, Intake, IntakeOutcome, Refused
 from handlers.model import Alert, AlertKind, Person
 from handlers.redact import redact
 from storage import intake_attempts as attempts
@@ -223,5 +223,5 @@ def _row(record: Invitation) -> InvitationRow:
 
 __all__ = [
     "BadInvitation", "Gone", "InvitationList", "InvitationOutcome", "InvitationRevoked", "InvitationRow",
-    "Invitations", "Invited", "Limited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name",
+    "Invitations", "Invited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name",
 ]
