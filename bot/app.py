@@ -26,12 +26,15 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from bot.metrics import Metrics
+    from bot.pages import InvitePages
     from bot.scheduler import RecheckScheduler
     from bot.slack.app import AsyncApp  # the bolt app's type, named where Slack lives
     from bot.slack.context import SlackContext
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
+    from handlers.intake import Intake
+    from handlers.invitations import Invitations
     from handlers.ports import Notifier
     from handlers.recheck import Recheck
 
@@ -224,10 +227,12 @@ async def build_runtime(
             RecheckScheduler(recheck=build_recheck(desk, outbox), settings=settings) if scheduler else None
         )
         recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
+        invitations = build_invitations(settings, desk.sessions, intake=intake, outbox=outbox)
         ctx = SlackContext(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
+            invitations=invitations,
         )
         bolt = build_bolt_app(ctx, client, identity)
         teams = None
@@ -235,7 +240,7 @@ async def build_runtime(
             from bot.teams.app import build_teams
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
-                                conversations=conversations, recheck=recheck)
+                                conversations=conversations, recheck=recheck, invitations=invitations)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
@@ -252,16 +257,43 @@ async def build_runtime(
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        pages = invite_pages(settings, ctx.invitations)
         web_app = build_web_app(
             desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
             lifespans=hooks, health_checks=checks, api=handoff.api,
             post_routes={teams.path: teams.endpoint} if teams is not None else None,
+            routers=[pages.router()] if pages is not None else [],
         )
     except BaseException:
         if own_desk:
             await desk.aclose()
         raise
     return Runtime(web_app=web_app, ctx=ctx, bolt=bolt, metrics=metrics, teams=teams, scheduler=recheck_scheduler)
+
+
+def build_invitations(
+    settings: Settings, sessions: "async_sessionmaker[AsyncSession]", *,
+    intake: "Intake | None" = None, outbox: "Outbox | None" = None,
+) -> "Invitations | None":
+    """The invitations use case, or None without TOKENDESK_PUBLIC_URL (no page to send anyone to)."""
+    from handlers.invitations import Invitations
+
+    if not settings.public_url:
+        return None
+    return Invitations(sessions=sessions, public_url=settings.public_url, ttl=settings.invite_lifetime,
+                       intake=intake, outbox=outbox)
+
+
+def invite_pages(settings: Settings, invitations: "Invitations | None") -> "InvitePages | None":
+    """The invitation pages (bot.pages), which offer what this desk supports: the token form (SOAP);
+    the REST consent button joins them as an offer once the desk has REST."""
+    from bot.pages import InvitePages, redact_access_log
+
+    if invitations is None or settings.public_url is None:
+        return None
+    redact_access_log()
+    return InvitePages(invitations, brand=settings.brand_name, default_lang=settings.language,
+                       https=settings.public_url.startswith("https://"))
 
 
 #: The name tests and benchmarks have always built the runtime with (same arguments).

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -17,6 +20,18 @@ class SettingsError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid configuration:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+_DURATION = re.compile(r"^\s*([1-9][0-9]{0,4})\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(value: str) -> timedelta:
+    """`7d`, `12h`, `30m` as a timedelta; ValueError (naming the form expected) otherwise."""
+    match = _DURATION.match(value or "")
+    if match is None:
+        raise ValueError("expected a duration like 7d, 12h or 30m")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 def _split_csv(value: object) -> object:
@@ -70,6 +85,12 @@ class Settings(BaseSettings):
         default_factory=list, alias="TOKENDESK_TEAMS_SUPPORT_USERS"
     )
 
+    public_url: str | None = Field(default=None, alias="TOKENDESK_PUBLIC_URL")
+    """The public base URL of this service (invitation pages, consent callback); unset: both off."""
+    brand_name: str = Field(default="tokendesk", min_length=1, max_length=80, alias="TOKENDESK_BRAND_NAME")
+    invite_ttl: str = Field(default="7d", alias="TOKENDESK_INVITE_TTL")
+    """How long an invitation link lives: a number and d, h or m (`7d`, `12h`, `30m`)."""
+
     _split = field_validator("support_users", "teams_support_users", mode="before")(_split_csv)
 
     @field_validator("slack_api_url", "nmbrs_url")
@@ -78,6 +99,29 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlsplit(value)
+        loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
+            raise ValueError("expected an https:// URL (plain http only for localhost or 127.0.0.1)")
+        if not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("expected a base URL like https://desk.example.com, without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("invite_ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def invite_lifetime(self) -> timedelta:
+        return parse_duration(self.invite_ttl)
 
     @field_validator("database_url")
     @classmethod

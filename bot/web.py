@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
@@ -309,13 +309,15 @@ def build_web_app(
     max_body: int = MAX_BODY,
     api: FastAPI | None = None,
     post_routes: Mapping[str, Callable[..., Any]] | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The web app. Without `bolt` (Socket Mode) it serves only /healthz and /metrics.
 
     `lifespans` are entered in order at start-up and left in reverse at shutdown; the scheduler
     adds its own there. `health_checks` name extra checks for /healthz (e.g. "scheduler"); a
     failing one makes /healthz answer 503. `app.state.health_checks` may be extended later.
-    `post_routes` are further POST endpoints by path (Teams' /api/messages)."""
+    `post_routes` are further POST endpoints by path (Teams' /api/messages); `routers` further
+    pages (the invitation pages, bot.pages)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -339,6 +341,9 @@ def build_web_app(
 
     for path, route in (post_routes or {}).items():
         app.add_api_route(path, route, methods=["POST"], include_in_schema=False)
+
+    for router in routers:
+        app.include_router(router)
 
     if api is not None:
         # The hand-off API (bot.api.build_api), with its own auth, errors and OpenAPI document.

@@ -37,7 +37,9 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
+from handlers.invitations import BadInvitation, InvitationList, InvitationRevoked, Invited, NoInvitation
 from handlers.text import command_text as words
+from handlers.text import invite_text
 from handlers.text.command_text import pick
 from handlers.text.markup import Markup
 
@@ -151,8 +153,24 @@ def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed
             return Composed((Lead(words.token_in_command(nl)), Aside((words.token_reset(nl),))))
         case NoLink():
             return _one(words.no_link(outcome.short_id, nl))
+        case Unavailable() if outcome.what == "invitations":
+            return _one(invite_text.invitations_unavailable(nl))
         case Unavailable():
             return _one(words.unavailable(nl))
+        case Invited():
+            head, link, todo = invite_text.invited(m, outcome.short_id, outcome.name, outcome.url, outcome.expires_at, nl)
+            return Composed((Lead(head), Lead(link), Aside((todo,))), summary=head)
+        case InvitationList():
+            lines = tuple(invite_text.invitation_line(m, r.short_id, r.name, r.email, r.created_platform, r.created_by,
+                                                      r.expires_at, nl) for r in outcome.rows)
+            head = invite_text.invitations_head(len(lines), nl)
+            return Composed((Lead(head), Listing(None, lines, bullets=True))) if lines else _one(head)
+        case InvitationRevoked():
+            return _one(invite_text.invitation_revoked(m, outcome.short_id, nl))
+        case NoInvitation():
+            return _one(invite_text.no_invitation(m, outcome.short_id, nl))
+        case BadInvitation():
+            return _one(invite_text.bad_invitation(outcome.problem, nl))
         case StatusResult():
             return _status(outcome, m, nl)
         case LinkList():

@@ -245,6 +245,7 @@ class AlertKind(StrEnum):
     UNVERIFIED = "unverified"  # support thread: could not be checked for N nights
     REVOKED = "revoked"  # support thread
     LABELLED = "labelled"  # support thread
+    INVITED = "invited"  # support thread: the link came from an invitation page (which, whose, e-mail)
     CUSTOMER_STUCK = "customer_stuck"  # support channel: 3 rejected attempts in a day
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending

@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.cli.teams import add_arguments as teams_package_arguments  # no Teams SDK: cheap
 
+    invite = commands.add_parser("invite", help="a one-time invitation URL for a customer outside Slack and Teams")
+    invite.add_argument("--name", required=True, help="who it is for: the customer's name or e-mail address")
+    invite.add_argument("--email", help="where support can write to the customer (shown in the link's thread)")
+    invite.add_argument("--json", action="store_true", help="print an object with id, url, name, email, expires_at")
+    invite.set_defaults(run=_lazy("bot.cli.invite", "run_invite"))
     teams_package = commands.add_parser("teams-package", help="build the Teams app package (zip) for an admin to upload")
     teams_package_arguments(teams_package)
     teams_package.set_defaults(run=_lazy("bot.cli.teams", "run_teams_package"))

@@ -49,7 +49,8 @@ PROGRESS_MIN_INTERVAL_S = 2.0
 
 
 def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Commands:
-    return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck)
+    return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
+                    invitations=ctx.invitations)
 
 
 class Replier:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
     from handlers.commands import Rechecker
+    from handlers.invitations import Invitations
     from handlers.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class SlackContext:
     """Half-sent credentials in DMs."""
     recheck: "Rechecker | None" = None
     """The process's handlers.recheck.Recheck when it runs the scheduler; without it /nmbrs check is off."""
+    invitations: "Invitations | None" = None
+    """Invitation links (/nmbrs invite); None without TOKENDESK_PUBLIC_URL."""
     bot_id: str | None = None
     """The bot's bot_id from auth.test (messages it posts carry it)."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)

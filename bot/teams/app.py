@@ -25,6 +25,7 @@ from handlers.alerts import Outbox
 from handlers.commands import Commands, Rechecker
 from handlers.conversations import Conversations
 from handlers.intake import Intake
+from handlers.invitations import Invitations
 
 if TYPE_CHECKING:
     from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
@@ -136,7 +137,8 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
 
 
 def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outbox: Outbox,
-                conversations: Conversations, recheck: Rechecker | None = None) -> TeamsRuntime:
+                conversations: Conversations, recheck: Rechecker | None = None,
+                invitations: Invitations | None = None) -> TeamsRuntime:
     """The Teams runtime: context and listeners on a connection whose notifier is already in `outbox`.
     Serve `runtime.endpoint` at `runtime.path` and enter `runtime.lifespan` (bot.app does both)."""
     from microsoft_teams.api import ActivityBase
@@ -152,7 +154,8 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         desk=desk,
         intake=intake,
         outbox=outbox,
-        commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck),
+        commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck,
+                          invitations=invitations),
         conversations=conversations,
         sender=connection.sender,
         references=connection.references,

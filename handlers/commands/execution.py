@@ -48,6 +48,7 @@ from handlers.commands.outcomes import (
 )
 from handlers.commands.parser import Args, UnknownCommand, UsageError, parse_args, split
 from handlers.commands.table import COMMANDS, Audience, allowed_commands, command
+from handlers.invitations import Invitations
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.redact import holds_credential, redact
@@ -107,11 +108,13 @@ class Commands:
         staff: StaffDirectory,
         outbox: Outbox | None = None,
         recheck: Rechecker | None = None,
+        invitations: Invitations | None = None,
     ) -> None:
         self.sessions = sessions
         self.staff = staff
         self.outbox = outbox
         self.recheck = recheck
+        self.invitations = invitations
 
     async def handle(self, *, person: Person, text: str) -> Outcome:
         """One `/nmbrs <text>`: quick (database only); checks come back queued, see run_check."""
@@ -361,6 +364,26 @@ class Commands:
             audit(session, **_actor(person), action="command.revoke.cancel", link_id=link_id if exists else None,
                   detail={} if exists else {"link": f"L{link_id}"})
         return RevokeCancelled(link_id)
+
+    @command("invite", "invite <name or e-mail>", audience=Audience.STAFF)
+    async def _invite(self, person: Person, args: Args, staff: bool) -> Outcome:
+        if self.invitations is None:
+            return await self._no_invitations(person, "command.invite")
+        if args.invitation_id is not None:
+            return await self.invitations.revoke(person=person, short_id=f"I{args.invitation_id}")
+        assert args.text is not None
+        return await self.invitations.create(person=person, name=args.text)
+
+    @command("invites", "invites", audience=Audience.STAFF)
+    async def _invites(self, person: Person, args: Args, staff: bool) -> Outcome:
+        if self.invitations is None:
+            return await self._no_invitations(person, "command.invites")
+        return await self.invitations.list_open(person=person)
+
+    async def _no_invitations(self, person: Person, action: str) -> Outcome:
+        async with self.sessions() as session, session.begin():
+            audit(session, **_actor(person), action=action, result="failed", detail={"problem": "no_public_url"})
+        return Unavailable("invitations")
 
     # the support home page
 

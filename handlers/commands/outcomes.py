@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeAlias
 
 from handlers.commands.parser import STATES
 from handlers.commands.table import CommandSpec
+from handlers.invitations import InvitationOutcome
 from handlers.model import LinkCard, Person
 from storage.models import RecheckRun
 
@@ -255,5 +256,5 @@ class SupportSummary:
 Outcome: TypeAlias = (
     Help | OpenConnect | Unknown | Usage | Refused | TokenInCommand | NoLink | Unavailable | StatusResult | LinkList
     | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | Busy | History | Labelled | RevokeAsk
-    | Revoked | AlreadyRevoked | RevokeCancelled
+    | Revoked | AlreadyRevoked | RevokeCancelled | InvitationOutcome
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from handlers.commands.table import COMMANDS, CommandSpec
 from handlers.redact import holds_credential, redact
+from storage import invitations as invitation_store
 from storage import links as link_store
 from storage.models import LinkState
 
@@ -48,6 +49,8 @@ class Args:
     everything: bool = False
     """`check all`."""
     text: str | None = None
+    invitation_id: int | None = None
+    """`invite revoke I7`."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,12 @@ def parse_args(spec: CommandSpec, rest: str) -> Args:
         if state not in STATES:
             raise UsageError(spec, "bad_state", given=redact(words[0])[:40])
         return Args(state=state)
+    if spec.name == "invites":
+        if words:
+            raise UsageError(spec, "too_many")
+        return Args()
+    if spec.name == "invite":
+        return _invite_args(spec, rest, words)
     if spec.name == "check" and words and words[0].lower() == "all":
         if len(words) > 1:
             raise UsageError(spec, "too_many")
@@ -106,6 +115,24 @@ def parse_args(spec: CommandSpec, rest: str) -> Args:
     if len(words) > 1:
         raise UsageError(spec, "too_many")
     return Args(link_id=link_id)
+
+
+def _invite_args(spec: CommandSpec, rest: str, words: list[str]) -> Args:
+    """`invite <name or e-mail>` or `invite revoke <I-id>` (so no name may start with the word revoke)."""
+    if not words:
+        raise UsageError(spec, "missing_name")
+    if words[0].lower() == "revoke":
+        if len(words) == 1:
+            raise UsageError(spec, "missing_invitation")
+        if len(words) > 2:
+            raise UsageError(spec, "too_many")
+        invitation_id = invitation_store.parse_short_id(words[1])
+        if invitation_id is None:
+            raise UsageError(spec, "bad_invitation", given=redact(words[1])[:40])
+        return Args(invitation_id=invitation_id)
+    if len(rest) > MAX_LABEL:
+        raise UsageError(spec, "label_too_long", limit=MAX_LABEL)
+    return Args(text=rest.strip())
 
 
 def clean_label(spec: CommandSpec, label: str) -> str:

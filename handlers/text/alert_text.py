@@ -23,6 +23,9 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.BROKEN: "Werkt niet meer", AlertKind.RESTORED: "Werkt weer",
         AlertKind.SCOPE_CHANGED: "Bereik gewijzigd", AlertKind.UNVERIFIED: "Kon niet gecontroleerd worden",
         AlertKind.REVOKED: "Ingetrokken (token vernietigd)", AlertKind.LABELLED: "Label gewijzigd",
+        AlertKind.INVITED: "Gekoppeld via uitnodiging", "invitation": "uitnodiging",
+        "web_sender": "de klant, op de uitnodigingspagina", "email": "e-mail",
+        "no_chat": "Geen chat bereikt deze klant (uitnodiging {id}): laat het de klant zelf weten",
         "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via", "customer_todo": "Wat de klant moet doen",
         "debtors_added": "debiteuren erbij", "debtors_removed": "debiteuren weg",
         "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
@@ -35,6 +38,9 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.BROKEN: "Stopped working", AlertKind.RESTORED: "Works again",
         AlertKind.SCOPE_CHANGED: "Scope changed", AlertKind.UNVERIFIED: "Could not be checked",
         AlertKind.REVOKED: "Revoked (token destroyed)", AlertKind.LABELLED: "Label changed",
+        AlertKind.INVITED: "Connected through an invitation", "invitation": "invitation",
+        "web_sender": "the customer, on the invitation page", "email": "e-mail",
+        "no_chat": "No chat reaches this customer (invitation {id}): tell them yourself",
         "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via", "customer_todo": "What the customer must do",
         "debtors_added": "debtors added", "debtors_removed": "debtors removed",
         "companies_added": "companies added", "companies_removed": "companies removed",
@@ -47,8 +53,19 @@ _MARKS = {
     AlertKind.ACTIVATED: "large_green_circle", AlertKind.TOKEN_REPLACED: "arrows_counterclockwise",
     AlertKind.BROKEN: "red_circle", AlertKind.RESTORED: "large_green_circle",
     AlertKind.SCOPE_CHANGED: "card_index_dividers", AlertKind.UNVERIFIED: "grey_question",
-    AlertKind.REVOKED: "no_entry", AlertKind.LABELLED: "label",
+    AlertKind.REVOKED: "no_entry", AlertKind.LABELLED: "label", AlertKind.INVITED: "envelope",
 }
+
+#: The platform of links made on the invitation page: there is no chat user to mention.
+WEB = "web"
+
+
+def _sender(m: Markup, platform: str, who: object, lang: str) -> str:
+    if platform == WEB:
+        return f"{m.escape(support_label('web_sender', lang))} ({m.escape(who, 40)})"
+    if platform == "cli":  # an operator at the command line (tokendesk invite)
+        return m.escape(f"{platform} {who}", 80)
+    return m.person(platform, str(who))
 
 
 def support_label(key: object, lang: str) -> str:
@@ -82,7 +99,7 @@ def parent_lines(m: Markup, card: LinkCard, lang: str, *, by: object = None) -> 
         lines.append(scope)
     sender = by or card.user_id
     if sender:
-        lines.append(f"{m.escape(support_label('sent_by', lang))} {m.person(card.platform, str(sender))}")
+        lines.append(f"{m.escape(support_label('sent_by', lang))} {_sender(m, card.platform, sender, lang)}")
     return lines
 
 
@@ -111,6 +128,8 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
         if alert.kind is AlertKind.BROKEN and said.action:
             # Support relays this to the customer, so it says what the customer must do.
             lines.append(f"{support_label('customer_todo', lang)}: {m.escape(said.action)}")
+        if card.platform == WEB:
+            lines.append(m.escape(support_label("no_chat", lang).format(id=card.user_id)))
     if details.get("nmbrs_said"):
         lines.append(f"Nmbrs: {m.escape(details['nmbrs_said'], m.reason_limit)}")
     if alert.kind is AlertKind.UNVERIFIED and details.get("nights"):
@@ -130,13 +149,18 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
         lines.append(f"“{m.escape(new, 200)}”" if new else f"_{m.escape(support_label('label_cleared', lang))}_")
         if details.get("previous"):
             lines.append(f"{support_label('previous', lang)}: “{m.escape(details['previous'], 200)}”")
+    if alert.kind is AlertKind.INVITED and details.get("invitation"):
+        lines.append(f"{support_label('invitation', lang)} {m.bold(m.escape(details.get('invitation'), 20))}"
+                     f" · {m.escape(details.get('name'), 200)}")
+        if details.get("email"):
+            lines.append(f"{support_label('email', lang)}: {m.escape(details['email'], 254)}")
     if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
         lines.append(f"{support_label('previous', lang)}: {m.escape(state_label(str(details['previous_state']), lang))}")
     if details.get("via"):
         lines.append(f"{support_label('via', lang)}: {m.escape(details['via'], 40)}")
     if details.get("by"):
         platform = str(details.get("by_platform") or card.platform)
-        lines.append(f"{support_label('by', lang)} {m.person(platform, str(details['by']))}")
+        lines.append(f"{support_label('by', lang)} {_sender(m, platform, details['by'], lang)}")
     return lines
 
 

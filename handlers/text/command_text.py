@@ -74,6 +74,9 @@ _SUMMARIES = {
     "history": ("checks and audit entries of a link", "controles en auditregels van een koppeling"),
     "label": ("give a link a label", "geef een koppeling een label"),
     "revoke": ("destroy a link's token (asks first)", "vernietig het token van een koppeling (vraagt eerst)"),
+    "invite": ("a one-time web link for a customer outside Slack and Teams (invite revoke I7 ends one)",
+               "een eenmalige weblink voor een klant buiten Slack en Teams (invite revoke I7 beëindigt er een)"),
+    "invites": ("open invitations", "openstaande uitnodigingen"),
 }
 _STAFF_STATUS = ("any link by id, username, environment or label",
                  "elke koppeling op id, gebruikersnaam, omgeving of label")
@@ -128,6 +131,11 @@ def token_reset(nl: bool) -> str:
 
 
 _PROBLEMS = {
+    "missing_name": ("For whom? Write the customer's name or e-mail address after invite.",
+                     "Voor wie? Zet de naam of het e-mailadres van de klant achter invite."),
+    "missing_invitation": ("Which invitation? Give its id, like I7.", "Welke uitnodiging? Geef het id, zoals I7."),
+    "bad_invitation": ("That is not an invitation id; write it like I7.",
+                       "Dat is geen id van een uitnodiging; schrijf het als I7."),
     "too_many": ("That is more than this command takes.", "Dat is meer dan deze opdracht aanneemt."),
     "missing_label": ("The label is empty. Write the text after the link id.",
                       "Het label is leeg. Zet de tekst achter het id van de koppeling."),

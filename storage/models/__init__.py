@@ -7,6 +7,7 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base, utcnow
 from storage.models.check import Check
 from storage.models.conversation import PendingConversation
+from storage.models.invitation import Invitation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkState
 from storage.models.run import Lease, RecheckRun
@@ -16,6 +17,7 @@ from storage.models.webhook import WebhookEvent, WebhookStatus
 
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
+    "Invitation",
     "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",
 ]

@@ -72,3 +72,31 @@ def test_slack_problems_for_serve(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any(p.startswith("SLACK_APP_TOKEN") for p in problems)
     assert any("not a name" in p for p in problems)
     assert not any("xapp-wrong-kind" in p for p in problems)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("https://desk.example.com/", "https://desk.example.com"), ("http://localhost:8080", "http://localhost:8080"),
+    ("http://127.0.0.1:9", "http://127.0.0.1:9"), ("", None),
+])
+def test_the_public_url_is_https_or_loopback_http(value: str, expected: str | None) -> None:
+    assert load_settings(TOKENDESK_PUBLIC_URL=value).public_url == expected
+
+
+@pytest.mark.parametrize("value", ["http://desk.example.com", "ftp://x", "https://", "https://x.nl/?a=1", "desk.nl"])
+def test_a_public_url_that_is_not_is_named(value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(TOKENDESK_PUBLIC_URL=value)
+    assert raised.value.problems[0].startswith("TOKENDESK_PUBLIC_URL: expected")
+
+
+def test_invite_ttl_and_brand() -> None:
+    from datetime import timedelta
+
+    defaults = load_settings()
+    assert (defaults.invite_lifetime, defaults.brand_name, defaults.public_url) == (timedelta(days=7), "tokendesk", None)
+    assert load_settings(TOKENDESK_INVITE_TTL="12h").invite_lifetime == timedelta(hours=12)
+    assert load_settings(TOKENDESK_INVITE_TTL=" 30m ").invite_lifetime == timedelta(minutes=30)
+    for bad in ("7", "0d", "1w", "-1d", "d7"):
+        with pytest.raises(SettingsError) as raised:
+            load_settings(TOKENDESK_INVITE_TTL=bad)
+        assert raised.value.problems == [f"TOKENDESK_INVITE_TTL: expected a duration like 7d, 12h or 30m (got {bad!r})"]

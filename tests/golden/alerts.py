@@ -3,6 +3,8 @@ DMs, as the Slack and Teams notifiers send them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 
 from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, NAMES
@@ -55,8 +57,31 @@ STUCK = (
 )
 
 
+#: A link made on the invitation page (no chat user), and the details of its INVITED alert.
+WEB_CARD = dataclasses.replace(CARDS["full"], id=77, state="broken", platform="web", team_id="invitation", user_id="I7")
+INVITED_DETAILS = (
+    {"invitation": "I7", "name": NASTY, "email": LONG, "by": "U123ABC", "by_platform": "slack", "by_team": "T1"},
+    {"invitation": "I8", "name": "hr@acme.nl", "email": None, "by": "operator", "by_platform": "cli"},
+)
+
+
+def web_family(out: dict[str, str], lang: str | None) -> None:
+    """Invitation links in the support thread: the parent, the INVITED post, a break with no chat to reach them."""
+    ln = lname(lang)
+    alerts = [(f"invited/{i}", Alert(kind=AlertKind.INVITED, link=WEB_CARD, details=dict(d), lang=lang))
+              for i, d in enumerate(INVITED_DETAILS)]
+    alerts.append(("broken", Alert(kind=AlertKind.BROKEN, link=WEB_CARD, details={"category": "credentials", "code": 1001},
+                                   lang=lang)))
+    out[f"alert/{ln}/web/parent/slack"] = dump(attempt(lambda: slack.support_parent(WEB_CARD, lang, by="I7")))
+    out[f"alert/{ln}/web/parent/teams"] = dump(attempt(lambda: teams_json(teams_support.parent(WEB_CARD, lang, by="I7"))))
+    for name, alert in alerts:
+        out[f"alert/{ln}/web/{name}/slack"] = dump(attempt(lambda: slack.support_update(alert, lang)))
+        out[f"alert/{ln}/web/{name}/teams"] = dump(attempt(lambda: teams_json(teams_support.update(alert, lang))))
+
+
 def alert_family(out: dict[str, str]) -> None:
     for lang in LOCALES:
+        web_family(out, lang)
         ln = lname(lang)
         for (cname, c), by in itertools.product(CARDS.items(), (None, "U999XYZ", "29:abc", NASTY)):
             key = f"alert/{ln}/parent/{cname}/{by!r:.12}"

@@ -7,6 +7,7 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+from handlers.invitations import BadInvitation, InvitationList, InvitationRevoked, InvitationRow, Invited, NoInvitation
 from tests.golden.inputs import CARDS, CHANGES, RUNS
 from tests.golden.renderings import (
     AlertRow, AlreadyRevoked, AuditRow, Busy, COMMANDS, CheckAllQueued, CheckQueued, CheckReport, CheckRow,
@@ -40,6 +41,28 @@ def summary(n_changes: int, failed: int, finished: bool, **extra: Any) -> Any:
                       failed=failed, **extra)
 
 
+INVITE_COMMANDS = ("invite", "invites")
+
+
+def invitation_outcomes() -> dict[str, Any]:
+    """The answers of `invite`, `invites` and `invite revoke`, with outside text where it may be."""
+    out: dict[str, Any] = {"unavailable_invitations": Unavailable(what="invitations")}
+    url = "https://desk.example.com/i/" + "A" * 43
+    for name, email in (("Acme BV", None), ("hr@acme.nl", "hr@acme.nl"), (NASTY, LONG)):
+        out[f"invited_{len(name)}"] = Invited(short_id="I7", url=url, name=name, email=email, expires_at=T1)
+    rows = tuple(InvitationRow(short_id=f"I{k}", name=[NASTY, "Acme BV", "x@y.nl"][k % 3], email=[None, LONG, "x@y.nl"][k % 3],
+                               created_by=["U123ABC", "29:abc", "operator"][k % 3],
+                               created_platform=["slack", "teams", "cli"][k % 3], expires_at=T1) for k in range(4))
+    for count in (0, 1, 4):
+        out[f"invites_{count}"] = InvitationList(rows=rows[:count])
+    out["invitation_revoked"] = InvitationRevoked("I7")
+    for shown in ("I7", NASTY):
+        out[f"no_invitation_{len(shown)}"] = NoInvitation(shown)
+    for problem in ("missing", "too_long", "control", "secret", "brand_new"):
+        out[f"bad_invitation_{problem}"] = BadInvitation(problem)
+    return out
+
+
 def command_outcomes() -> dict[str, Any]:
     p = Person(platform="slack", team_id="T1", user_id="U123ABC")
     out: dict[str, Any] = {"open_connect": OpenConnect(), "busy": Busy(), "unavailable": Unavailable(what="recheck")}
@@ -49,7 +72,7 @@ def command_outcomes() -> dict[str, Any]:
         for word in ("", "frobnicate", NASTY, LONG):
             out[f"unknown_{staff}_{len(word)}"] = Unknown(word=word, commands=allowed_commands(staff=staff))
     for k, (spec, problem, given) in enumerate(itertools.product(
-            COMMANDS.values(), ("too_many", "missing_label", "label_control", "label_secret", "bad_state", "bad_link",
+            [spec for spec in COMMANDS.values() if spec.name not in INVITE_COMMANDS], ("too_many", "missing_label", "label_control", "label_secret", "bad_state", "bad_link",
                                 "label_too_long", "query_too_long", "missing_link", "brand_new"),
             (None, "brokn", NASTY))):
         limit = (None, 200)[k % 2]
@@ -101,6 +124,12 @@ def command_outcomes() -> dict[str, Any]:
                                                              audits=tuple(audits[:na]), more_audits=ma)
     # Last, so that the inputs chosen by len(out) above stay the same (issue 12 finding 8).
     out["token_in_command"] = TokenInCommand()
+    # Last, so that the spread of inputs over the odd locales (by position) stays as it was.
+    out.update(invitation_outcomes())
+    for spec, problem, given in itertools.product(
+            [COMMANDS[name] for name in INVITE_COMMANDS],
+            ("too_many", "missing_name", "missing_invitation", "bad_invitation", "label_too_long"), (None, NASTY)):
+        out[f"usage_{spec.name}_{problem}_{len(given or '')}"] = Usage(spec=spec, problem=problem, given=given, limit=200)
     return out
 
 

@@ -20,6 +20,7 @@ BIN = Path(sys.executable).parent
 DATA = {
     "bot/nmbrs/wsdl": ("*.wsdl",),
     "bot/teams/schema": ("*.json",),
+    "bot/pages": ("templates/*.html", "static/*.css"),
     "storage/migrations": ("*.py", "*.mako", "*.ini"),
 }
 # What a fresh checkout does not have (.gitignore's list, and the worktree's .git file).

@@ -27,6 +27,8 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
     AlertKind.UNVERIFIED: {"nights": 2, "cause": "timeout", "code": None},
     AlertKind.REVOKED: {"by": "U0STAFF", "previous_state": "active"},
     AlertKind.LABELLED: {"by": "U0STAFF", "label": "<!channel> payroll", "previous": None},
+    AlertKind.INVITED: {"invitation": "I7", "name": "<!channel> Acme", "email": "hr@acme.nl", "by": "U0STAFF",
+                        "by_platform": "slack", "by_team": TEAM_ID},
     AlertKind.CUSTOMER_STUCK: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "attempts": 3,
                                "reason": "credentials", "code": 1001, "username": "hr@<acme>.nl"},
     AlertKind.CUSTOMER_BROKEN: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "reason": "credentials",

@@ -116,7 +116,7 @@ async def test_help_shows_what_the_caller_may_use(commands) -> None:  # type: ig
     customer = await commands.handle(person=CUSTOMER, text="")
     assert isinstance(customer, Help) and [c.name for c in customer.commands] == ["help", "connect", "status"]
     staff = await commands.handle(person=STAFF, text="help")
-    assert isinstance(staff, Help) and staff.staff and len(staff.commands) == 8
+    assert isinstance(staff, Help) and staff.staff and len(staff.commands) == 10
     assert isinstance(await commands.handle(person=CUSTOMER, text="connect"), OpenConnect)
 
 
@@ -243,3 +243,27 @@ async def test_support_summary_only_for_staff(commands, seeded) -> None:  # type
     summary = await commands.support_summary(person=STAFF)
     assert isinstance(summary, SupportSummary) and summary.counts["active"] == 2
     assert [a.kind for a in summary.alerts] == ["labelled"] and summary.audits[0].action == "command.label"
+
+
+async def test_invitations_are_for_support_and_off_without_a_public_url(sessions, notifier) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from handlers.invitations import InvitationList, InvitationRevoked, Invitations, Invited, NoInvitation
+
+    staff = FixedStaff({("slack", "T1", "USTAFF")})
+    off = Commands(sessions=sessions, staff=staff)
+    assert await off.handle(person=STAFF, text="invite Acme") == Unavailable("invitations")
+    on = Commands(sessions=sessions, staff=staff, invitations=Invitations(
+        sessions=sessions, public_url="https://desk.example.com", ttl=timedelta(hours=12)))
+    assert isinstance(await on.handle(person=CUSTOMER, text="invite Acme"), Refused)
+    assert isinstance(await on.handle(person=CUSTOMER, text="invites"), Refused)
+    invited = await on.handle(person=STAFF, text="invite hr@acme.nl")
+    assert isinstance(invited, Invited) and invited.email == "hr@acme.nl" and invited.url.startswith("https://desk.example.com/i/")
+    listed = await on.handle(person=STAFF, text="invites")
+    assert isinstance(listed, InvitationList) and [r.short_id for r in listed.rows] == [invited.short_id]
+    assert await on.handle(person=STAFF, text=f"invite revoke {invited.short_id}") == InvitationRevoked(invited.short_id)
+    assert await on.handle(person=STAFF, text=f"invite revoke {invited.short_id}") == NoInvitation(invited.short_id)
+    assert await on.handle(person=STAFF, text="invites") == InvitationList(rows=())
+    actions = [(e.action, e.result) for e in await audits(sessions)]
+    assert ("command.invite", "refused") in actions and ("invitation.create", "ok") in actions
+    assert ("invitation.revoke", "ok") in actions and ("invitation.revoke", "failed") in actions

@@ -18,11 +18,13 @@ from handlers.commands import (
 
 
 def test_the_table_declares_who_may_run_what() -> None:
-    assert list(COMMANDS) == ["help", "connect", "status", "list", "check", "history", "label", "revoke"]
+    assert list(COMMANDS) == ["help", "connect", "status", "list", "check", "history", "label", "revoke",
+                              "invite", "invites"]
     customers = {spec.name for spec in COMMANDS.values() if spec.audience is Audience.EVERYONE}
     assert customers == {"help", "connect", "status"}
     assert [s.name for s in allowed_commands(staff=False)] == ["help", "connect", "status"]
-    assert len(allowed_commands(staff=True)) == 8
+    assert len(allowed_commands(staff=True)) == 10
+    assert COMMANDS["invite"].audience is Audience.STAFF and COMMANDS["invites"].audience is Audience.STAFF
     assert COMMANDS["label"].usage == "label <link> <text>"
 
 
@@ -90,3 +92,24 @@ def test_usage_errors_name_the_problem(text: str, problem: str, given: str | Non
 
 def test_a_label_of_exactly_the_limit_is_fine() -> None:
     assert parse("label L1 " + "x" * MAX_LABEL).args.text == "x" * MAX_LABEL
+
+
+@pytest.mark.parametrize("text, args", [
+    ("invite Acme BV", Args(text="Acme BV")),
+    ("invite   hr@acme.nl ", Args(text="hr@acme.nl")),
+    ("invite revoke I7", Args(invitation_id=7)),
+    ("INVITE REVOKE i12", Args(invitation_id=12)),
+    ("invites", Args()),
+])
+def test_invitation_commands_parse(text: str, args: Args) -> None:
+    assert parse(text).args == args
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("invite", "missing_name"), ("invite revoke", "missing_invitation"), ("invite revoke L7", "bad_invitation"),
+    ("invite revoke I7 I8", "too_many"), ("invites open", "too_many"), ("invite " + "x" * 201, "label_too_long"),
+])
+def test_invitation_commands_refuse_what_does_not_fit(text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(text)
+    assert raised.value.problem == problem
