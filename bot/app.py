@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -198,6 +198,7 @@ async def build_runtime(
         who_am_i,
     )
     from bot.slack.context import SlackContext
+    from bot.slack.endpoint import SLACK_PATH, slack_endpoint
     from bot.slack.people import People
     from bot.slack.socket import socket_lifespan
     from bot.web import build_web_app
@@ -252,10 +253,14 @@ async def build_runtime(
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        routes: dict[str, Callable[..., Any]] = {}
+        if not socket_mode:
+            routes[SLACK_PATH] = slack_endpoint(bolt, signing_secret=secret, metrics=metrics)
+        if teams is not None:
+            routes[teams.path] = teams.endpoint
         web_app = build_web_app(
-            desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
-            lifespans=hooks, health_checks=checks, api=handoff.api,
-            post_routes={teams.path: teams.endpoint} if teams is not None else None,
+            desk.sessions, metrics=metrics, lifespans=hooks, health_checks=checks, api=handoff.api,
+            post_routes=routes,
         )
     except BaseException:
         if own_desk:
