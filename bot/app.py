@@ -8,20 +8,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.desk import Desk
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
 
-# The parts are imported inside the builders: they import Desk from here, and the Teams SDK may load
-# only when Teams is on.
+# The parts are imported inside the builders: only the commands that run them pay for loading them,
+# and the Teams SDK loads only when Teams is on.
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -40,22 +40,6 @@ log = logging.getLogger(__name__)
 #: At shutdown: how long listener work may still run, and how long the outbox may deliver.
 SETTLE_S = 10.0
 DRAIN_S = 5.0
-
-
-@dataclass
-class Desk:
-    """Everything a running tokendesk holds; built once per process, passed down explicitly."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    cipher: TokenCipher
-    limiter: CallLimiter
-    gateway: NmbrsGateway
-    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
-
-    async def aclose(self) -> None:
-        await self._stack.aclose()
 
 
 @asynccontextmanager
