@@ -8,20 +8,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.desk import Desk
 from bot.nmbrs import CallLimiter, NmbrsGateway
-from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
 
-# The parts are imported inside the builders: they import Desk from here, and the Teams SDK may load
-# only when Teams is on.
+# The parts are imported inside the builders: only the commands that run them pay for loading them,
+# and the Teams SDK loads only when Teams is on.
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -43,22 +43,6 @@ log = logging.getLogger(__name__)
 #: At shutdown: how long listener work may still run, and how long the outbox may deliver.
 SETTLE_S = 10.0
 DRAIN_S = 5.0
-
-
-@dataclass
-class Desk:
-    """Everything a running tokendesk holds; built once per process, passed down explicitly."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    cipher: TokenCipher
-    limiter: CallLimiter
-    gateway: NmbrsGateway
-    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
-
-    async def aclose(self) -> None:
-        await self._stack.aclose()
 
 
 @asynccontextmanager
@@ -201,6 +185,7 @@ async def build_runtime(
         who_am_i,
     )
     from bot.slack.context import SlackContext
+    from bot.slack.endpoint import SLACK_PATH, slack_endpoint
     from bot.slack.people import People
     from bot.slack.socket import socket_lifespan
     from bot.web import build_web_app
@@ -257,12 +242,15 @@ async def build_runtime(
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        routes: dict[str, Callable[..., Any]] = {}
+        if not socket_mode:
+            routes[SLACK_PATH] = slack_endpoint(bolt, signing_secret=secret, metrics=metrics)
+        if teams is not None:
+            routes[teams.path] = teams.endpoint
         pages = invite_pages(settings, ctx.invitations)
         web_app = build_web_app(
-            desk.sessions, metrics=metrics, bolt=None if socket_mode else bolt, signing_secret=secret,
-            lifespans=hooks, health_checks=checks, api=handoff.api,
-            post_routes={teams.path: teams.endpoint} if teams is not None else None,
-            routers=[pages.router()] if pages is not None else [],
+            desk.sessions, metrics=metrics, lifespans=hooks, health_checks=checks, api=handoff.api,
+            post_routes=routes, routers=[pages.router()] if pages is not None else [],
         )
     except BaseException:
         if own_desk:

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.model import AlertKind
 from handlers.recheck import MANUAL_TRIGGERS
 from storage.links import count_by_state
-from storage.models import Check, RecheckRun, utcnow
+from storage import checks, runs
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,8 @@ class CheckTally:
 
     async def refresh(self, session: AsyncSession) -> None:
         horizon = self.clock() - self.settle
-        count = select(Check.trigger, Check.outcome, func.count()).group_by(Check.trigger, Check.outcome)
-        newly_settled = count.where(Check.checked_at < horizon)
-        if self._settled_until is not None:
-            newly_settled = newly_settled.where(Check.checked_at >= self._settled_until)
-        settled_rows = (await session.execute(newly_settled)).all()
-        recent_rows = (await session.execute(count.where(Check.checked_at >= horizon))).all()
+        settled_rows = await checks.count_by_trigger_and_outcome(session, since=self._settled_until, before=horizon)
+        recent_rows = await checks.count_by_trigger_and_outcome(session, since=horizon)
         # Both read before anything changes: a failed scrape leaves the tally as it was.
         for trigger, outcome, n in settled_rows:
             self._settled[(trigger, outcome)] += n
@@ -155,11 +151,7 @@ class Metrics:
         async def refresh() -> None:
             async with sessions() as session:
                 await self.checks.refresh(session)
-                finished = await session.scalar(
-                    select(func.max(RecheckRun.finished_at)).where(
-                        RecheckRun.status == "finished", RecheckRun.trigger.not_in(MANUAL_TRIGGERS)
-                    )
-                )
+                finished = await runs.last_finished_at(session, excluding_triggers=MANUAL_TRIGGERS)
             self.recheck_last_finished.set(finished.timestamp() if finished is not None else 0)
 
         self.on_scrape(refresh)

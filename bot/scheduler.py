@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import Desk
+from bot.desk import Desk
 from bot.config import Settings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

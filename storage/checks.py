@@ -70,3 +70,17 @@ async def recent_for_link(session: AsyncSession, *, link_id: int, limit: int) ->
     )).all()
     total = await session.scalar(select(func.count()).select_from(Check).where(Check.link_id == link_id)) or 0
     return found, total
+
+
+async def count_by_trigger_and_outcome(
+    session: AsyncSession, *, since: datetime | None = None, before: datetime | None = None
+) -> list[tuple[str, str, int]]:
+    """(trigger, outcome, number) of checks with `since` <= checked_at < `before` (each bound optional);
+    the metrics' tally (bot.metrics.CheckTally) counts through the checked_at index."""
+    query = select(Check.trigger, Check.outcome, func.count()).group_by(Check.trigger, Check.outcome)
+    if before is not None:
+        query = query.where(Check.checked_at < before)
+    if since is not None:
+        query = query.where(Check.checked_at >= since)
+    return [(trigger, outcome, n) for trigger, outcome, n in (await session.execute(query)).all()]
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, text
@@ -26,10 +27,13 @@ class CopyReport:
         return sum(self.rows.values())
 
 
-async def copy_database(source: AsyncEngine, target: AsyncEngine) -> CopyReport:
+async def copy_database(
+    source: AsyncEngine, target: AsyncEngine, *, progress: Callable[[int, int], None] | None = None
+) -> CopyReport:
     """Copy every table in dependency order within one target transaction: all or nothing.
 
-    Ids are kept because each token's ciphertext is bound to its link's id."""
+    Ids are kept because each token's ciphertext is bound to its link's id. `progress(done, total)`
+    hears the rows copied after each batch written (total counted in the source first)."""
     if await current_revision(source) != head_revision():
         await upgrade(source)
     await upgrade(target)
@@ -40,13 +44,22 @@ async def copy_database(source: AsyncEngine, target: AsyncEngine) -> CopyReport:
             if await dst.scalar(select(func.count()).select_from(table)):
                 raise CopyError(f"the target database already has rows in {table.name}; copy into an empty database")
         async with source.connect() as src:
+            total = 0
+            if progress is not None:
+                for table in tables:
+                    total += await src.scalar(select(func.count()).select_from(table)) or 0
+                progress(0, total)
             for table in tables:
                 copied = 0
                 result = await src.stream(select(table).order_by(*table.primary_key.columns))
                 async for chunk in result.mappings().partitions(BATCH):
                     await dst.execute(insert(table), [dict(row) for row in chunk])
                     copied += len(chunk)
+                    if progress is not None:
+                        progress(report.total + copied, total := max(total, report.total + copied))
                 report.rows[table.name] = copied
+            if progress is not None:
+                progress(report.total, max(total, report.total))
         if dst.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind; move each to the highest copied id.
             for table in tables:

@@ -11,7 +11,7 @@ import os
 import weakref
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -158,3 +158,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def schema_version(session: AsyncSession) -> str | None:
+    """The schema revision stored in the database (the readiness probe's query).
+
+    A table, not `SELECT 1`: SQLite answers that without reading the file, and a new empty file
+    where the database was (deleted, volume not mounted) must fail too."""
+    return (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()

@@ -27,13 +27,6 @@ KEEP_FOR = timedelta(days=1)
 KEEP_AT_MOST = 50_000
 
 
-async def forget_older_than(session: AsyncSession, *, days: int = 7) -> int:
-    result = await session.execute(
-        delete(InboundDelivery).where(InboundDelivery.received_at < utcnow() - timedelta(days=days))
-    )
-    return result.rowcount or 0
-
-
 async def prune(session: AsyncSession, *, keep_for: timedelta = KEEP_FOR, keep_at_most: int = KEEP_AT_MOST) -> int:
     """Forget delivery ids older than `keep_for`, then all but the newest `keep_at_most`; the count deleted."""
     old = await session.execute(delete(InboundDelivery).where(InboundDelivery.received_at < utcnow() - keep_for))

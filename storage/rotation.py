@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cipher import Sealed, TokenCipher, pending_row
@@ -26,14 +27,21 @@ class RotationReport:
 
 
 async def rotate_keys(
-    sessions: async_sessionmaker[AsyncSession], cipher: TokenCipher, *, batch_size: int = 500
+    sessions: async_sessionmaker[AsyncSession], cipher: TokenCipher, *, batch_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RotationReport:
     """Re-seal rows not yet under the primary key. Each batch commits on its own, so an
     interrupted run keeps its progress and a second run picks up only what is left.
-    A row that fails to open stops the run before anything of its batch is written."""
+    A row that fails to open stops the run before anything of its batch is written.
+    `progress(done, total)` hears the count after each committed batch (and 0 at the start)."""
     report = RotationReport()
     primary = cipher.primary_key_id
     last_id = 0
+    total = 0
+    if progress is not None:
+        async with sessions() as session:
+            total = await _count_to_rotate(session, primary)
+        progress(0, total)
     while True:
         async with sessions() as session, session.begin():
             links = (
@@ -52,6 +60,8 @@ async def rotate_keys(
             last_id = links[-1].id
             report.links += len(links)
         log.info("key rotation: %d links re-encrypted so far", report.links)
+        if progress is not None:
+            progress(report.changed, total := max(total, report.changed))
     async with sessions() as session, session.begin():
         pendings = (
             await session.scalars(
@@ -67,4 +77,15 @@ async def rotate_keys(
             sealed = cipher.seal(plain, row=row)
             pending.token_ciphertext, pending.token_key_id = sealed.ciphertext, sealed.key_id
             report.pending += 1
+    if progress is not None:
+        progress(report.changed, max(total, report.changed))
     return report
+
+
+async def _count_to_rotate(session: AsyncSession, primary: str) -> int:
+    """Links and pending conversations whose token is sealed under another key than `primary`."""
+    links = await session.scalar(select(func.count()).select_from(Link).where(
+        Link.token_ciphertext.is_not(None), Link.token_key_id != primary))
+    pendings = await session.scalar(select(func.count()).select_from(PendingConversation).where(
+        PendingConversation.token_ciphertext.is_not(None), PendingConversation.token_key_id != primary))
+    return (links or 0) + (pendings or 0)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.links import HOLDS_TOKEN
@@ -62,3 +62,13 @@ async def links_left(session: AsyncSession, *, run_id: int) -> list[int]:
     return list((await session.scalars(
         select(Link.id).where(*HOLDS_TOKEN, ~done_in_run).order_by(Link.id)
     )).all())
+
+
+async def last_finished_at(session: AsyncSession, *, excluding_triggers: Collection[str]) -> datetime | None:
+    """When the latest finished run whose trigger is not among `excluding_triggers` finished."""
+    return await session.scalar(
+        select(func.max(RecheckRun.finished_at)).where(
+            RecheckRun.status == "finished", RecheckRun.trigger.not_in(excluding_triggers)
+        )
+    )
+

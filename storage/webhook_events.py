@@ -122,3 +122,9 @@ async def prune(session: AsyncSession, *, created_before: datetime) -> int:
         )
     )
     return result.rowcount or 0
+
+
+async def by_event_id(session: AsyncSession, event_id: str) -> WebhookEvent | None:
+    """The event with this public id (evt_…), if any."""
+    return await session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Settings, SettingsError, load_settings
 from storage.cipher import DecryptionError, KeyConfigError
-from storage.errors import DatabaseUnusable
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,13 @@ T = TypeVar("T")
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (bot/cli/completion.py); answers and exits
+        from bot.cli.completion import complete
+
+        complete(parser)
     args = parser.parse_args(argv)
+    from storage.db import DatabaseUnusable  # after parsing: --help and --version load no SQLAlchemy
+
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE
@@ -130,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     teams_package = commands.add_parser("teams-package", help="build the Teams app package (zip) for an admin to upload")
     teams_package_arguments(teams_package)
     teams_package.set_defaults(run=_lazy("bot.cli.teams", "run_teams_package"))
+
+    completion = commands.add_parser("completion", help="print the shell code that completes tokendesk's commands")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"], help="eval it in your shell's start-up file")
+    completion.set_defaults(run=_lazy("bot.cli.completion", "run_completion"))
     return parser
 
 

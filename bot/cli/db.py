@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from bot.cli import EXIT_USAGE, _settings
+from bot.cli.progress import Progress
 from bot.config import load_settings
 from storage.copy import CopyError, copy_database
 from storage.db import create_engine
@@ -35,7 +36,8 @@ def run_copy_db(args: argparse.Namespace) -> int:
     async def copy() -> int:
         source, target = create_engine(settings.database_url), create_engine(target_url)
         try:
-            report = await copy_database(source, target)
+            with Progress("copy-db", "rows") as progress:
+                report = await copy_database(source, target, progress=progress.update)
         except CopyError as exc:
             print(f"tokendesk: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -8,6 +8,7 @@ import sys
 
 from bot.app import database
 from bot.cli import EXIT_USAGE, _settings
+from bot.cli.progress import Progress
 from storage.cipher import generate_key_line
 from storage.keyfile import load_cipher
 from storage.rotation import rotate_keys
@@ -31,7 +32,8 @@ def run_rotate(args: argparse.Namespace) -> int:
 
     async def rotate() -> int:
         async with database(settings) as sessions:
-            report = await rotate_keys(sessions, cipher, batch_size=args.batch_size)
+            with Progress("keys rotate", "rows") as progress:
+                report = await rotate_keys(sessions, cipher, batch_size=args.batch_size, progress=progress.update)
         print(
             f"re-encrypted {report.changed} rows under key {cipher.primary_key_id} "
             f"({report.links} links, {report.pending} pending conversations)"

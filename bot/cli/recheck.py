@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import RecheckRuntime, recheck_runtime
 from bot.cli import _settings
+from bot.cli.progress import Progress
 from bot.config import Settings
-from handlers.recheck import RecheckBusy, RunSummary
+from handlers.recheck import RecheckBusy, RunProgress, RunSummary
 from storage import alerts as alert_store
 from storage.models import utcnow
 
@@ -49,8 +50,13 @@ async def recheck_now(
 
 async def _recheck(runtime: RecheckRuntime, *, as_json: bool, out: TextIO) -> int:
     began, started = utcnow(), time.monotonic()
+
+    async def advance(at: RunProgress) -> None:  # the run's own count, at most once a second
+        progress.update(at.done, at.total)
+
     try:
-        summary = await runtime.recheck.run(trigger="cli")
+        with Progress("recheck", "links") as progress:
+            summary = await runtime.recheck.run(trigger="cli", progress=advance)
     except RecheckBusy as exc:
         until = f" (lease until {exc.expires_at.isoformat(timespec='seconds')})" if exc.expires_at else ""
         print(f"tokendesk: a check is running already in {exc.holder or 'another process'}{until}; "

@@ -7,12 +7,12 @@ import json
 import sys
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import _settings, in_session, when
 from bot.config import Settings
 from handlers.events import RETRYABLE, count_events, list_events, retry_events
+from storage import webhook_events
 from storage.models import WebhookEvent, WebhookStatus
 
 EXIT_NOT_FOUND = 1
@@ -79,5 +79,5 @@ def _retry(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _find_event(session: AsyncSession, ref: str) -> WebhookEvent | None:
     if ref.startswith("evt_"):
-        return await session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == ref))
+        return await webhook_events.by_event_id(session, ref)
     return await session.get(WebhookEvent, int(ref)) if ref.isdigit() else None

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.app import Desk
+from bot.desk import Desk
 from bot.config import Settings
 from handlers.alerts import Outbox
 from handlers.conversations import Conversations
@@ -30,7 +30,7 @@ T = TypeVar("T")
 @dataclass
 class SlackContext:
     desk: Desk
-    """bot.app.Desk: settings, sessions, cipher, gateway, limiter."""
+    """bot.desk.Desk: settings, sessions, cipher, gateway, limiter."""
     intake: Intake
     outbox: Outbox
     notifier: "SlackNotifier"

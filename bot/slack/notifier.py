@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.slack import blocks
 from bot.slack.people import People
 from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import replies
+from handlers.text import customer_alerts, replies
 from storage import support_threads
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,9 @@ class SlackNotifier:
         else:
             lang = replies.lang_of(alert.lang, self.lang)
         if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = replies.customer_broken(card, alert.details, lang)
+            reply = customer_alerts.customer_broken(card, alert.details, lang)
         else:
-            reply = replies.customer_result(card, alert.details, lang)
+            reply = customer_alerts.customer_result(card, alert.details, lang)
         opened = await self.client.conversations_open(users=str(user_id))
         channel = opened["channel"]["id"]
         await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))

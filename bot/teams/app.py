@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Desk
+from bot.desk import Desk
 from bot.config import Settings
 from bot.teams.endpoint import PATH, MessagesEndpoint, RouteAdapter
 from bot.teams.staff import TeamsStaffDirectory

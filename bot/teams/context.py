@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import Desk
+from bot.desk import Desk
 from bot.config import Settings
 from bot.teams.references import References
 from bot.teams.sender import Sender

@@ -17,7 +17,7 @@ from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
-from handlers.text import replies
+from handlers.text import customer_alerts, replies
 from handlers.text.locale import lang_for_locale
 from storage import support_threads
 
@@ -135,9 +135,9 @@ class TeamsNotifier:
         # The customer's own Teams locale wins over the desk's default language.
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = replies.customer_broken(item, alert.details, lang)
+            reply = customer_alerts.customer_broken(item, alert.details, lang)
         else:
-            reply = replies.customer_result(item, alert.details, lang)
+            reply = customer_alerts.customer_result(item, alert.details, lang)
         content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang))
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
         log.info("customer told about link %s on Teams (%s)", item.short_id, alert.kind)

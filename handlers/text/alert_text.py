@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import replies
+from handlers.text import customer_alerts
 from handlers.text.explain import explain
 from handlers.text.markup import Markup
 from handlers.text.replies import label, link_facts, state_label
@@ -120,8 +120,8 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
     card, details = alert.link, alert.details
     lines = [f"{_mark(m, alert.kind)} {m.bold(m.escape(support_label(alert.kind, lang)))} · {_link_title(m, card, lang)}".strip()]
     if alert.kind in (AlertKind.BROKEN, AlertKind.UNVERIFIED):
-        failure = (replies.rejected_from(details) if alert.kind is AlertKind.BROKEN
-                   else replies.unreachable_from(details))
+        failure = (customer_alerts.rejected_from(details) if alert.kind is AlertKind.BROKEN
+                   else customer_alerts.unreachable_from(details))
         why = _reason(m, details, lang)
         said = explain(failure, lang)
         lines.append(m.escape(said.headline) + (f" ({why})" if why else ""))

@@ -7,6 +7,7 @@ import dataclasses
 
 import itertools
 
+from handlers.text import customer_alerts
 from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, NAMES
 from tests.golden.renderings import (
     Alert, AlertKind, DUTCH, LOCALES, LONG, NASTY, attempt, dump, lname, replies, slack, teams, teams_activity,
@@ -118,7 +119,7 @@ def alert_family(out: dict[str, str]) -> None:
                 continue
             # What both notifiers send a customer; the language falls back to the desk's when the alert has none.
             said = replies.lang_of(lang, "nl")
-            make = replies.customer_broken if kind is AlertKind.CUSTOMER_BROKEN else replies.customer_result
+            make = customer_alerts.customer_broken if kind is AlertKind.CUSTOMER_BROKEN else customer_alerts.customer_result
             reply = attempt(lambda: make(c, details, said))
             if isinstance(reply, dict):
                 out[f"alert/{ln}/customer/{kind.value}/{cname}/{i}"] = dump(reply)

@@ -8,6 +8,7 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+from handlers.text import customer_alerts
 from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, DURATIONS, REASONS, VALIDATIONS, support_summary
 from tests.golden.renderings import (
     AlertKind, BadInput, Connected, DUTCH, InvalidInput, LOCALES, LONG, Limited, NASTY, Pending, Refused, STATES,
@@ -43,8 +44,8 @@ def customer_replies(lang: Any) -> dict[str, Any]:
     for last4, d in itertools.product(("AbCd", None, "<&>"), DURATIONS):
         made[f"ask_username_{last4}_{int(d.total_seconds())}"] = lambda t=last4, d=d: replies.ask_username(t, d, lang)
     for (cname, c), (i, details) in itertools.product(CARDS.items(), enumerate(CUSTOMER_DETAILS)):
-        made[f"customer_broken_{cname}_{i}"] = lambda c=c, d=details: replies.customer_broken(c, d, lang)
-        made[f"customer_result_{cname}_{i}"] = lambda c=c, d=details: replies.customer_result(c, d, lang)
+        made[f"customer_broken_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_broken(c, d, lang)
+        made[f"customer_result_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_result(c, d, lang)
     return made
 
 

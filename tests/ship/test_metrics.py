@@ -164,7 +164,7 @@ async def test_check_tally_counts_old_checks_once(app: Served) -> None:
 
 
 def test_request_kinds_are_a_fixed_set() -> None:
-    from bot.web import request_kind
+    from bot.slack.endpoint import request_kind
 
     assert request_kind({"type": "block_suggestion"}) == "action"
     assert request_kind({"type": "view_closed"}) == "view_closed"

@@ -21,15 +21,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
-import socket
-import struct
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 from aiohttp import web
 from lxml import etree
@@ -42,10 +39,10 @@ from bot.standins.nmbrs.accounts import (
     as_company,
     as_debtor,
 )
+from bot.standins.nmbrs.injection import FaultInjection, Injection
 from bot.standins.nmbrs.envelopes import (
     BASE_PATH,
     HTML_404,
-    HTML_503,
     NS,
     SOAP11_ENV,
     SOAP12_ENV,
@@ -60,29 +57,7 @@ from bot.standins.nmbrs.envelopes import (
     service_of,
 )
 
-InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500", "huge"]
-INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500", "huge")
-#: The size of a "huge" answer: a well-formed debtor list, sent chunked (no Content-Length).
-HUGE_BYTES = 50 * 1024 * 1024
-
-
-@dataclass
-class _Injection:
-    kind: str
-    remaining: int
-    operation: str | None
-    code: int
-
-
-def _matches(wanted: str | None, operation: str | None) -> bool:
-    if wanted is None:
-        return True
-    if operation is None:
-        return False
-    return operation == wanted or operation.startswith(wanted + ".") or operation.endswith("." + wanted)
-
-
-class NmbrsStandIn:
+class NmbrsStandIn(FaultInjection):
     """The server and its knobs. Thread-safe: configure from the test thread while it serves."""
 
     def __init__(self, *, host: str = "127.0.0.1") -> None:
@@ -161,7 +136,7 @@ class NmbrsStandIn:
         """Forget accounts, injections and knobs, and zero the counters (for a shared server)."""
         with self._lock:
             self.accounts: dict[str, StandinAccount] = {}
-            self._injections: deque[_Injection] = deque()
+            self._injections: deque[Injection] = deque()
             self._nth_faults: list[tuple[int, int, str | None]] = []
             self.latency_s = 0.0
             self.hang_s = 5.0  # how long a "timeout" injection keeps the client waiting
@@ -221,31 +196,6 @@ class NmbrsStandIn:
         """The user was deleted in Nmbrs."""
         with self._lock:
             self.accounts.pop(username.lower(), None)
-
-    def fail_next(
-        self, kind: InjectionKind, count: int = 1, operation: str | None = None, code: int = 9999
-    ) -> None:
-        """The next `count` requests (for `operation`, if given) fail this way.
-
-        kinds: timeout (sleep `hang_s`), html503, malformed (cut-off XML, 200), fault (`code`),
-        reset (TCP RST, no answer), http500 (500 with an empty body), huge (a 200 with a
-        well-formed debtor list of HUGE_BYTES, streamed in chunks without a Content-Length).
-        """
-        if kind not in INJECTION_KINDS:
-            raise ValueError(f"unknown injection {kind!r}; one of {INJECTION_KINDS}")
-        with self._lock:
-            self._injections.append(_Injection(kind, count, operation, code))
-
-    def fault_on_call(self, n: int, code: int, operation: str | None = None) -> None:
-        """The n-th request from now on (1-based; counting only `operation` if given) faults."""
-        with self._lock:
-            seen = self._seen(operation)
-            self._nth_faults.append((seen + n, code, operation))
-
-    def _seen(self, operation: str | None) -> int:
-        if operation is None:
-            return sum(self.calls.values())
-        return sum(count for op, count in self.calls.items() if _matches(operation, op))
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -332,62 +282,6 @@ class NmbrsStandIn:
             self.calls[operation or "unknown"] += 1
             self.requests.append(recorded)
         return recorded
-
-    def _injection_for(self, operation: str | None) -> _Injection | None:
-        with self._lock:
-            for i, (at, code, wanted) in enumerate(self._nth_faults):
-                if _matches(wanted, operation) and self._seen(wanted) == at:
-                    del self._nth_faults[i]
-                    return _Injection("fault", 1, wanted, code)
-            for injection in self._injections:
-                if _matches(injection.operation, operation):
-                    injection.remaining -= 1
-                    if injection.remaining <= 0:
-                        self._injections.remove(injection)
-                    return injection
-        return None
-
-    async def _inject(self, request: web.Request, injection: _Injection, version: int) -> web.StreamResponse:
-        kind = injection.kind
-        if kind == "timeout":
-            await asyncio.sleep(self.hang_s)
-            return web.Response(status=504, text=HTML_503, content_type="text/html")
-        if kind == "html503":
-            return web.Response(status=503, text=HTML_503, content_type="text/html")
-        if kind == "http500":
-            return web.Response(status=500, body=b"")
-        if kind == "malformed":
-            cut = envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
-            return web.Response(status=200, text=cut, content_type=content_type(version))
-        if kind == "fault":
-            return self._fault_response(version, nmbrs_fault_text(injection.code))
-        if kind == "huge":
-            return await self._huge(request, version)
-        # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
-        transport = request.transport
-        if transport is not None:
-            sock = transport.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            transport.abort()
-        raise asyncio.CancelledError
-
-    async def _huge(self, request: web.Request, version: int) -> web.StreamResponse:
-        ns = NS["DebtorService"]
-        head, _, tail = envelope(
-            version, f'<List_GetAllResponse xmlns="{ns}"><List_GetAllResult>|</List_GetAllResult></List_GetAllResponse>'
-        ).partition("|")
-        debtor = b"<Debtor><Id>1</Id><Number>1</Number><Name>" + b"x" * 960 + b"</Name></Debtor>"
-        chunk = debtor * 1024
-        response = web.StreamResponse(status=200, headers={"Content-Type": content_type(version)})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        await response.write(head.encode())
-        for _ in range(HUGE_BYTES // len(chunk)):
-            await response.write(chunk)
-        await response.write(tail.encode())
-        await response.write_eof()
-        return response
 
     def _authenticate(self, service: str, operation: str | None, root: Any) -> StandinAccount:
         ns = NS[service]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from handlers.model import Unreachable, UnreachableCause
 from tests.bot.nmbrs.accounts import TOKEN, USERNAME, GatewayFactory
-from bot.standins.nmbrs.server import HUGE_BYTES, NmbrsStandIn
+from bot.standins.nmbrs.injection import HUGE_BYTES
+from bot.standins.nmbrs.server import NmbrsStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ from handlers.model import (
     Unreachable,
     UnreachableCause,
 )
-from handlers.text import replies
+from handlers.text import customer_alerts, replies
 
 CARD = LinkCard(
     id=12, username="hr@acme.nl", environment="acme", state="active", token_last4="cdef", label=None,
@@ -101,9 +101,9 @@ def test_support_update_for_every_link_kind_names_the_link() -> None:
 
 
 def test_customer_alerts_rebuild_outcomes_from_details() -> None:
-    assert replies.rejected_from({"reason": "subscription", "code": 1004}).category is RejectionCategory.SUBSCRIPTION
-    assert replies.rejected_from({"reason": "nonsense"}).category is RejectionCategory.OTHER
-    assert replies.unreachable_from({"cause": "timeout"}).cause is UnreachableCause.TIMEOUT
-    assert isinstance(replies.unreachable_from({}), Unreachable)
-    result = replies.customer_result(CARD, {"outcome": "unreachable", "cause": "html"}, "en")
+    assert customer_alerts.rejected_from({"reason": "subscription", "code": 1004}).category is RejectionCategory.SUBSCRIPTION
+    assert customer_alerts.rejected_from({"reason": "nonsense"}).category is RejectionCategory.OTHER
+    assert customer_alerts.unreachable_from({"cause": "timeout"}).cause is UnreachableCause.TIMEOUT
+    assert isinstance(customer_alerts.unreachable_from({}), Unreachable)
+    result = customer_alerts.customer_result(CARD, {"outcome": "unreachable", "cause": "html"}, "en")
     assert result.tone == "wait"
