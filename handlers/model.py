@@ -35,6 +35,8 @@ class RejectionCategory(StrEnum):
     RIGHTS = "rights"  # 1002, 1003: template or filter blocks a call
     SUBSCRIPTION = "subscription"  # 1004: no valid Nmbrs subscription
     OTHER = "other"  # any other Nmbrs code: unexpected, never breaks a link (see `unexpected`)
+    CONSENT = "consent"  # REST: invalid_grant or 401 after a fresh refresh: consent withdrawn or expired
+    LOST = "lost"  # REST: a refresh whose answer we lost rotated the token: lost on our side
 
 
 class UnreachableCause(StrEnum):
@@ -53,8 +55,8 @@ class UnreachableCause(StrEnum):
 class Debtor:
     """A debtor (an employer administration under an accountant) the login can see."""
 
-    id: int
-    number: int | None
+    id: int | str  # SOAP: a number; REST: a UUID
+    number: int | str | None
     name: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,10 +67,10 @@ class Debtor:
 class Company:
     """A company the login can see; `debtor_id` is None when it was not looked up."""
 
-    id: int
-    number: int | None
+    id: int | str
+    number: int | str | None
     name: str
-    debtor_id: int | None = None
+    debtor_id: int | str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +166,11 @@ class Unreachable:
     latency_s: float
     code: int | None = None
     operation: str | None = None
+    retry_after_s: float | None = None
+    """The server's own retry delay (REST 429 / 42909 Retry-After), when it gave one."""
+    maybe_delivered: bool = False
+    """REST refresh: the request may have reached Nmbrs (read timeout, cut answer), so the refresh
+    token may have rotated without us seeing the new one."""
 
     @property
     def outcome(self) -> Literal["unreachable"]:
@@ -228,8 +235,48 @@ class SoapLogin:
         return "soap"
 
 
-#: What a link holds to reach Nmbrs; a REST link adds its own kind (refresh token, debtor) here.
+#: What a link holds to reach Nmbrs (REST links go through handlers.ports.NmbrsRest instead).
 Credentials: TypeAlias = SoapLogin
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAnswer:
+    """What Nmbrs' token endpoint gave: tokens never in repr. `refresh_token` None: keep the old
+    one (RFC 6749 §6); `scopes` None: every requested scope was granted (§5.1)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in_s: int
+    scopes: tuple[str, ...] | None
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RestUser:
+    """Who consented (from GET /api/user/info)."""
+
+    user_id: str
+    email: str
+    name: str
+    debtor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RestView:
+    """What one access token reaches: the consenting user, their debtor and its companies."""
+
+    user: RestUser
+    debtor: Debtor
+    companies: tuple[Company, ...]
+    latency_s: float
+
+    def as_valid(self) -> Valid:
+        return Valid(username=self.user.email.strip().lower(), environment=str(self.debtor.id),
+                     debtors=(self.debtor,), companies=self.companies, latency_s=self.latency_s)
+
+
+RestAnswer: TypeAlias = RestView | Rejected | Unreachable
+TokenResult: TypeAlias = TokenAnswer | Rejected | Unreachable
 
 
 #: How many named debtors/companies an alert carries; the rest are counted.
