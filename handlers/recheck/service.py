@@ -20,6 +20,7 @@ from handlers.alerts import Outbox, queue
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.ports import Nmbrs
 from handlers.recheck.pipeline import Pipeline
+from handlers.recheck.rest import RestCheck
 from handlers.recheck.values import (
     MANUAL_TRIGGERS,
     CheckReport,
@@ -67,6 +68,7 @@ class Recheck:
         concurrency: int = 8,
         lease_ttl_s: float = 60.0,
         retry_pending_after_s: float = 600.0,
+        rest: RestCheck | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -82,7 +84,7 @@ class Recheck:
         self.retry_pending_after = timedelta(seconds=retry_pending_after_s)
         self.lease = DatabaseLease(sessions, name=LEASE_NAME, holder=holder, ttl_s=lease_ttl_s, clock=clock)
         self.pipeline = Pipeline(sessions=sessions, cipher=cipher, gateway=gateway, outbox=outbox, policy=policy,
-                                 clock=clock, concurrency=concurrency)
+                                 clock=clock, concurrency=concurrency, rest=rest)
         # One run or sweep at a time in this process; the lease does the same across processes.
         self._busy = asyncio.Lock()
 
