@@ -9,13 +9,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from handlers.recheck.rest import RestTokens
+from storage.models import utcnow
 from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
@@ -96,6 +98,17 @@ def build_rest_gateway(settings: Settings, limiter: CallLimiter) -> RestGateway 
         connect_timeout_s=settings.nmbrs_connect_timeout_s, read_timeout_s=settings.nmbrs_read_timeout_s,
         retries=settings.nmbrs_retries,
     )
+
+
+def rest_tokens(desk: "Desk", **options: Any) -> "RestTokens | None":
+    """The one way REST tokens are refreshed in this process (nightly check and hand-off alike),
+    its lease longer than a refresh's whole budget: connect + read timeout per attempt, and margin."""
+    if desk.rest is None:
+        return None
+    settings = desk.settings
+    budget = (settings.nmbrs_connect_timeout_s + settings.nmbrs_read_timeout_s) * (settings.nmbrs_retries + 1) + 30
+    return RestTokens(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, lease_s=budget,
+                      clock=options.get("clock", utcnow))
 
 
 async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None) -> Desk:
@@ -258,7 +271,8 @@ async def build_runtime(
                                 conversations=conversations, recheck=recheck)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
-        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
+        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,
+                                rest_tokens=rest_tokens(desk))
         hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
         if socket_mode:
             if settings.slack_app_token is None:

@@ -60,6 +60,7 @@ def link_metadata(link: Link) -> dict[str, Any]:
     return {
         "id": link.id,
         "short_id": link.short_id,
+        "kind": link.kind or "soap",
         "state": str(link.state),
         "username": link.username,
         "environment": link.environment,

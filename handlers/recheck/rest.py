@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: 401 from the API (invalid token).
 UNAUTHORIZED = 40102
+#: `fresh_since` that accepts any stored access token still valid long enough.
+ANY_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class RestTokens:
         answer = await self.gateway.refresh(refresh_token)
         refresh_token = ""
         return await self._settle(link_id, answer, started=started, unsettled=unsettled)
+
+    async def usable(self, link_id: int, *, min_validity: timedelta) -> Fresh | Validation:
+        """For the hand-off: the stored access token when it has `min_validity` left (whoever got
+        it), else a refresh under the same lease as the nightly check's."""
+        return await self.fresh(link_id, fresh_since=ANY_TIME, min_validity=min_validity)
 
     async def _settle(self, link_id: int, answer: TokenAnswer | Rejected | Unreachable, *, started: datetime,
                       unsettled: datetime | None) -> Fresh | Validation:
