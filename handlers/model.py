@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Mapping, TypeAlias
 
@@ -319,10 +320,19 @@ class LinkCard:
     company_count: int
     debtor_names: tuple[str, ...] = ()
     company_names: tuple[str, ...] = ()
+    kind: str = "soap"
+    """soap or rest; the fields below are REST's (the consenting user is `username`)."""
+    debtor_name: str | None = None
+    scopes: tuple[str, ...] = ()
+    access_expires_at: datetime | None = None
 
     @property
     def short_id(self) -> str:
         return f"L{self.id}"
+
+    @property
+    def is_rest(self) -> bool:
+        return self.kind == "rest"
 
     @classmethod
     def of(cls, link: Link) -> "LinkCard":
@@ -333,6 +343,8 @@ class LinkCard:
             user_id=link.user_id, debtor_count=len(debtors), company_count=len(companies),
             debtor_names=tuple(str(d.get("name", "")) for d in debtors[:NAMED_SCOPE]),
             company_names=tuple(str(c.get("name", "")) for c in companies[:NAMED_SCOPE]),
+            kind=link.kind or "soap", debtor_name=link.debtor_name, scopes=tuple((link.scopes or "").split()),
+            access_expires_at=link.access_expires_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -341,14 +353,24 @@ class LinkCard:
             "token_last4": self.token_last4, "label": self.label, "platform": self.platform,
             "team_id": self.team_id, "user_id": self.user_id, "debtor_count": self.debtor_count,
             "company_count": self.company_count, "debtor_names": list(self.debtor_names),
-            "company_names": list(self.company_names),
+            "company_names": list(self.company_names), **self._rest_dict(),
         }
+
+    def _rest_dict(self) -> dict[str, Any]:
+        # SOAP cards serialise as before (stored alerts and digests stay byte-identical).
+        if not self.is_rest:
+            return {}
+        return {"kind": self.kind, "debtor_name": self.debtor_name, "scopes": list(self.scopes),
+                "access_expires_at": self.access_expires_at.isoformat() if self.access_expires_at else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "LinkCard":
         values = dict(data)
         values["debtor_names"] = tuple(values.get("debtor_names", ()))
         values["company_names"] = tuple(values.get("company_names", ()))
+        values["scopes"] = tuple(values.get("scopes", ()))
+        expires = values.get("access_expires_at")
+        values["access_expires_at"] = datetime.fromisoformat(expires) if isinstance(expires, str) else None
         return cls(**values)
 
 
