@@ -193,3 +193,11 @@ def revocation_failed(entry: PendingRevocation, *, now: datetime, error: str) ->
     entry.attempts += 1
     entry.last_error = error[:64]
     entry.next_attempt_at = now + min(timedelta(hours=6), timedelta(minutes=5) * 2 ** min(entry.attempts, 8))
+
+
+async def finish_revocations(session: AsyncSession, *, done: Sequence[int], failed: Sequence[int], now: datetime) -> None:
+    """Destroy the revoked ones; give the failed ones their next attempt time."""
+    if done:
+        await session.execute(delete(PendingRevocation).where(PendingRevocation.id.in_(list(done))))
+    for entry in (await session.scalars(select(PendingRevocation).where(PendingRevocation.id.in_(list(failed))))).all():
+        revocation_failed(entry, now=now, error="not confirmed by the identity server")

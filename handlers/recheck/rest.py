@@ -81,6 +81,24 @@ class RestTokens:
         it), else a refresh under the same lease as the nightly check's."""
         return await self.fresh(link_id, fresh_since=ANY_TIME, min_validity=min_validity)
 
+    async def revoke_queued(self) -> tuple[int, int]:
+        """Revoke the refresh tokens queued when a consent was replaced (RFC 7009): (revoked, left).
+        A failed one is retried later, with backoff, for up to 30 days, then destroyed unrevoked."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            due = [(entry.id, rest_links.open_revocation(entry, self.cipher))
+                   for entry in await rest_links.due_revocations(session, now=now)]
+        done: list[int] = []
+        for entry_id, token in due:
+            if await self.gateway.revoke(token):
+                done.append(entry_id)
+        async with self.sessions() as session, session.begin():
+            await rest_links.finish_revocations(session, done=done, failed=[i for i, _ in due if i not in done],
+                                                now=self.clock())
+        if due:
+            log.info("nmbrs rest: %d queued refresh tokens revoked, %d left for later", len(done), len(due) - len(done))
+        return len(done), len(due) - len(done)
+
     async def _settle(self, link_id: int, answer: TokenAnswer | Rejected | Unreachable, *, started: datetime,
                       unsettled: datetime | None) -> Fresh | Validation:
         now = self.clock()

@@ -130,6 +130,8 @@ class Recheck:
                 pending = [link_id for link_id in retry if link_id not in confirmed]
                 if pending:
                     await self.pipeline.check_ids(pending, trigger="retry", run_id=None)
+                if self.pipeline.rest is not None:
+                    await self.pipeline.rest.tokens.revoke_queued()
                 return SweepReport(confirmed=len(due), retried=len(pending))
         except RecheckBusy:
             return None

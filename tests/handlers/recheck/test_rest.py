@@ -237,3 +237,21 @@ async def test_a_401_on_a_token_another_worker_got_is_followed_by_one_refresh(re
     assert rd.nmbrs.calls["token.refresh_token"] == 1 and rd.nmbrs.calls["user/info"] == 2
     link = await rd.desk.get(link_id)
     assert link is not None and isinstance(link, Link)
+
+
+async def test_a_replaced_consents_old_refresh_token_is_revoked_at_nmbrs(rest_sqlite_desk: RestDesk) -> None:
+    rd = rest_sqlite_desk
+    rd.user(1)
+    await rd.link(1)
+    await rd.link(1)  # the customer consented again for the same debtor: the first consent's token is queued
+    assert rd.nmbrs.live_refresh_tokens(email_for(1)) == 2
+    tokens = rd.tokens()
+    rd.nmbrs.set_down("503")
+    try:
+        assert await tokens.revoke_queued() == (0, 1)  # kept for a later attempt
+    finally:
+        rd.nmbrs.set_down(False)
+    assert await tokens.revoke_queued() == (0, 0)  # not due again yet
+    rd.desk.time.advance(3600)
+    assert await tokens.revoke_queued() == (1, 0)
+    assert rd.nmbrs.calls["revocation"] == 2 and rd.nmbrs.live_refresh_tokens(email_for(1)) == 1
