@@ -176,6 +176,8 @@ def revoke(link: Link) -> bool:
     already = link.state == LinkState.REVOKED and link.token_ciphertext is None
     link.token_ciphertext = None
     link.token_key_id = None
+    # A REST link's access token goes too (tokens already handed out live until they expire).
+    link.access_ciphertext = link.access_key_id = link.access_expires_at = None
     link.confirm_due_at = None
     set_state(link, LinkState.REVOKED)
     return not already

@@ -117,3 +117,16 @@ async def test_copy_db_keeps_rest_links_openable(sqlite_url: str, postgres_admin
     finally:
         await source.dispose()
         await target.dispose()
+
+
+async def test_revoking_a_rest_link_destroys_both_tokens(sessions, cipher: TokenCipher) -> None:  # type: ignore[no-untyped-def]
+    from storage.links import revoke
+
+    stored = await _consent(sessions, cipher, refresh="r" * 40, access="a" * 40)
+    async with sessions() as session, session.begin():
+        link = await session.get(Link, stored.link.id)
+        assert link is not None and revoke(link)
+    async with sessions() as session:
+        link = await session.get(Link, stored.link.id)
+        assert link is not None and link.state == LinkState.REVOKED
+        assert link.token_ciphertext is None and link.access_ciphertext is None and open_access(link, cipher) is None
