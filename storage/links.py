@@ -253,7 +253,7 @@ async def broken(session: AsyncSession) -> Sequence[Any]:
     """The broken links, longest broken first, with what the digest says of each."""
     return (await session.execute(
         select(Link.id, Link.username, Link.environment, Link.last_reason, Link.last_fault_code,
-               Link.state_changed_at, Link.token_last4)
+               Link.state_changed_at, Link.token_last4, Link.kind)
         .where(Link.state == LinkState.BROKEN).order_by(Link.state_changed_at, Link.id)
     )).all()
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.model import Rejected, RejectionCategory, RestView, TokenAnswer, Unreachable, UnreachableCause, Validation
@@ -25,11 +27,27 @@ UNAUTHORIZED = 40102
 ANY_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
+_T = TypeVar("_T")
+#: Attempts of one token transaction when the database is busy.
+COMMIT_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class _Taken:
+    refresh_token: str = field(repr=False)
+    unsettled: datetime | None
+
+
+@dataclass(frozen=True)
+class _Busy:
+    pass
+
+
 @dataclass(frozen=True)
 class Fresh:
     """An access token to use now, and whether it came from our own refresh just now."""
 
-    access_token: str
+    access_token: str = field(repr=False)
     expires_at: datetime
     refreshed_now: bool
 
@@ -50,31 +68,52 @@ class RestTokens:
 
     async def fresh(self, link_id: int, *, fresh_since: datetime | None, min_validity: timedelta) -> Fresh | Validation:
         """A usable access token: one another worker refreshed since `fresh_since`, else our own
-        refresh. A Rejected/Unreachable when the refresh failed (see `_refresh`)."""
+        refresh. A Rejected/Unreachable when the refresh failed (see `_settle`)."""
         while True:
             now = self.clock()
-            async with self.sessions() as session, session.begin():
-                lease = await rest_links.take_lease(session, link_id, now=now, hold=self.hold,
-                                                    fresh_since=fresh_since, min_validity=min_validity)
-                link = lease.link
-                if link is None or link.token_ciphertext is None:
-                    return Unreachable(UnreachableCause.MISCONFIGURED, "the link holds no refresh token", 0.0)
-                if lease.fresh:
-                    access = rest_links.open_access(link, self.cipher)
-                    assert access is not None and link.access_expires_at is not None
-                    return Fresh(access, link.access_expires_at, refreshed_now=False)
-                if lease.busy_until is None:
-                    refresh_token = rest_links.open_refresh(link, self.cipher)
-                    started, unsettled = now, lease.unsettled_since
-                    break
+            taken = await self._retrying(lambda: self._take(link_id, now, fresh_since, min_validity))
+            if not isinstance(taken, _Busy):
+                break
             # Someone else is refreshing this link: wait for it, then read the row again.
             if fresh_since is None:
                 fresh_since = now
             await self.sleep(self.poll_s)
+        if not isinstance(taken, _Taken):
+            return taken
         # The mark and the lease are committed: a crash from here on leaves evidence behind.
-        answer = await self.gateway.refresh(refresh_token)
-        refresh_token = ""
-        return await self._settle(link_id, answer, started=started, unsettled=unsettled)
+        answer = await self.gateway.refresh(taken.refresh_token)
+        # The one commit that must not be lost: Nmbrs has spent the old refresh token by now.
+        return await self._retrying(lambda: self._settle(link_id, answer, started=now, unsettled=taken.unsettled))
+
+    async def _take(self, link_id: int, now: datetime, fresh_since: datetime | None,
+                    min_validity: timedelta) -> "_Taken | _Busy | Fresh | Validation":
+        async with self.sessions() as session, session.begin():
+            lease = await rest_links.take_lease(session, link_id, now=now, hold=self.hold,
+                                                fresh_since=fresh_since, min_validity=min_validity)
+            link = lease.link
+            if link is None or link.token_ciphertext is None:
+                return Unreachable(UnreachableCause.MISCONFIGURED, "the link holds no refresh token", 0.0)
+            if lease.fresh:
+                access = rest_links.open_access(link, self.cipher)
+                assert access is not None and link.access_expires_at is not None
+                return Fresh(access, link.access_expires_at, refreshed_now=False)
+            if lease.busy_until is not None:
+                return _Busy()
+            return _Taken(rest_links.open_refresh(link, self.cipher), lease.unsettled_since)
+
+    async def _retrying(self, work: Callable[[], Awaitable[_T]]) -> _T:
+        """A short transaction, tried again when the database is busy (SQLite's lock wait ran out)
+        rather than failing the link's check, or losing tokens Nmbrs has already rotated."""
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                return await work()
+            except OperationalError as exc:
+                if attempt == COMMIT_ATTEMPTS:
+                    raise
+                log.warning("nmbrs rest: a token transaction failed (%s), attempt %d; again",
+                            type(exc).__name__, attempt)
+                await asyncio.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")
 
     async def usable(self, link_id: int, *, min_validity: timedelta) -> Fresh | Validation:
         """For the hand-off: the stored access token when it has `min_validity` left (whoever got

@@ -274,18 +274,18 @@ class Recheck:
         changes = [
             {"link_id": row.id, "link": f"L{row.id}", "username": row.username, "environment": row.environment,
              "transition": row.transition, "state": row.state, "reason": row.reason, "trigger": row.trigger,
-             "at": iso(row.checked_at)}
+             "at": iso(row.checked_at), **_kind(row.kind)}
             for row in await checks.transitions(session, run_id=run.id, single_since=previous)
         ]
         failures = [
             {"link_id": row.link_id, "link": f"L{row.link_id}", "username": row.username,
-             "environment": row.environment, "reason": row.reason}
+             "environment": row.environment, "reason": row.reason, **_kind(row.kind)}
             for row in await checks.errors_in_run(session, run_id=run.id)
         ]
         broken = [
             {"link_id": row.id, "link": f"L{row.id}", "username": row.username, "environment": row.environment,
              "reason": row.last_reason, "code": row.last_fault_code, "since": iso(row.state_changed_at),
-             "token_last4": row.token_last4}
+             "token_last4": row.token_last4, **_kind(row.kind)}
             for row in await link_store.broken(session)
         ]
         return RunSummary(
@@ -296,6 +296,11 @@ class Recheck:
             confirmations=await checks.confirmations_in_run(session, run_id=run.id),
             broken=broken, failures=failures, trigger=run.trigger, resumed=resumed,
         )
+
+
+def _kind(kind: str | None) -> dict[str, str]:
+    # Only REST items say so: SOAP digests keep their exact shape (and stored digests their bytes).
+    return {"kind": "rest"} if kind == "rest" else {}
 
 
 class _Exclusive:

@@ -92,8 +92,9 @@ async def test_a_withdrawn_consent_is_confirmed_then_broken_with_connect_again(r
     link = await rd.desk.get(link_id)
     assert link is not None and link.state == "broken" and link.last_reason == "consent"
     assert rd.desk.notifier.kinds() == ["broken", "customer_broken", "digest"]
-    broken, customer, _ = rd.desk.notifier.alerts
+    broken, customer, digest = rd.desk.notifier.alerts
     assert "withdrawn or expired" in broken.details["headline"]
+    assert digest.details["broken"][0]["kind"] == "rest" and broken.link.kind == "rest"
     assert "Connect again" in customer.details["action"]
     assert summary.counts["broken"] == 1
 
