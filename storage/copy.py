@@ -20,6 +20,8 @@ class CopyError(Exception):
 @dataclass
 class CopyReport:
     rows: dict[str, int] = field(default_factory=dict)
+    rest_links: int = 0
+    """REST links copied: their refresh tokens are single use, so only one desk may run on them."""
 
     @property
     def total(self) -> int:
@@ -47,6 +49,9 @@ async def copy_database(source: AsyncEngine, target: AsyncEngine) -> CopyReport:
                     await dst.execute(insert(table), [dict(row) for row in chunk])
                     copied += len(chunk)
                 report.rows[table.name] = copied
+            links = Base.metadata.tables["links"]
+            report.rest_links = await src.scalar(
+                select(func.count()).select_from(links).where(links.c.kind == "rest")) or 0
         if dst.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind; move each to the highest copied id.
             for table in tables:

@@ -107,7 +107,7 @@ async def test_copy_db_keeps_rest_links_openable(sqlite_url: str, postgres_admin
     target = create_engine(create_database(postgres_admin_url))
     try:
         report = await copy_database(source, target)
-        assert report.rows["links"] == 1 and report.rows["pending_revocations"] == 1
+        assert report.rows["links"] == 1 and report.rows["pending_revocations"] == 1 and report.rest_links == 1
         async with session_factory(target)() as session, session.begin():
             link = (await session.scalars(select(Link))).one()
             assert link.kind == "rest" and open_refresh(link, cipher) == "s" * 40

@@ -41,3 +41,7 @@ def test_links_show_the_kind(tmp_path: Path) -> None:
     assert "r" * 40 not in listing.stdout and "b" * 40 not in listing.stdout
     text = run("links", env={"DATABASE_URL": url}).stdout
     assert " rest " in text and "(Acme Holding)" in text and " soap " in text
+    # copy-db warns: two desks on the same REST links would spend each other's refresh tokens.
+    copied = run("copy-db", "--to", f"sqlite:///{tmp_path / 'copy.db'}", env={"DATABASE_URL": url})
+    assert copied.returncode == 0, copied.stderr
+    assert "1 REST links were copied" in copied.stderr and "ONE desk" in copied.stderr
