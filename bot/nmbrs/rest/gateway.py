@@ -14,10 +14,10 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from bot.nmbrs.limits import CallLimiter
+from bot.nmbrs.transport import MAX_ANSWER_BYTES
 from bot.nmbrs.rest.answers import api_failure, as_view, token_failure
 from bot.nmbrs.rest.transport import ENCODED_BASIC, AnswerTooLarge, CappedTransport, encoded_basic
 from handlers.model import (
-    Company,
     Rejected,
     RestAnswer,
     TokenAnswer,
@@ -52,6 +52,7 @@ class RestGateway:
         read_timeout_s: float = 20.0,
         retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.token_endpoint = identity_url.rstrip("/") + "/connect/token"
         self.revocation_endpoint = identity_url.rstrip("/") + "/connect/revocation"
@@ -64,10 +65,11 @@ class RestGateway:
         self._oauth = AsyncOAuth2Client(
             client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
             token_endpoint_auth_method=ENCODED_BASIC, revocation_endpoint_auth_method=ENCODED_BASIC,
-            timeout=timeout, transport=CappedTransport(transport), follow_redirects=False,
+            timeout=timeout, transport=CappedTransport(transport, cap=max_answer_bytes), follow_redirects=False,
         )
         self._oauth.register_client_auth_method((ENCODED_BASIC, encoded_basic))
-        self._api = httpx.AsyncClient(timeout=timeout, transport=CappedTransport(transport), follow_redirects=False)
+        self._api = httpx.AsyncClient(timeout=timeout, transport=CappedTransport(transport, cap=max_answer_bytes),
+                                     follow_redirects=False)
 
     @property
     def kind(self) -> Literal["rest"]:
@@ -227,5 +229,3 @@ def _token_answer(token: dict[str, Any], latency_s: float, operation: str) -> To
         latency_s=latency_s,
     )
 
-
-__all__ = ["Company", "RestGateway"]
