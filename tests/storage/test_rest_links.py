@@ -130,3 +130,35 @@ async def test_revoking_a_rest_link_destroys_both_tokens(sessions, cipher: Token
         link = await session.get(Link, stored.link.id)
         assert link is not None and link.state == LinkState.REVOKED
         assert link.token_ciphertext is None and link.access_ciphertext is None and open_access(link, cipher) is None
+
+
+async def test_migration_0008_keeps_existing_links_as_soap_and_downgrades(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    engine = create_engine(database_url)
+
+    def downgrade(sync_conn, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = sync_conn
+        command.downgrade(config, revision)
+
+    try:
+        await upgrade(engine, "0005")
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO links (id, username, environment, state, debtors, companies, platform, failed_checks,"
+                " created_at, updated_at, state_changed_at) VALUES (1, 'a@b.nl', 'acme', 'active', '[]', '[]',"
+                " 'slack', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT kind FROM links WHERE id = 1"))).scalar_one() == "soap"
+        async with engine.begin() as conn:
+            await conn.run_sync(downgrade, "0005")
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT username FROM links"))).scalar_one() == "a@b.nl"
+        await upgrade(engine)
+    finally:
+        await engine.dispose()

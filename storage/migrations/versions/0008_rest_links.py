@@ -63,7 +63,7 @@ def downgrade() -> None:
     op.drop_index("uq_links_soap_account", table_name="links")
     op.execute("DELETE FROM links WHERE kind = 'rest'")  # the old schema cannot hold them
     with op.batch_alter_table("links") as batch:
-        batch.drop_constraint("ck_links_kind", type_="check")
+        batch.drop_constraint("kind", type_="check")  # named ck_links_kind by the naming convention
         batch.create_unique_constraint("uq_links_username_environment", ["username", "environment"])
         for column in ("refresh_lease_until", "refresh_started_at", "refreshed_at", "access_expires_at",
                        "access_key_id", "access_ciphertext", "scopes", "debtor_name", "debtor_number",
