@@ -1,6 +1,7 @@
 """Benchmark of the nightly re-check: N links against the Nmbrs stand-in with latency L.
 
     .venv/bin/python -m bench.recheck --links 2000 --latency-ms 50 --concurrency 16 --rate 200
+    .venv/bin/python -m bench.recheck --kind rest --links 10000 --latency-ms 50 --concurrency 16 --rate 150
 
 Reports the wall time of one `Recheck.run`, the Nmbrs calls it made, the bound any client must
 respect, max(calls / rate, calls x latency / concurrency), the ratio of wall time to that bound,
@@ -201,8 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=100, help="links for the sequential loop (default 100)")
     parser.add_argument("--database", help="DATABASE_URL to use (default: a new SQLite file)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--kind", choices=("soap", "rest", "mixed"), default="soap",
+                        help="SOAP links, REST links (refresh + API reads each), or half of each (default soap)")
     args = parser.parse_args(argv)
-    figures = asyncio.run(measure(args))
+    if args.kind == "soap":
+        figures = asyncio.run(measure(args))
+    else:
+        from bench.recheck_rest import measure_rest
+
+        figures = asyncio.run(measure_rest(args, mixed=args.kind == "mixed"))
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

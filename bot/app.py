@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.desk import Desk
+from bot.desk import Desk, rest_tokens
 from bot.nmbrs import CallLimiter, NmbrsGateway
+from bot.nmbrs.rest import RestGateway
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
@@ -68,6 +69,20 @@ def build_gateway(settings: Settings, limiter: CallLimiter, *, metrics: Metrics 
     )
 
 
+def build_rest_gateway(settings: Settings, limiter: CallLimiter) -> RestGateway | None:
+    if not settings.rest_enabled:
+        return None
+    assert settings.nmbrs_client_id and settings.nmbrs_client_secret and settings.nmbrs_subscription_key
+    return RestGateway(
+        identity_url=settings.nmbrs_identity_url, api_url=settings.nmbrs_rest_url,
+        client_id=settings.nmbrs_client_id, client_secret=settings.nmbrs_client_secret.get_secret_value(),
+        subscription_key=settings.nmbrs_subscription_key.get_secret_value(),
+        redirect_uri=settings.rest_redirect_uri, limiter=limiter,
+        connect_timeout_s=settings.nmbrs_connect_timeout_s, read_timeout_s=settings.nmbrs_read_timeout_s,
+        retries=settings.nmbrs_retries,
+    )
+
+
 async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None) -> Desk:
     """Open the database (migrating it), load the keys and build the Nmbrs gateway (whose calls
     `metrics`, when given, times)."""
@@ -86,12 +101,15 @@ async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metri
         limiter = CallLimiter(settings.recheck_concurrency, settings.nmbrs_rate)
         gateway = build_gateway(settings, limiter, metrics=metrics)
         stack.push_async_callback(gateway.aclose)
+        rest = build_rest_gateway(settings, limiter)
+        if rest is not None:
+            stack.push_async_callback(rest.aclose)
     except BaseException:
         await stack.aclose()
         raise
     return Desk(
         settings=settings, engine=engine, sessions=session_factory(engine), cipher=cipher,
-        limiter=limiter, gateway=gateway, _stack=stack,
+        limiter=limiter, gateway=gateway, rest=rest, _stack=stack,
     )
 
 
@@ -228,7 +246,8 @@ async def build_runtime(
                                 conversations=conversations, recheck=recheck, invitations=invitations)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
-        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
+        handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,
+                                rest_tokens=rest_tokens(desk))
         hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
         if socket_mode:
             if settings.slack_app_token is None:

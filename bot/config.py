@@ -77,6 +77,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="TOKENDESK_LOG_LEVEL")
     webhook_url: str | None = Field(default=None, alias="TOKENDESK_WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="TOKENDESK_WEBHOOK_SECRET")
+    public_url: str | None = Field(default=None, alias="TOKENDESK_PUBLIC_URL")
+    """The public https base URL of this service, without a trailing slash (invitation pages, the
+    consent callback); unset: both off."""
+    nmbrs_client_id: str | None = Field(default=None, alias="NMBRS_CLIENT_ID")
+    nmbrs_client_secret: SecretStr | None = Field(default=None, alias="NMBRS_CLIENT_SECRET")
+    nmbrs_subscription_key: SecretStr | None = Field(default=None, alias="NMBRS_SUBSCRIPTION_KEY")
+    nmbrs_rest_scopes: str = Field(
+        default="offline_access user.info.read debtor.info.read company.info.read",
+        alias="TOKENDESK_NMBRS_REST_SCOPES",
+    )
+    nmbrs_identity_url: str = Field(
+        default="https://identityservice.nmbrs.com/", alias="TOKENDESK_NMBRS_IDENTITY_URL"
+    )
+    nmbrs_rest_url: str = Field(default="https://api.nmbrsapp.com/", alias="TOKENDESK_NMBRS_REST_URL")
+    nmbrs_pkce: bool = Field(default=True, alias="TOKENDESK_NMBRS_PKCE")
     teams_client_id: str | None = Field(default=None, alias="TEAMS_CLIENT_ID")
     teams_client_secret: SecretStr | None = Field(default=None, alias="TEAMS_CLIENT_SECRET")
     teams_tenant_id: str | None = Field(default=None, alias="TEAMS_TENANT_ID")
@@ -85,15 +100,13 @@ class Settings(BaseSettings):
         default_factory=list, alias="TOKENDESK_TEAMS_SUPPORT_USERS"
     )
 
-    public_url: str | None = Field(default=None, alias="TOKENDESK_PUBLIC_URL")
-    """The public base URL of this service (invitation pages, consent callback); unset: both off."""
     brand_name: str = Field(default="tokendesk", min_length=1, max_length=80, alias="TOKENDESK_BRAND_NAME")
     invite_ttl: str = Field(default="7d", alias="TOKENDESK_INVITE_TTL")
     """How long an invitation link lives: a number and d, h or m (`7d`, `12h`, `30m`)."""
 
     _split = field_validator("support_users", "teams_support_users", mode="before")(_split_csv)
 
-    @field_validator("slack_api_url", "nmbrs_url")
+    @field_validator("slack_api_url", "nmbrs_url", "nmbrs_identity_url", "nmbrs_rest_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -103,8 +116,9 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
-        if not value:
+        if value is None or not value.strip():
             return None
+        value = value.strip()
         parsed = urlsplit(value)
         loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
         if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
@@ -122,6 +136,14 @@ class Settings(BaseSettings):
     @property
     def invite_lifetime(self) -> timedelta:
         return parse_duration(self.invite_ttl)
+
+    @field_validator("nmbrs_rest_scopes")
+    @classmethod
+    def _scopes(cls, value: str) -> str:
+        scopes = value.split()
+        if "offline_access" not in scopes:
+            raise ValueError("must include offline_access (without it Nmbrs gives no refresh token)")
+        return " ".join(scopes)
 
     @field_validator("database_url")
     @classmethod
@@ -160,6 +182,36 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.teams_client_id and self.teams_client_secret and self.teams_tenant_id)
+
+    @property
+    def rest_enabled(self) -> bool:
+        """REST links are on when the app registration, the subscription key and our URL are set."""
+        return not self.rest_missing() and self.public_url is not None
+
+    def rest_missing(self) -> list[str]:
+        """The REST settings still missing, by variable name ([] when complete, or when none is set)."""
+        given = {
+            "NMBRS_CLIENT_ID": bool(self.nmbrs_client_id),
+            "NMBRS_CLIENT_SECRET": self.nmbrs_client_secret is not None,
+            "NMBRS_SUBSCRIPTION_KEY": self.nmbrs_subscription_key is not None,
+            "TOKENDESK_PUBLIC_URL": self.public_url is not None,
+        }
+        if not any(given.values()):
+            return []
+        return [name for name, present in given.items() if not present]
+
+    def rest_problems(self) -> list[str]:
+        """For the start-up check: what a half-configured REST setup still needs, one line each."""
+        return [f"{name}: required for Nmbrs REST links (the other REST settings are set)"
+                for name in self.rest_missing()]
+
+    @property
+    def rest_scopes(self) -> tuple[str, ...]:
+        return tuple(self.nmbrs_rest_scopes.split())
+
+    @property
+    def rest_redirect_uri(self) -> str | None:
+        return None if self.public_url is None else self.public_url + "/connect/nmbrs/callback"
 
     @property
     def is_sqlite(self) -> bool:

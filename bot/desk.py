@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.nmbrs import CallLimiter, NmbrsGateway
+from bot.nmbrs.rest import RestGateway
+from handlers.recheck.rest import RestTokens
 from storage.cipher import TokenCipher
+from storage.models import utcnow
 
 
 @dataclass
@@ -24,7 +28,20 @@ class Desk:
     cipher: TokenCipher
     limiter: CallLimiter
     gateway: NmbrsGateway
+    rest: RestGateway | None = None
+    """The REST gateway, when REST links are configured (Settings.rest_enabled)."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
+
+
+def rest_tokens(desk: Desk, **options: Any) -> RestTokens | None:
+    """The one way REST tokens are refreshed in this process (nightly check and hand-off alike),
+    its lease longer than a refresh's whole budget: connect + read timeout per attempt, and margin."""
+    if desk.rest is None:
+        return None
+    settings = desk.settings
+    budget = (settings.nmbrs_connect_timeout_s + settings.nmbrs_read_timeout_s) * (settings.nmbrs_retries + 1) + 30
+    return RestTokens(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, lease_s=budget,
+                      clock=options.get("clock", utcnow))

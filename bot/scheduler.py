@@ -19,13 +19,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.desk import Desk
+from bot.desk import Desk, rest_tokens
 from bot.config import Settings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox
 from storage.pending_conversations import forget_expired as prune_conversations
 from handlers.recheck import Recheck, RecheckPolicy
+from handlers.recheck.rest import RestCheck
 from handlers.trace import correlation_id, new_correlation_id
 from storage.deliveries import prune as prune_deliveries
 from storage.lease import DatabaseLease, LeaseHeld, holder_id
@@ -71,8 +72,10 @@ class Housekeeping:
 
 def build_recheck(desk: Desk, outbox: Outbox, *, holder: str | None = None, **options: Any) -> Recheck:
     """The one Recheck of a process, from the desk's settings, database, cipher and gateway."""
+    tokens = rest_tokens(desk, **options)
+    rest = RestCheck(tokens) if tokens is not None else None
     return Recheck(
-        sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox,
+        sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox, rest=rest,
         policy=RecheckPolicy.from_settings(desk.settings), holder=holder or holder_id(),
         concurrency=desk.settings.recheck_concurrency, **options,
     )

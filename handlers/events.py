@@ -60,6 +60,7 @@ def link_metadata(link: Link) -> dict[str, Any]:
     return {
         "id": link.id,
         "short_id": link.short_id,
+        "kind": link.kind or "soap",
         "state": str(link.state),
         "username": link.username,
         "environment": link.environment,
@@ -82,7 +83,7 @@ def link_metadata(link: Link) -> dict[str, Any]:
 def card_metadata(card: LinkCard) -> dict[str, Any]:
     """The same shape from an alert's snapshot, for the rare event whose link row is gone."""
     return {
-        "id": card.id, "short_id": card.short_id, "state": card.state, "username": card.username,
+        "id": card.id, "short_id": card.short_id, "kind": card.kind, "state": card.state, "username": card.username,
         "environment": card.environment, "label": card.label, "platform": card.platform,
         "debtor_count": card.debtor_count, "company_count": card.company_count, "debtors": [], "companies": [],
         "scope_digest": None, "last_reason": None, "last_fault_code": None, "created_at": None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Mapping, TypeAlias
 
@@ -35,6 +36,8 @@ class RejectionCategory(StrEnum):
     RIGHTS = "rights"  # 1002, 1003: template or filter blocks a call
     SUBSCRIPTION = "subscription"  # 1004: no valid Nmbrs subscription
     OTHER = "other"  # any other Nmbrs code: unexpected, never breaks a link (see `unexpected`)
+    CONSENT = "consent"  # REST: invalid_grant or 401 after a fresh refresh: consent withdrawn or expired
+    LOST = "lost"  # REST: a refresh whose answer we lost rotated the token: lost on our side
 
 
 class UnreachableCause(StrEnum):
@@ -53,8 +56,8 @@ class UnreachableCause(StrEnum):
 class Debtor:
     """A debtor (an employer administration under an accountant) the login can see."""
 
-    id: int
-    number: int | None
+    id: int | str  # SOAP: a number; REST: a UUID
+    number: int | str | None
     name: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,10 +68,10 @@ class Debtor:
 class Company:
     """A company the login can see; `debtor_id` is None when it was not looked up."""
 
-    id: int
-    number: int | None
+    id: int | str
+    number: int | str | None
     name: str
-    debtor_id: int | None = None
+    debtor_id: int | str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +167,11 @@ class Unreachable:
     latency_s: float
     code: int | None = None
     operation: str | None = None
+    retry_after_s: float | None = None
+    """The server's own retry delay (REST 429 / 42909 Retry-After), when it gave one."""
+    maybe_delivered: bool = False
+    """REST refresh: the request may have reached Nmbrs (read timeout, cut answer), so the refresh
+    token may have rotated without us seeing the new one."""
 
     @property
     def outcome(self) -> Literal["unreachable"]:
@@ -228,8 +236,48 @@ class SoapLogin:
         return "soap"
 
 
-#: What a link holds to reach Nmbrs; a REST link adds its own kind (refresh token, debtor) here.
+#: What a link holds to reach Nmbrs (REST links go through handlers.ports.NmbrsRest instead).
 Credentials: TypeAlias = SoapLogin
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAnswer:
+    """What Nmbrs' token endpoint gave: tokens never in repr. `refresh_token` None: keep the old
+    one (RFC 6749 §6); `scopes` None: every requested scope was granted (§5.1)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in_s: int
+    scopes: tuple[str, ...] | None
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RestUser:
+    """Who consented (from GET /api/user/info)."""
+
+    user_id: str
+    email: str
+    name: str
+    debtor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RestView:
+    """What one access token reaches: the consenting user, their debtor and its companies."""
+
+    user: RestUser
+    debtor: Debtor
+    companies: tuple[Company, ...]
+    latency_s: float
+
+    def as_valid(self) -> Valid:
+        return Valid(username=self.user.email.strip().lower(), environment=str(self.debtor.id),
+                     debtors=(self.debtor,), companies=self.companies, latency_s=self.latency_s)
+
+
+RestAnswer: TypeAlias = RestView | Rejected | Unreachable
+TokenResult: TypeAlias = TokenAnswer | Rejected | Unreachable
 
 
 #: How many named debtors/companies an alert carries; the rest are counted.
@@ -273,10 +321,19 @@ class LinkCard:
     company_count: int
     debtor_names: tuple[str, ...] = ()
     company_names: tuple[str, ...] = ()
+    kind: str = "soap"
+    """soap or rest; the fields below are REST's (the consenting user is `username`)."""
+    debtor_name: str | None = None
+    scopes: tuple[str, ...] = ()
+    access_expires_at: datetime | None = None
 
     @property
     def short_id(self) -> str:
         return f"L{self.id}"
+
+    @property
+    def is_rest(self) -> bool:
+        return self.kind == "rest"
 
     @classmethod
     def of(cls, link: Link) -> "LinkCard":
@@ -287,6 +344,8 @@ class LinkCard:
             user_id=link.user_id, debtor_count=len(debtors), company_count=len(companies),
             debtor_names=tuple(str(d.get("name", "")) for d in debtors[:NAMED_SCOPE]),
             company_names=tuple(str(c.get("name", "")) for c in companies[:NAMED_SCOPE]),
+            kind=link.kind or "soap", debtor_name=link.debtor_name, scopes=tuple((link.scopes or "").split()),
+            access_expires_at=link.access_expires_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -295,14 +354,24 @@ class LinkCard:
             "token_last4": self.token_last4, "label": self.label, "platform": self.platform,
             "team_id": self.team_id, "user_id": self.user_id, "debtor_count": self.debtor_count,
             "company_count": self.company_count, "debtor_names": list(self.debtor_names),
-            "company_names": list(self.company_names),
+            "company_names": list(self.company_names), **self._rest_dict(),
         }
+
+    def _rest_dict(self) -> dict[str, Any]:
+        # SOAP cards serialise as before (stored alerts and digests stay byte-identical).
+        if not self.is_rest:
+            return {}
+        return {"kind": self.kind, "debtor_name": self.debtor_name, "scopes": list(self.scopes),
+                "access_expires_at": self.access_expires_at.isoformat() if self.access_expires_at else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "LinkCard":
         values = dict(data)
         values["debtor_names"] = tuple(values.get("debtor_names", ()))
         values["company_names"] = tuple(values.get("company_names", ()))
+        values["scopes"] = tuple(values.get("scopes", ()))
+        expires = values.get("access_expires_at")
+        values["access_expires_at"] = datetime.fromisoformat(expires) if isinstance(expires, str) else None
         return cls(**values)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from handlers.model import Alert, Credentials, NmbrsKind, Validation
+from handlers.model import Alert, Credentials, NmbrsKind, RestAnswer, TokenResult, Validation
 
 
 class Nmbrs(Protocol):
@@ -18,6 +18,25 @@ class Nmbrs(Protocol):
     def kind(self) -> NmbrsKind: ...
 
     async def check(self, credentials: Credentials) -> Validation: ...
+
+
+class NmbrsRest(Protocol):
+    """Nmbrs' REST API and identity server as the handlers use them. Nothing here refreshes by
+    itself: the caller holding a link's lease decides when a refresh token is spent.
+
+    No method raises for anything Nmbrs or the network does; a 401 from the API comes back as a
+    Rejected with code 40102 (the caller decides whether one refresh is due first)."""
+
+    @property
+    def kind(self) -> NmbrsKind: ...
+
+    async def exchange(self, code: str, *, code_verifier: str | None) -> TokenResult: ...
+
+    async def refresh(self, refresh_token: str) -> TokenResult: ...
+
+    async def revoke(self, refresh_token: str) -> bool: ...
+
+    async def inspect(self, access_token: str) -> RestAnswer: ...
 
 
 class Notifier(Protocol):

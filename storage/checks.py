@@ -40,7 +40,7 @@ async def transitions(session: AsyncSession, *, run_id: int, single_since: datet
         between = between & (Check.checked_at > single_since)
     return (await session.execute(
         select(Check.checked_at, Check.transition, Check.trigger, Check.reason, Link.id, Link.username,
-               Link.environment, Link.state)
+               Link.environment, Link.state, Link.kind)
         .join(Link, Link.id == Check.link_id)
         .where(Check.transition.is_not(None), (Check.run_id == run_id) | between)
         .order_by(Check.checked_at, Check.id)
@@ -50,7 +50,7 @@ async def transitions(session: AsyncSession, *, run_id: int, single_since: datet
 async def errors_in_run(session: AsyncSession, *, run_id: int) -> Sequence[Any]:
     """Links the run could not check because of a fault on our side."""
     return (await session.execute(
-        select(Check.link_id, Check.reason, Link.username, Link.environment)
+        select(Check.link_id, Check.reason, Link.username, Link.environment, Link.kind)
         .join(Link, Link.id == Check.link_id)
         .where(Check.run_id == run_id, Check.outcome == "error").order_by(Check.link_id)
     )).all()

@@ -123,5 +123,15 @@ def link_row(link_id: int) -> str:
     return f"link:{link_id}"
 
 
+def link_secret_row(link_id: int, purpose: str) -> str:
+    """The associated data of a REST link's secrets: each bound to its row and to what it is
+    (`refresh`, `access`), so a refresh token can never be opened as an access token or elsewhere."""
+    return f"link:{link_id}:{purpose}"
+
+
+def revocation_row(revocation_id: int) -> str:
+    return f"revocation:{revocation_id}"
+
+
 def pending_row(pending_id: int) -> str:
     return f"pending:{pending_id}"

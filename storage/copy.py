@@ -21,6 +21,8 @@ class CopyError(Exception):
 @dataclass
 class CopyReport:
     rows: dict[str, int] = field(default_factory=dict)
+    rest_links: int = 0
+    """REST links copied: their refresh tokens are single use, so only one desk may run on them."""
 
     @property
     def total(self) -> int:
@@ -58,6 +60,9 @@ async def copy_database(
                     if progress is not None:
                         progress(report.total + copied, total := max(total, report.total + copied))
                 report.rows[table.name] = copied
+            links = Base.metadata.tables["links"]
+            report.rest_links = await src.scalar(
+                select(func.count()).select_from(links).where(links.c.kind == "rest")) or 0
             if progress is not None:
                 progress(report.total, max(total, report.total))
         if dst.dialect.name == "postgresql":

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cipher import Sealed, TokenCipher, link_row
-from storage.models import CHECKED_STATES, Link, LinkState, utcnow
+from storage.models import CHECKED_STATES, Link, LinkKind, LinkState, utcnow
 
 _SHORT_ID = re.compile(r"^[Ll]?(\d{1,9})$")
 
@@ -70,12 +70,14 @@ async def store_credentials(
     existing = None
     if environment is not None:
         existing = await session.scalar(
-            select(Link).where(Link.username == username, Link.environment == environment).with_for_update()
+            select(Link).where(Link.kind == LinkKind.SOAP, Link.username == username,
+                               Link.environment == environment).with_for_update()
         )
     else:
         # Nmbrs did not tell us the environment: reuse a pending link of the same sender and login.
         existing = await session.scalar(
             select(Link).where(
+                Link.kind == LinkKind.SOAP,
                 Link.username == username,
                 Link.environment.is_(None),
                 Link.platform == platform,
@@ -174,6 +176,8 @@ def revoke(link: Link) -> bool:
     already = link.state == LinkState.REVOKED and link.token_ciphertext is None
     link.token_ciphertext = None
     link.token_key_id = None
+    # A REST link's access token goes too (tokens already handed out live until they expire).
+    link.access_ciphertext = link.access_key_id = link.access_expires_at = None
     link.confirm_due_at = None
     set_state(link, LinkState.REVOKED)
     return not already
@@ -239,7 +243,8 @@ async def lock_same_account(
     """Another link of the same Nmbrs user and environment, locked (a new token replaces its token)."""
     return await session.scalar(
         select(Link).where(
-            Link.username == username, Link.environment == environment, Link.id != other_than
+            Link.kind == LinkKind.SOAP, Link.username == username, Link.environment == environment,
+            Link.id != other_than,
         ).with_for_update()
     )
 
@@ -248,7 +253,7 @@ async def broken(session: AsyncSession) -> Sequence[Any]:
     """The broken links, longest broken first, with what the digest says of each."""
     return (await session.execute(
         select(Link.id, Link.username, Link.environment, Link.last_reason, Link.last_fault_code,
-               Link.state_changed_at, Link.token_last4)
+               Link.state_changed_at, Link.token_last4, Link.kind)
         .where(Link.state == LinkState.BROKEN).order_by(Link.state_changed_at, Link.id)
     )).all()
 
@@ -289,4 +294,5 @@ async def page(
 
 async def find_account(session: AsyncSession, *, username: str, environment: str) -> Link | None:
     """The link of this Nmbrs user in this environment, if there is one."""
-    return await session.scalar(select(Link).where(Link.username == username, Link.environment == environment))
+    return await session.scalar(select(Link).where(Link.kind == LinkKind.SOAP, Link.username == username,
+                                                   Link.environment == environment))

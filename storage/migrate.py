@@ -36,12 +36,28 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
 
     On PostgreSQL, replicas starting at once take turns (a transaction-level advisory lock), so
     the second finds the schema done instead of racing the first to create it."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        before = await conn.run_sync(_current)
-        await conn.run_sync(_upgrade, revision)
-        after = await conn.run_sync(_current)
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite migrations that change a constraint rebuild the table (batch mode: copy, DROP,
+            # rename). With foreign keys on, that DROP deletes every row pointing at the table
+            # (checks and alerts cascade). The pragma only works outside a transaction: set it
+            # first, check the keys before committing, and turn them back on after.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                before = await conn.run_sync(_current)
+                await conn.run_sync(_upgrade, revision)
+                after = await conn.run_sync(_current)
+                if sqlite and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first() is not None:
+                    raise RuntimeError("migration left rows pointing at rows that are gone; nothing was changed")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
     return before, after or revision
 
 

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.cipher import Sealed, TokenCipher, pending_row
+from sqlalchemy import or_
+
+from storage.cipher import Sealed, TokenCipher, pending_row, revocation_row
 from storage.links import open_token, seal_onto
-from storage.models import Link, PendingConversation
+from storage.models import Link, PendingConversation, PendingRevocation
+from storage.rest_links import open_access, open_refresh, seal_access, seal_refresh
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +23,11 @@ log = logging.getLogger(__name__)
 class RotationReport:
     links: int = 0
     pending: int = 0
+    revocations: int = 0
 
     @property
     def changed(self) -> int:
-        return self.links + self.pending
+        return self.links + self.pending + self.revocations
 
 
 async def rotate_keys(
@@ -47,7 +51,9 @@ async def rotate_keys(
             links = (
                 await session.scalars(
                     select(Link)
-                    .where(Link.token_ciphertext.is_not(None), Link.token_key_id != primary, Link.id > last_id)
+                    .where(or_(Link.token_ciphertext.is_not(None) & (Link.token_key_id != primary),
+                               Link.access_ciphertext.is_not(None) & (Link.access_key_id != primary)),
+                           Link.id > last_id)
                     .order_by(Link.id)
                     .limit(batch_size)
                     .with_for_update()
@@ -56,7 +62,15 @@ async def rotate_keys(
             if not links:
                 break
             for link in links:
-                seal_onto(link, open_token(link, cipher), cipher)
+                if not link.is_rest:
+                    seal_onto(link, open_token(link, cipher), cipher)
+                    continue
+                # REST: the refresh and access tokens, each under its own purpose.
+                if link.token_ciphertext is not None:
+                    seal_refresh(link, open_refresh(link, cipher), cipher)
+                access = open_access(link, cipher)
+                if access is not None and link.access_expires_at is not None:
+                    seal_access(link, access, link.access_expires_at, cipher)
             last_id = links[-1].id
             report.links += len(links)
         log.info("key rotation: %d links re-encrypted so far", report.links)
@@ -77,6 +91,15 @@ async def rotate_keys(
             sealed = cipher.seal(plain, row=row)
             pending.token_ciphertext, pending.token_key_id = sealed.ciphertext, sealed.key_id
             report.pending += 1
+    async with sessions() as session, session.begin():
+        queued = (await session.scalars(
+            select(PendingRevocation).where(PendingRevocation.token_key_id != primary).with_for_update()
+        )).all()
+        for entry in queued:
+            row = revocation_row(entry.id)
+            sealed = cipher.seal(cipher.open(Sealed(entry.token_key_id, entry.token_ciphertext), row=row), row=row)
+            entry.token_ciphertext, entry.token_key_id = sealed.ciphertext, sealed.key_id
+            report.revocations += 1
     if progress is not None:
         progress(report.changed, max(total, report.changed))
     return report

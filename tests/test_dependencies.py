@@ -17,7 +17,6 @@ NOT_IMPORTED = {
     "aiosqlite": "SQLAlchemy's driver for sqlite:// URLs",
     "psycopg": "SQLAlchemy's driver for postgresql:// URLs",
     "sniffio": "httpcore asks it on every lock it sets up; without it each ask is a failed import (bench/sniffio.py)",
-    "authlib": "the Nmbrs REST gateway's OAuth client (the stand-ins' tests use it today)",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.api import errors
 from bot.api.links import links_router
 from storage.apikeys import verify_key
+from handlers.recheck.rest import RestTokens
 from storage.cipher import TokenCipher
 from storage.models import ApiKey
 
@@ -38,6 +39,7 @@ def build_api(
     sessions: async_sessionmaker[AsyncSession],
     cipher: TokenCipher,
     on_credentials_read: Callable[[str], None] | None = None,
+    rest_tokens: RestTokens | None = None,
 ) -> FastAPI:
     """The /api/v1 application. `on_credentials_read(result)` is called once per credentials request
     with served, refused, not_found or failed (e.g. a Prometheus counter's `labels(result=…).inc`)."""
@@ -66,7 +68,8 @@ def build_api(
         return key
 
     app.include_router(
-        links_router(session=session, api_key=api_key, cipher=cipher, on_credentials_read=on_credentials_read)
+        links_router(session=session, api_key=api_key, cipher=cipher, on_credentials_read=on_credentials_read,
+                     rest_tokens=rest_tokens)
     )
     return app
 

@@ -15,6 +15,7 @@ from bot.api.app import build_api
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.webhooks import WebhookSender
+from handlers.recheck.rest import RestTokens
 from storage.cipher import TokenCipher
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def build_handoff(
     sessions: async_sessionmaker[AsyncSession],
     cipher: TokenCipher,
     metrics: Metrics,
+    rest_tokens: RestTokens | None = None,
     **sender_options: Any,
 ) -> Handoff:
     """Raises bot.webhooks.WebhookConfigError when the webhook settings are unusable
@@ -49,6 +51,7 @@ def build_handoff(
     api = build_api(
         sessions=sessions, cipher=cipher,
         on_credentials_read=lambda result: metrics.credentials_reads.labels(result=result).inc(),
+        rest_tokens=rest_tokens,
     )
     sender = WebhookSender.from_settings(
         settings, sessions,

@@ -4,16 +4,18 @@
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.errors import ApiError
-from bot.api.schemas import Credentials, Error, InvalidRequest, LinkOut, LinkPage, NotUsable
+from bot.api.schemas import Credentials, Error, InvalidRequest, LinkOut, LinkPage, NotUsable, RestCredentials
 from handlers.events import link_metadata
+from handlers.model import Rejected
+from handlers.recheck.rest import Fresh, RestTokens
 from storage import links as link_store
 from storage.audit import audit
 from storage.cipher import DecryptionError, TokenCipher
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 #: States whose credentials are handed over. Unverified means Nmbrs could not be reached lately,
 #: not that the token is bad: refusing it would turn our outage into the integration's.
 SERVED_STATES = (LinkState.ACTIVE, LinkState.UNVERIFIED)
+#: A REST access token handed over has at least this much validity left.
+HANDOFF_VALIDITY = timedelta(minutes=5)
 LINK_REF = r"^[Ll]?[0-9]{1,9}$"
 CURSOR = r"^[0-9]{1,9}$"
 MAX_LIMIT = 500
@@ -72,6 +76,7 @@ def links_router(
     api_key: Callable[..., Any],
     cipher: TokenCipher,
     on_credentials_read: Callable[[str], None] | None,
+    rest_tokens: RestTokens | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["links"], responses={**_AUTH, **_INVALID})
     Db = Annotated[AsyncSession, Depends(session)]
@@ -109,10 +114,16 @@ def links_router(
         return LinkOut.model_validate(link_metadata(found))
 
     @router.get(
-        "/links/{link}/credentials", response_model=Credentials, operation_id="getCredentials", summary="The link's username and token",
-        responses={**_UNKNOWN, 409: {"model": NotUsable, "description": "The link is not usable: see state and reason."}},
+        "/links/{link}/credentials", response_model=Annotated[Credentials | RestCredentials, Field(discriminator="kind")],
+        operation_id="getCredentials",
+        summary="SOAP: the link's username and token; REST: an access token valid for 5 more minutes",
+        responses={**_UNKNOWN, 409: {"model": NotUsable, "description": "The link is not usable: see state and reason."},
+                   503: {"model": Error, "description": "REST: Nmbrs' identity server is unreachable and no "
+                                                        "valid access token is left; see Retry-After."}},
     )
-    async def get_credentials(request: Request, response: Response, db: Db, key: Key, link: LinkRef) -> Credentials:
+    async def get_credentials(
+        request: Request, response: Response, db: Db, key: Key, link: LinkRef
+    ) -> Credentials | RestCredentials:
         client = request.client.host if request.client else None
         actor = f"apikey:{key.id}"
         found = await _find(db, link)
@@ -134,6 +145,8 @@ def links_router(
                 f"link {found.short_id} is {state}: {_NOT_SERVED.get(state, 'it holds no token')}",
                 state=str(state), reason=found.last_reason, fault_code=found.last_fault_code,
             )
+        if found.is_rest:
+            return await _rest_credentials(found, state, db=db, key=key, actor=actor, client=client, response=response)
         try:
             token = open_token(found, cipher)
         except DecryptionError as exc:
@@ -154,6 +167,41 @@ def links_router(
             link_id=found.id, short_id=found.short_id, state=state, username=found.username, token=token,
             environment=found.environment,
         )
+
+    async def _rest_credentials(
+        found: Link, state: LinkState, *, db: AsyncSession, key: ApiKey, actor: str, client: str | None,
+        response: Response,
+    ) -> RestCredentials:
+        await db.commit()  # no transaction of ours stays open while the refresh takes the row lock
+        got: Any = None
+        if rest_tokens is not None:
+            try:
+                got = await rest_tokens.usable(found.id, min_validity=HANDOFF_VALIDITY)
+            except DecryptionError as exc:
+                log.error("api: tokens of %s could not be decrypted: %s", found.short_id, exc)
+                got = None
+        if not isinstance(got, Fresh):
+            definitive = isinstance(got, Rejected) and not got.unexpected
+            audit(db, platform="api", actor=actor, action="credentials.read", link_id=found.id, result="failed",
+                  detail={"kind": "rest", "key_name": key.name,
+                          "error": "rejected" if definitive else "unavailable"}, client_address=client)
+            await db.commit()
+            _count(on_credentials_read, "failed")
+            if definitive:
+                raise ApiError(409, "link_not_usable", f"link {found.short_id}: Nmbrs refused its consent",
+                               state=str(state), reason=str(got.category), fault_code=got.code)
+            wait = getattr(got, "retry_after_s", None) or 60
+            raise ApiError(503, "unavailable", "Nmbrs' identity server cannot be reached and no valid access token "
+                           "is left; try again later", headers={"Retry-After": str(int(wait))})
+        audit(db, platform="api", actor=actor, action="credentials.read", link_id=found.id,
+              detail={"state": str(state), "kind": "rest", "key_name": key.name}, client_address=client)
+        await db.commit()
+        _count(on_credentials_read, "served")
+        log.info("api: access token of %s read by key %s from %s", found.short_id, key.id, client)
+        response.headers["Cache-Control"] = "no-store"
+        return RestCredentials(link_id=found.id, short_id=found.short_id, state=state, access_token=got.access_token,
+                               expires_at=got.expires_at, debtor_id=found.debtor_id or "",
+                               scopes=(found.scopes or "").split())
 
     return router
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from storage.models import LinkState
 
 
 class Debtor(BaseModel):
-    id: int | None
-    number: int | None
+    id: int | str | None = Field(description="SOAP: a number; REST: a UUID.")
+    number: int | str | None
     name: str | None
 
 
 class Company(BaseModel):
-    id: int | None
-    number: int | None
+    id: int | str | None = Field(description="SOAP: a number; REST: a UUID.")
+    number: int | str | None
     name: str | None
-    debtor_id: int | None
+    debtor_id: int | str | None
 
 
 class LinkOut(BaseModel):
@@ -27,6 +29,7 @@ class LinkOut(BaseModel):
 
     id: int = Field(description="Numeric link id; `short_id` is how people write it (L12).")
     short_id: str = Field(examples=["L12"])
+    kind: Literal["soap", "rest"] = Field(default="soap", description="soap (e-mail + token) or rest (OAuth consent).")
     state: LinkState
     username: str = Field(description="The Nmbrs login e-mail.")
     environment: str | None = Field(description="The Nmbrs sub-domain (acme for acme.nmbrs.nl); null until Nmbrs answered once.")
@@ -51,14 +54,29 @@ class LinkPage(BaseModel):
 
 
 class Credentials(BaseModel):
-    """What the integration needs to call Nmbrs for this link. Do not log or store it in clear."""
+    """What the integration needs to call Nmbrs' SOAP API for this link. Do not log or store it in clear."""
 
+    kind: Literal["soap"] = "soap"
     link_id: int
     short_id: str
     state: LinkState = Field(description="active, or unverified (Nmbrs could not be reached lately; last known good).")
     username: str
     token: str
     environment: str | None
+
+
+class RestCredentials(BaseModel):
+    """A REST link's access token, valid for at least 5 more minutes; the refresh token never leaves
+    the desk (only the desk refreshes). Do not log or store it in clear."""
+
+    kind: Literal["rest"] = "rest"
+    link_id: int
+    short_id: str
+    state: LinkState
+    access_token: str
+    expires_at: datetime
+    debtor_id: str
+    scopes: list[str]
 
 
 class Error(BaseModel):

@@ -45,6 +45,10 @@ def run_copy_db(args: argparse.Namespace) -> int:
             await source.dispose()
             await target.dispose()
         print(f"copied {report.total} rows: " + ", ".join(f"{n} {t}" for t, n in report.rows.items() if n))
+        if report.rest_links:
+            print(f"tokendesk: warning: {report.rest_links} REST links were copied. Their refresh tokens are single "
+                  "use: run only ONE desk on them (stop this one before starting the copy), or the two desks "
+                  "will spend each other's tokens and the links break.", file=sys.stderr)
         return 0
 
     return asyncio.run(copy())

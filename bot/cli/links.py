@@ -20,9 +20,12 @@ def run(args: argparse.Namespace) -> int:
         rows = [
             {
                 "id": link.short_id,
+                "kind": link.kind,
                 "state": link.state,
                 "username": link.username,
+                # REST links have no environment: their debtor stands in its place.
                 "environment": link.environment,
+                "debtor": link.debtor_name if link.is_rest else None,
                 "label": link.label,
                 "platform": link.platform,
                 "last_checked_at": link.last_checked_at.isoformat() if link.last_checked_at else None,
@@ -37,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
         elif not rows:
             print("no links" + (f" in state {args.state}" if args.state else ""))
         else:
-            print(f"{'ID':<7} {'STATE':<11} {'ENVIRONMENT':<18} {'USERNAME':<32} {'LAST CHECK':<20} LABEL")
+            print(f"{'ID':<7} {'KIND':<5} {'STATE':<11} {'ENVIRONMENT':<18} {'USERNAME':<32} {'LAST CHECK':<20} LABEL")
             for row in rows:
                 checked = (row["last_checked_at"] or "never")[:19]
+                where = row["environment"] or (f"({row['debtor']})" if row["debtor"] else "-")
                 print(
-                    f"{row['id']:<7} {row['state']:<11} {row['environment'] or '-':<18} "
+                    f"{row['id']:<7} {row['kind']:<5} {row['state']:<11} {where:<18} "
                     f"{row['username']:<32} {checked:<20} {row['label'] or ''}"
                 )
         return 0

@@ -25,7 +25,7 @@ EXIT_CONFIG = 2
 def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # SettingsError: the CLI prints every problem
     problems = (settings.slack_problems(socket_mode=bool(args.socket)) + webhook_problems(settings)
-                + teams_problems(settings))
+                + teams_problems(settings) + settings.rest_problems())
     if problems:
         print("tokendesk: cannot serve yet; set these and start again:", file=sys.stderr)
         for problem in problems:

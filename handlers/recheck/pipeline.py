@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.alerts import Outbox
 from handlers.model import InvalidInput, Person, SoapLogin
 from handlers.ports import Nmbrs
+from handlers.recheck.rest import RestCheck
 from handlers.recheck.step import Step
 from handlers.recheck.values import Answer, CheckReport, Failure, RecheckPolicy
 from storage import links as link_store
@@ -41,7 +42,9 @@ class Pipeline:
         policy: RecheckPolicy,
         clock: Callable[[], datetime],
         concurrency: int,
+        rest: RestCheck | None = None,
     ) -> None:
+        self.rest = rest
         self.sessions = sessions
         self.cipher = cipher
         self.gateway = gateway
@@ -62,6 +65,7 @@ class Pipeline:
         """Check these links; `nights`: unanswered checks of this run count toward the unverified rule."""
         if not ids:
             return
+        began = self.clock()  # a REST link refreshed since (by another replica) is not refreshed again
         workers = min(self.concurrency, len(ids))
         work: asyncio.Queue[Link | None] = asyncio.Queue(maxsize=2 * LOAD_BATCH)
         answers: asyncio.Queue[tuple[Link, Answer] | None] = asyncio.Queue(maxsize=4 * WRITE_BATCH)
@@ -81,7 +85,7 @@ class Pipeline:
 
         async def ask() -> None:
             while (link := await work.get()) is not None:
-                await answers.put((link, await self.ask(link)))
+                await answers.put((link, await self.ask(link, began=began)))
 
         async def asking() -> None:
             async with asyncio.TaskGroup() as group:
@@ -115,8 +119,10 @@ class Pipeline:
             group.create_task(asking())
             group.create_task(write())
 
-    async def ask(self, link: Link) -> Answer:
+    async def ask(self, link: Link, *, began: datetime | None = None) -> Answer:
         """Decrypt and validate one link; anything that goes wrong is this link's failure only."""
+        if link.is_rest:
+            return await self._ask_rest(link, began=began or self.clock())
         try:
             token = open_token(link, self.cipher)
         except DecryptionError as exc:
@@ -136,6 +142,17 @@ class Pipeline:
             return Failure("unexpected", type(exc).__name__)
         finally:
             token = ""
+
+    async def _ask_rest(self, link: Link, *, began: datetime) -> Answer:
+        if self.rest is None:
+            return Failure("rest_off", "REST links are not configured on this desk")
+        try:
+            return await self.rest.check(link.id, began=began)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one link's surprise must not stop the run
+            log.error("recheck: checking REST link %s failed unexpectedly (%s)", link.short_id, type(exc).__name__)
+            return Failure("unexpected", type(exc).__name__)
 
     async def write(
         self,
@@ -192,8 +209,10 @@ class Pipeline:
     ) -> CheckReport | None:
         """Record one answer and move the link accordingly; None when the link changed meanwhile."""
         link = await link_store.lock_for_check(session, link_id=seen.id)
-        if (link is None or link.token_ciphertext != seen.token_ciphertext
-                or link.state not in CHECKED_STATES):
+        # A REST link's refresh token rotates during its own check, so only its loss counts there.
+        changed = (link.token_ciphertext is None if link is not None and link.is_rest
+                   else link is None or link.token_ciphertext != seen.token_ciphertext)
+        if link is None or changed or link.state not in CHECKED_STATES:
             log.info("recheck: link %s changed while it was checked; answer dropped", seen.short_id)
             return None
         now = self.clock()

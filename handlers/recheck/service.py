@@ -20,6 +20,7 @@ from handlers.alerts import Outbox, queue
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.ports import Nmbrs
 from handlers.recheck.pipeline import Pipeline
+from handlers.recheck.rest import RestCheck
 from handlers.recheck.values import (
     MANUAL_TRIGGERS,
     CheckReport,
@@ -67,6 +68,7 @@ class Recheck:
         concurrency: int = 8,
         lease_ttl_s: float = 60.0,
         retry_pending_after_s: float = 600.0,
+        rest: RestCheck | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -82,7 +84,7 @@ class Recheck:
         self.retry_pending_after = timedelta(seconds=retry_pending_after_s)
         self.lease = DatabaseLease(sessions, name=LEASE_NAME, holder=holder, ttl_s=lease_ttl_s, clock=clock)
         self.pipeline = Pipeline(sessions=sessions, cipher=cipher, gateway=gateway, outbox=outbox, policy=policy,
-                                 clock=clock, concurrency=concurrency)
+                                 clock=clock, concurrency=concurrency, rest=rest)
         # One run or sweep at a time in this process; the lease does the same across processes.
         self._busy = asyncio.Lock()
 
@@ -128,6 +130,8 @@ class Recheck:
                 pending = [link_id for link_id in retry if link_id not in confirmed]
                 if pending:
                     await self.pipeline.check_ids(pending, trigger="retry", run_id=None)
+                if self.pipeline.rest is not None:
+                    await self.pipeline.rest.tokens.revoke_queued()
                 return SweepReport(confirmed=len(due), retried=len(pending))
         except RecheckBusy:
             return None
@@ -270,18 +274,18 @@ class Recheck:
         changes = [
             {"link_id": row.id, "link": f"L{row.id}", "username": row.username, "environment": row.environment,
              "transition": row.transition, "state": row.state, "reason": row.reason, "trigger": row.trigger,
-             "at": iso(row.checked_at)}
+             "at": iso(row.checked_at), **_kind(row.kind)}
             for row in await checks.transitions(session, run_id=run.id, single_since=previous)
         ]
         failures = [
             {"link_id": row.link_id, "link": f"L{row.link_id}", "username": row.username,
-             "environment": row.environment, "reason": row.reason}
+             "environment": row.environment, "reason": row.reason, **_kind(row.kind)}
             for row in await checks.errors_in_run(session, run_id=run.id)
         ]
         broken = [
             {"link_id": row.id, "link": f"L{row.id}", "username": row.username, "environment": row.environment,
              "reason": row.last_reason, "code": row.last_fault_code, "since": iso(row.state_changed_at),
-             "token_last4": row.token_last4}
+             "token_last4": row.token_last4, **_kind(row.kind)}
             for row in await link_store.broken(session)
         ]
         return RunSummary(
@@ -292,6 +296,11 @@ class Recheck:
             confirmations=await checks.confirmations_in_run(session, run_id=run.id),
             broken=broken, failures=failures, trigger=run.trigger, resumed=resumed,
         )
+
+
+def _kind(kind: str | None) -> dict[str, str]:
+    # Only REST items say so: SOAP digests keep their exact shape (and stored digests their bytes).
+    return {"kind": "rest"} if kind == "rest" else {}
 
 
 class _Exclusive:

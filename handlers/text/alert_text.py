@@ -78,8 +78,11 @@ def _mark(m: Markup, kind: AlertKind) -> str:
 
 
 def _link_title(m: Markup, card: LinkCard, lang: str) -> str:
-    environment = (m.keyword(m.escape(card.environment, 100)) if card.environment
-                   else f"_{m.escape(support_label('no_env', lang))}_")
+    if card.is_rest:  # a REST link has a debtor where a SOAP link has an environment
+        environment = "REST · " + (m.keyword(m.escape(card.debtor_name, 100)) if card.debtor_name else "?")
+    else:
+        environment = (m.keyword(m.escape(card.environment, 100)) if card.environment
+                       else f"_{m.escape(support_label('no_env', lang))}_")
     title = f"{m.bold(card.short_id)} · {environment} · {m.escape(card.username, 254)}"
     if card.label:
         title += f" · _{m.escape(card.label, 200)}_"
@@ -188,8 +191,11 @@ def stuck_lines(m: Markup, details: Mapping[str, Any], lang: str) -> list[str]:
 
 
 def _link_item(m: Markup, item: Mapping[str, Any], lang: str) -> str:
-    environment = (m.keyword(m.escape(item["environment"], 100)) if item.get("environment")
-                   else f"_{m.escape(support_label('no_env', lang))}_")
+    if item.get("kind") == "rest":
+        environment = "REST"
+    else:
+        environment = (m.keyword(m.escape(item["environment"], 100)) if item.get("environment")
+                       else f"_{m.escape(support_label('no_env', lang))}_")
     return f"{m.bold(m.escape(item.get('link') or '?', m.id_limit))} · {environment} · {m.escape(item.get('username') or '', 254)}"
 
 

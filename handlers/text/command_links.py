@@ -169,8 +169,12 @@ def usage_line(m: Markup, spec: CommandSpec, nl: bool) -> str:
 
 def link_line(m: Markup, card: LinkCard, nl: bool) -> str:
     """One line per link for lists: id, state, username, environment, label."""
-    parts = [m.bold(card.short_id), state(m, card.state), m.escape(card.username, 60),
-             m.escape(card.environment, 40) if card.environment else pick(nl, "_environment unknown_", "_omgeving onbekend_")]
+    if card.is_rest:
+        where = "REST · " + (m.escape(card.debtor_name, 40) if card.debtor_name else "?")
+    else:
+        where = (m.escape(card.environment, 40) if card.environment
+                 else pick(nl, "_environment unknown_", "_omgeving onbekend_"))
+    parts = [m.bold(card.short_id), state(m, card.state), m.escape(card.username, 60), where]
     if card.label:
         parts.append(f"“{m.escape(card.label, 60)}”")
     return " · ".join(parts)
@@ -198,6 +202,8 @@ def link_fields(m: Markup, status: LinkStatus, nl: bool) -> list[tuple[str, str]
     """A link in detail, as (name, value) pairs."""
     card = status.card
     sender = m.person(card.platform, card.user_id, card.team_id)
+    if card.is_rest:
+        return _rest_fields(m, status, nl)
     return [
         (pick(nl, "State", "Toestand"), f"{state(m, card.state)} {pick(nl, 'since', 'sinds')} {when(m, status.state_changed_at, nl)}"),
         (label_of("environment", nl), m.escape(card.environment, 100) if card.environment else "?"),
@@ -208,6 +214,27 @@ def link_fields(m: Markup, status: LinkStatus, nl: bool) -> list[tuple[str, str]
         ("Label", m.escape(card.label, 200) if card.label else "—"),
         (label_of("last_check", nl), _last_check(m, status, nl)),
         (pick(nl, "Sent by", "Gestuurd door"), f"{sender}, {when(m, status.created_at, nl)}"),
+    ]
+
+
+def _rest_fields(m: Markup, status: LinkStatus, nl: bool) -> list[tuple[str, str]]:
+    """A REST link: who consented, to which debtor, the scopes, and when the access token expires
+    (there is no token end to show)."""
+    card = status.card
+    sender = m.person(card.platform, card.user_id, card.team_id)
+    expires = (when(m, card.access_expires_at, nl) if card.access_expires_at
+               else pick(nl, "no access token held", "geen toegangstoken in bezit"))
+    return [
+        (pick(nl, "State", "Toestand"), f"{state(m, card.state)} {pick(nl, 'since', 'sinds')} {when(m, status.state_changed_at, nl)}"),
+        (pick(nl, "Kind", "Soort"), pick(nl, "REST (consent in Nmbrs)", "REST (toestemming in Nmbrs)")),
+        (pick(nl, "Consented by", "Toestemming van"), m.escape(card.username, 254)),
+        (pick(nl, "Debtor", "Debiteur"), m.escape(card.debtor_name, 200) if card.debtor_name else "?"),
+        (pick(nl, "Scopes", "Scopes"), m.code(m.escape(" ".join(card.scopes), 500)) if card.scopes else "—"),
+        (pick(nl, "Access token expires", "Toegangstoken verloopt"), expires),
+        (label_of("companies", nl), _names(m, card.company_count, card.company_names)),
+        ("Label", m.escape(card.label, 200) if card.label else "—"),
+        (label_of("last_check", nl), _last_check(m, status, nl)),
+        (pick(nl, "Connected by", "Gekoppeld door"), f"{sender}, {when(m, status.created_at, nl)}"),
     ]
 
 

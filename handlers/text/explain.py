@@ -94,6 +94,9 @@ def _valid(result: Valid, nl: bool) -> Explanation:
 
 def _rejected(result: Rejected, nl: bool) -> Explanation:
     category = result.category
+    if category in _REST_WORDS:
+        headline, detail, action = _REST_WORDS[category][0 if nl else 1]
+        return Explanation(headline=headline, detail=detail, action=action)
     if category is RejectionCategory.CREDENTIALS:
         if nl:
             return Explanation(
@@ -323,3 +326,27 @@ def explain_input(error: InvalidInput, lang: str) -> Explanation:
     texts = _INPUT_NL if language(lang) == "nl" else _INPUT_EN
     headline, detail, action = texts[error.reason]
     return Explanation(headline=headline, detail=detail, action=action)
+
+
+# REST links: the consent rather than a token is what breaks; "connect again" is the way back.
+_REST_WORDS = {
+    RejectionCategory.CONSENT: (
+        ("De toestemming voor Nmbrs is ingetrokken of verlopen",
+         "Nmbrs accepteert de toestemming die je ons gaf niet meer: iemand heeft de koppeling in Nmbrs "
+         "ingetrokken, of de toestemming is verlopen.",
+         "Koppel Nmbrs opnieuw met de knop \u201cKoppel Nmbrs\u201d en geef opnieuw toestemming."),
+        ("The consent for Nmbrs was withdrawn or expired",
+         "Nmbrs no longer accepts the consent you gave us: someone withdrew it in Nmbrs, or it expired.",
+         "Connect again with the \u201cConnect Nmbrs\u201d button and give your consent once more."),
+    ),
+    RejectionCategory.LOST: (
+        ("De koppeling met Nmbrs is aan onze kant verloren gegaan",
+         "Een vernieuwing van de toegang bij Nmbrs kreeg geen antwoord dat bij ons aankwam; daardoor "
+         "hebben wij geen geldige toegang meer. Je toestemming in Nmbrs is niet ingetrokken.",
+         "Koppel Nmbrs opnieuw met de knop \u201cKoppel Nmbrs\u201d; excuses voor het ongemak."),
+        ("The connection to Nmbrs was lost on our side",
+         "A renewal of our access at Nmbrs got an answer that never reached us, so we hold no valid "
+         "access any more. Your consent in Nmbrs was not withdrawn.",
+         "Connect again with the \u201cConnect Nmbrs\u201d button; sorry for the trouble."),
+    ),
+}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,11 @@ CARDS: dict[str, LinkCard] = {
                  user="W0GUEST1", team="T9"),
     "names_mismatch": card(8, state="revoked", last4=None, debtors=3, companies=2, debtor_names=("a",),
                            company_names=()),
+    # A REST link: a consent, no token end; the debtor, scopes and access-token expiry instead.
+    "rest": dataclasses.replace(
+        card(21, username="hr@acme.nl", environment=None, last4=None, debtors=1, companies=2),
+        kind="rest", debtor_name=NASTY, scopes=("offline_access", "user.info.read", "company.info.read"),
+        access_expires_at=T1 + timedelta(hours=1)),
 }
 
 

@@ -141,7 +141,7 @@ async def test_credentials_are_served_audited_and_counted(
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert response.json() == {
-        "link_id": links["active"], "short_id": f"L{links['active']}", "state": "active",
+        "kind": "soap", "link_id": links["active"], "short_id": f"L{links['active']}", "state": "active",
         "username": "active@acme.nl", "token": TOKENS["active@acme.nl"], "environment": "acme",
     }
     # Unverified: Nmbrs could not be reached lately; the last known good credentials are handed over.
@@ -263,4 +263,8 @@ async def test_openapi_document(api: Api) -> None:
         "description": "An API key from `tokendesk apikeys create`.",
     }
     credentials = document["paths"]["/links/{link}/credentials"]["get"]
-    assert set(credentials["responses"]) == {"200", "401", "404", "409", "422"}
+    assert set(credentials["responses"]) == {"200", "401", "404", "409", "422", "503"}
+    ok = credentials["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["discriminator"]["propertyName"] == "kind"
+    assert {ref.rsplit("/", 1)[1] for ref in ok["discriminator"]["mapping"].values()} == {"Credentials", "RestCredentials"}
+    assert "refresh_token" not in document["components"]["schemas"]["RestCredentials"]["properties"]

@@ -75,7 +75,7 @@ def test_results_are_frozen() -> None:
 
 
 def test_enums_are_strings() -> None:
-    assert [c.value for c in RejectionCategory] == ["credentials", "rights", "subscription", "other"]
+    assert [c.value for c in RejectionCategory] == ["credentials", "rights", "subscription", "other", "consent", "lost"]
     assert {c.value for c in UnreachableCause} == {
         "timeout", "connection", "http_error", "html", "malformed", "nmbrs_error", "misconfigured"
     }

@@ -107,7 +107,7 @@ async def test_every_transition_is_delivered_signed_in_order_without_the_token(
         assert set(doc) == {"id", "type", "timestamp", "data"}
         assert datetime.fromisoformat(doc["timestamp"].replace("Z", "+00:00")) <= utcnow()
         link = doc["data"]["link"]
-        assert link["short_id"] == f"L{link['id']}"
+        assert link["short_id"] == f"L{link['id']}" and link["kind"] == "soap"
         assert link["debtor_count"] == 1 and link["companies"][0]["name"] == "<!channel> B.V."
         assert doc["data"]["details"] == {"reason": "credentials"}
         assert "token_last4" not in link and "token" not in link
