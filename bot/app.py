@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
+    from handlers.pending_intakes import PendingIntakes
     from handlers.ports import Notifier
     from handlers.recheck import Recheck
 
@@ -159,6 +161,22 @@ def slack_lifespan(
     return run
 
 
+def pending_lifespan(pending: "PendingIntakes", *, every_s: float) -> "Lifespan":
+    """The pending-intake worker: takes over, at start and then every `every_s`, the intakes whose
+    process died (each row is claimed on its own, so every replica may run one)."""
+
+    @asynccontextmanager
+    async def run(_app: "FastAPI") -> AsyncIterator[None]:
+        task = asyncio.get_running_loop().create_task(pending.run(every_s=every_s))
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return run
+
+
 def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
     """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
     if not desk.settings.teams_enabled:
@@ -204,6 +222,7 @@ async def build_runtime(
     from handlers.alerts import Outbox
     from handlers.conversations import Conversations
     from handlers.intake import Intake
+    from handlers.pending_intakes import PendingIntakes
 
     own_desk = desk is None
     metrics = metrics or Metrics()
@@ -220,6 +239,13 @@ async def build_runtime(
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
         intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
+        from bot.slack.intakes import SlackAnswerer
+
+        pending = PendingIntakes(
+            sessions=desk.sessions, cipher=desk.cipher, intake=intake, conversations=conversations,
+            answerers=[SlackAnswerer(client=client, people=people)],
+            claim_for=timedelta(seconds=settings.intake_claim_s),
+        )
         recheck_scheduler = (
             RecheckScheduler(recheck=build_recheck(desk, outbox), settings=settings) if scheduler else None
         )
@@ -228,6 +254,7 @@ async def build_runtime(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
+            pending=pending,
         )
         bolt = build_bolt_app(ctx, client, identity)
         teams = None
@@ -239,7 +266,10 @@ async def build_runtime(
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
-        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
+        hooks: list[Lifespan] = [
+            slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan,
+            pending_lifespan(pending, every_s=settings.intake_claim_s / 2),
+        ]
         if socket_mode:
             if settings.slack_app_token is None:
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")

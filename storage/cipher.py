@@ -125,3 +125,7 @@ def link_row(link_id: int) -> str:
 
 def pending_row(pending_id: int) -> str:
     return f"pending:{pending_id}"
+
+
+def intake_row(intake_id: int) -> str:
+    return f"intake:{intake_id}"

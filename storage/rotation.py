@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cipher import Sealed, TokenCipher, pending_row
 from storage.links import open_token, seal_onto
-from storage.models import Link, PendingConversation
+from storage.models import Link, PendingConversation, PendingIntake
+from storage.pending_intakes import reseal
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +20,12 @@ log = logging.getLogger(__name__)
 class RotationReport:
     links: int = 0
     pending: int = 0
+    intakes: int = 0
+    """Pending intakes (acknowledged, not yet answered) re-encrypted."""
 
     @property
     def changed(self) -> int:
-        return self.links + self.pending
+        return self.links + self.pending + self.intakes
 
 
 async def rotate_keys(
@@ -67,4 +70,10 @@ async def rotate_keys(
             sealed = cipher.seal(plain, row=row)
             pending.token_ciphertext, pending.token_key_id = sealed.ciphertext, sealed.key_id
             report.pending += 1
+        intakes = (
+            await session.scalars(select(PendingIntake).where(PendingIntake.token_key_id != primary))
+        ).all()
+        for intake in intakes:
+            reseal(intake, cipher)
+            report.intakes += 1
     return report

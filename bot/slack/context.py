@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
     from handlers.commands import Rechecker
+    from handlers.pending_intakes import PendingIntakes
     from handlers.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class SlackContext:
     """The process's handlers.recheck.Recheck when it runs the scheduler; without it /nmbrs check is off."""
     bot_id: str | None = None
     """The bot's bot_id from auth.test (messages it posts carry it)."""
+    pending: "PendingIntakes | None" = None
+    """Intakes recorded before the acknowledgement and finished by a worker (issue 12 finding 3)."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
 

@@ -9,6 +9,7 @@ from storage.models.check import Check
 from storage.models.conversation import PendingConversation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkState
+from storage.models.pending_intake import PendingIntake
 from storage.models.run import Lease, RecheckRun
 from storage.models.teams_reference import TeamsReference
 from storage.models.thread import SupportThread
@@ -16,6 +17,6 @@ from storage.models.webhook import WebhookEvent, WebhookStatus
 
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
-    "Lease", "Link", "LinkState", "PendingConversation", "RecheckRun", "SupportThread", "TeamsReference",
+    "Lease", "Link", "LinkState", "PendingConversation", "PendingIntake", "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",
 ]
