@@ -10,9 +10,8 @@ least once, and twice at most (a death between the answer and the delete).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -59,7 +58,7 @@ class PendingIntakes:
     def __init__(
         self, *, sessions: async_sessionmaker[AsyncSession], cipher: TokenCipher, intake: Intake,
         conversations: Conversations, answerers: Sequence[Answerer], claim_for: timedelta = timedelta(seconds=30),
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utcnow, concurrency: int = 8,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
@@ -69,6 +68,11 @@ class PendingIntakes:
         self.claim_for = claim_for
         self.clock = clock
         self._running: set[int] = set()
+        """Intakes this process holds (running or waiting their turn); their claims are renewed."""
+        # At most this many run at once; the rest wait here, held, instead of all writing at once
+        # (on SQLite, a crowd of writers starves the acknowledgement's write; Nmbrs takes only so
+        # many calls at once anyway).
+        self._turns = asyncio.Semaphore(concurrency)
 
     async def record(self, session: AsyncSession, *, target: Target, username: str, token: str, source: str) -> int:
         """In the adapter's transaction (with the delivery claim), before it acknowledges. The row
@@ -76,6 +80,13 @@ class PendingIntakes:
         now = self.clock()
         return await store.add(session, self.cipher, target=target, username=username, token=token, source=source,
                                now=now, claimed_until=now + self.claim_for)
+
+    async def record_many(
+        self, session: AsyncSession, intakes: Sequence[tuple[Target, str, str, str]]
+    ) -> list[int]:
+        """`record` for many (target, username, token, source) at once: the acknowledgement's batch."""
+        now = self.clock()
+        return await store.add_many(session, self.cipher, intakes=intakes, now=now, claimed_until=now + self.claim_for)
 
     async def finish(self, intake_id: int, *, claimed: bool = False) -> bool:
         """Run the intake and answer; False when another worker holds it or it is gone.
@@ -88,7 +99,7 @@ class PendingIntakes:
                 async with self.sessions() as session, session.begin():
                     if not await store.claim(session, intake_id=intake_id, now=self.clock(), claim_for=self.claim_for):
                         return False
-            async with self._held(intake_id):
+            async with self._turns:
                 await self._run(intake_id)
             return True
         finally:
@@ -141,26 +152,14 @@ class PendingIntakes:
             return dm.failed(reference, lang), notes
         return reply, notes
 
-    @contextlib.asynccontextmanager
-    async def _held(self, intake_id: int) -> AsyncIterator[None]:
-        """Renew the claim while the intake runs (a slow Nmbrs must not look like a dead process)."""
-
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(self.claim_for.total_seconds() / 3)
-                try:
-                    async with self.sessions() as session, session.begin():
-                        await store.renew(session, intake_id=intake_id, until=self.clock() + self.claim_for)
-                except Exception:  # noqa: BLE001 - the next renewal tries again
-                    log.warning("pending intake %s: claim not renewed", intake_id)
-
-        task = asyncio.get_running_loop().create_task(renew())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def renew(self) -> int:
+        """Extend the claims of every intake this process is running, in one statement (a slow
+        Nmbrs must not look like a dead process); how many."""
+        held = sorted(self._running)
+        if held:
+            async with self.sessions() as session, session.begin():
+                await store.renew(session, intake_ids=held, until=self.clock() + self.claim_for)
+        return len(held)
 
     async def sweep(self) -> int:
         """Take over every intake no live worker holds; returns how many were finished."""
@@ -177,13 +176,27 @@ class PendingIntakes:
         return done
 
     async def run(self, *, every_s: float) -> None:
-        """The worker: sweep at start, then every `every_s` seconds, until cancelled."""
+        """The worker: sweep at start, then every `every_s` seconds, until cancelled; meanwhile
+        the claims of the intakes running here are renewed three times per claim period."""
+        renewing = asyncio.get_running_loop().create_task(self._renewing())
+        try:
+            while True:
+                try:
+                    await self.sweep()
+                except Exception:  # noqa: BLE001 - e.g. the database away for a moment; the next pass retries
+                    log.exception("pending intakes: sweep failed")
+                await asyncio.sleep(every_s)
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _renewing(self) -> None:
         while True:
+            await asyncio.sleep(self.claim_for.total_seconds() / 3)
             try:
-                await self.sweep()
-            except Exception:  # noqa: BLE001 - e.g. the database away for a moment; the next pass retries
-                log.exception("pending intakes: sweep failed")
-            await asyncio.sleep(every_s)
+                await self.renew()
+            except Exception:  # noqa: BLE001 - the next renewal tries again (a claim lasts three of them)
+                log.warning("pending intakes: claims not renewed")
 
 
 def _reference() -> str:

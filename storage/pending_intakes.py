@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cipher import Sealed, TokenCipher, intake_row
@@ -47,6 +49,36 @@ async def add(
     return row.id
 
 
+async def add_many(
+    session: AsyncSession, cipher: TokenCipher, *, intakes: Sequence[tuple[Target, str, str, str]], now: datetime,
+    claimed_until: datetime | None = None,
+) -> list[int]:
+    """Record many intakes (target, username, token, source) in two statements; their ids, in order.
+    Each token is sealed and bound to its row's id, known once the rows exist."""
+    if not intakes:
+        return []
+    # A random placeholder per row tells the returned ids apart (RETURNING's order is not promised).
+    marks = [os.urandom(16) for _ in intakes]
+    rows = [
+        {"platform": t.platform, "team_id": t.team_id, "user_id": t.user_id, "channel_id": t.channel_id,
+         "thread_id": t.thread_id, "view_id": t.view_id, "view_hash": t.view_hash,
+         "response_target": t.response_target, "lang": t.lang, "username": username, "token_ciphertext": mark,
+         "token_key_id": "", "source": source, "received_at": now, "claimed_until": claimed_until,
+         "attempts": 1 if claimed_until else 0}
+        for (t, username, _token, source), mark in zip(intakes, marks)
+    ]
+    inserted = await session.execute(
+        insert(PendingIntake).values(rows).returning(PendingIntake.id, PendingIntake.token_ciphertext))
+    id_of = {bytes(mark): intake_id for intake_id, mark in inserted.all()}
+    ids = [id_of[mark] for mark in marks]
+    sealed = [cipher.seal(token, row=intake_row(intake_id)) for (_, _, token, _), intake_id in zip(intakes, ids)]
+    await session.execute(update(PendingIntake), [
+        {"id": intake_id, "token_ciphertext": seal.ciphertext, "token_key_id": seal.key_id}
+        for intake_id, seal in zip(ids, sealed)
+    ])
+    return ids
+
+
 def target_of(row: PendingIntake) -> Target:
     return Target(
         platform=row.platform, team_id=row.team_id, user_id=row.user_id, channel_id=row.channel_id,
@@ -77,8 +109,11 @@ async def claim(session: AsyncSession, *, intake_id: int, now: datetime, claim_f
     return (result.rowcount or 0) == 1
 
 
-async def renew(session: AsyncSession, *, intake_id: int, until: datetime) -> None:
-    await session.execute(update(PendingIntake).where(PendingIntake.id == intake_id).values(claimed_until=until))
+async def renew(session: AsyncSession, *, intake_ids: list[int], until: datetime) -> None:
+    """Extend the claims a live worker holds (one statement for all of them)."""
+    for start in range(0, len(intake_ids), 500):  # bound the IN list
+        chunk = intake_ids[start:start + 500]
+        await session.execute(update(PendingIntake).where(PendingIntake.id.in_(chunk)).values(claimed_until=until))
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int = 100) -> list[int]:

@@ -12,12 +12,13 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
@@ -25,41 +26,107 @@ from bot.slack.dedupe import PLATFORM, delivery_ids, kind
 from bot.slack.people import People, ids_of
 from handlers.model import Person
 from handlers.parse import find_credentials
-from handlers.pending_intakes import DM, FORM
+from handlers.pending_intakes import DM, FORM, PendingIntakes
 from handlers.text import replies
 from handlers.text.replies import Reply
-from storage.deliveries import claim
+from storage.deliveries import claim_many
 from storage.pending_intakes import Target
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 #: Where the recorded intake's id is put for the listener that runs after the acknowledgement.
 INTAKE_ID = "pending_intake_id"
+#: Most requests written in one transaction (bounds the statement's parameters).
+BATCH = 200
 
 
-class _Abandoned(Exception):
-    """The write finished after its answer was given up on; it is rolled back."""
+@dataclasses.dataclass
+class _Entry:
+    """One request's part of a batch: its delivery ids, its intake (if any), and its result."""
+
+    ids: list[str]
+    intake: tuple[Target, str, str, str] | None
+    """target, username, token, source"""
+    done: asyncio.Future[tuple[bool, int | None]]
+    given_up: bool = False
 
 
-async def _write_within(timeout_s: float, write: Callable[[Callable[[], bool]], Awaitable[T]]) -> T:
-    """Run `write` and wait for it at most `timeout_s` (then TimeoutError). Not cancelled on
-    timeout — SQLite's waiting thread would hold the answer up until its own busy timeout — but
-    told, so that it rolls back instead of committing what Slack will send again."""
-    given_up = False
-    task = asyncio.get_running_loop().create_task(write(lambda: given_up))
-    done, _ = await asyncio.wait({task}, timeout=timeout_s)
-    if not done:
-        given_up = True
-        task.add_done_callback(_forget)
-        raise TimeoutError
-    return task.result()
+class AckRecorder:
+    """Writes what must be on record before Slack's acknowledgement: delivery claims and pending
+    intakes, many requests to one transaction (group commit).
 
+    Fifty requests arriving together as fifty transactions made SQLite's single writer the queue
+    (each waiting writer backs off and retries): acks took seconds. Here whatever arrives while one
+    batch commits goes into the next. A request that waited longer than `timeout_s` is answered
+    503, and its entry is left out of any batch not yet begun."""
 
-def _forget(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.info("a write given up on ended too (%s)", type(task.exception()).__name__)
+    def __init__(
+        self, *, sessions: async_sessionmaker[AsyncSession], pending: PendingIntakes | None, timeout_s: float
+    ) -> None:
+        self.sessions = sessions
+        self.pending = pending
+        self.timeout_s = timeout_s
+        self._queue: list[_Entry] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(
+        self, ids: list[str], intake: tuple[Target, str, str, str] | None = None
+    ) -> tuple[bool, int | None]:
+        """(first delivery?, pending intake id). Raises TimeoutError past `timeout_s`, or the
+        database's error; either way nothing of this request was committed (but see _run)."""
+        entry = _Entry(ids=ids, intake=intake, done=asyncio.get_running_loop().create_future())
+        self._queue.append(entry)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await asyncio.shield(entry.done)
+        except TimeoutError:
+            entry.given_up = True
+            raise
+
+    async def _run(self) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[:BATCH], self._queue[BATCH:]
+            batch = [entry for entry in taken if not entry.given_up]
+            if not batch:
+                continue
+            try:
+                results = await self._write(batch)
+            except Exception as exc:  # noqa: BLE001 - every request of the batch gets a 503
+                for entry in batch:
+                    if not entry.done.done():
+                        entry.done.set_exception(exc)
+                        entry.done.exception()  # retrieved: a given-up request never awaits it
+                continue
+            for entry, result in zip(batch, results):
+                if not entry.done.done():
+                    entry.done.set_result(result)
+
+    async def _write(self, batch: list[_Entry]) -> list[tuple[bool, int | None]]:
+        # A request given up on while its batch was written was told 503: the batch rolls back (all
+        # of it is late) so that Slack's retry is not taken for a repeat. Only one given up during
+        # the commit itself stays committed; its intake row is there, and a sweep finishes it.
+        async with self.sessions() as session, session.begin():
+            results = await self._claims_and_rows(session, batch)
+            if any(entry.given_up for entry in batch):
+                raise TimeoutError("the batch outlived its requests' wait")
+        return results
+
+    async def _claims_and_rows(self, session: AsyncSession, batch: list[_Entry]) -> list[tuple[bool, int | None]]:
+        # One statement claims every delivery id of the batch (a repeat within it counts once).
+        new = await claim_many(session, platform=PLATFORM,
+                               delivery_ids=[delivery_id for entry in batch for delivery_id in entry.ids])
+        firsts = []
+        for entry in batch:
+            firsts.append(all(delivery_id in new for delivery_id in entry.ids))
+            new.difference_update(entry.ids)  # the next entry with these ids is a repeat
+        wanted = [entry.intake for entry, first in zip(batch, firsts)
+                  if first and entry.intake is not None and self.pending is not None]
+        ids = iter(await self.pending.record_many(session, wanted) if wanted and self.pending else [])
+        return [(first, next(ids) if first and entry.intake is not None and self.pending is not None else None)
+                for entry, first in zip(batch, firsts)]
 
 
 def _unavailable() -> BoltResponse:
@@ -68,29 +135,16 @@ def _unavailable() -> BoltResponse:
 
 
 def event_middleware(ctx: SlackContext) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Claim the event's delivery ids and, for a DM holding complete credentials, record the intake —
-    one transaction, before bolt acknowledges. A repeat is acknowledged and goes no further."""
+    """Claim the event's delivery ids and, for a DM holding complete credentials, record the intake,
+    before bolt acknowledges. A repeat is acknowledged and goes no further."""
 
     async def before_ack(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> Any:
         ids = delivery_ids(body)
         intake = _dm_intake(ctx, body)
-        if not ids and intake is None:
+        if ctx.recorder is None or (not ids and intake is None):
             return await next()
-        async def write(abandoned: Callable[[], bool]) -> bool:
-            async with ctx.desk.sessions() as session, session.begin():
-                for delivery_id in ids:
-                    if not await claim(session, platform=PLATFORM, delivery_id=delivery_id):
-                        return False
-                if intake is not None and ctx.pending is not None:
-                    target, username, token = intake
-                    context[INTAKE_ID] = await ctx.pending.record(
-                        session, target=target, username=username, token=token, source=DM)
-                if abandoned():
-                    raise _Abandoned  # rolled back: Slack was told 503 and sends it again
-            return True
-
         try:
-            first = await _write_within(ctx.settings.intake_write_timeout_s, write)
+            first, intake_id = await ctx.recorder.record(ids, (*intake, DM) if intake is not None else None)
         except Exception as exc:  # noqa: BLE001 - whatever kept the write out, Slack must send it again
             log.error("slack delivery not recorded (%s, %s); answered 503 so that Slack retries",
                       kind(body), type(exc).__name__)
@@ -98,6 +152,8 @@ def event_middleware(ctx: SlackContext) -> Callable[..., Awaitable[BoltResponse 
         if not first:
             log.info("slack delivery already handled, acknowledged only (%s)", kind(body))
             return BoltResponse(status=200, body="")
+        if intake_id is not None:
+            context[INTAKE_ID] = intake_id
         return await next()
 
     return before_ack
@@ -131,20 +187,13 @@ def view_middleware(ctx: SlackContext) -> Callable[..., Awaitable[BoltResponse |
 
         typed = inbound.form_input(view, default_lang=ctx.settings.language)
         user_id, team_id = ids_of(body)
-        if ctx.pending is None or not user_id or shape_errors(typed.username, typed.token, typed.lang):
+        if ctx.pending is None or ctx.recorder is None or not user_id or shape_errors(typed.username, typed.token, typed.lang):
             return await next()
         target = Target(platform=PLATFORM, team_id=team_id or ctx.team_id, user_id=user_id,
                         view_id=str(view.get("id") or "") or None, view_hash=view.get("hash") or None,
                         lang=typed.lang)
-        async def write(abandoned: Callable[[], bool]) -> None:
-            async with ctx.desk.sessions() as session, session.begin():
-                context[INTAKE_ID] = await ctx.pending.record(  # type: ignore[union-attr]
-                    session, target=target, username=typed.username, token=typed.token, source=FORM)
-                if abandoned():
-                    raise _Abandoned
-
         try:
-            await _write_within(ctx.settings.intake_write_timeout_s, write)
+            _, context[INTAKE_ID] = await ctx.recorder.record([], (target, typed.username, typed.token, FORM))
         except Exception as exc:  # noqa: BLE001 - the form shows Slack's error; nothing was accepted
             log.error("form submission not recorded (%s); answered 503", type(exc).__name__)
             return _unavailable()

@@ -292,12 +292,12 @@ async def test_a_delivery_that_cannot_be_recorded_gets_slack_a_503(
     app: Served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Slack sends a 5xx'd event again: nothing is handled on a delivery we could not record."""
-    async def broken(*_: object, **__: object) -> bool:
+    async def broken(*_: object, **__: object) -> set[str]:
         raise RuntimeError("database is locked")
 
     request = event_callback(message_im(CUSTOMER, f"{USERNAME} {TOKEN}"))
     with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
-        patched.setattr("bot.slack.intakes.claim", broken)
+        patched.setattr("bot.slack.intakes.claim_many", broken)
         assert (await app.send(request)).status_code == 503
         await app.settle()
     assert app.posts(dm_channel(CUSTOMER)) == [] and nmbrs_checks(app) == 0
