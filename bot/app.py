@@ -222,7 +222,7 @@ async def build_runtime(
     from handlers.alerts import Outbox
     from handlers.conversations import Conversations
     from handlers.intake import Intake
-    from handlers.pending_intakes import PendingIntakes
+    from handlers.pending_intakes import Answerer, PendingIntakes
 
     own_desk = desk is None
     metrics = metrics or Metrics()
@@ -239,12 +239,17 @@ async def build_runtime(
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
         intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
-        from bot.slack.intakes import SlackAnswerer
+        from bot.slack.intakes import AckRecorder, SlackAnswerer
 
+        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people)]
+        if teams_connection is not None:
+            from bot.teams.intakes import TeamsAnswerer
+
+            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language))
         pending = PendingIntakes(
             sessions=desk.sessions, cipher=desk.cipher, intake=intake, conversations=conversations,
-            answerers=[SlackAnswerer(client=client, people=people)],
-            claim_for=timedelta(seconds=settings.intake_claim_s),
+            answerers=answerers,
+            claim_for=timedelta(seconds=settings.intake_claim_s), concurrency=settings.recheck_concurrency,
         )
         recheck_scheduler = (
             RecheckScheduler(recheck=build_recheck(desk, outbox), settings=settings) if scheduler else None
@@ -255,6 +260,7 @@ async def build_runtime(
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
             pending=pending,
+            recorder=AckRecorder(sessions=desk.sessions, pending=pending, timeout_s=settings.intake_write_timeout_s),
         )
         bolt = build_bolt_app(ctx, client, identity)
         teams = None
@@ -262,7 +268,7 @@ async def build_runtime(
             from bot.teams.app import build_teams
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
-                                conversations=conversations, recheck=recheck)
+                                conversations=conversations, recheck=recheck, pending=pending)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics)
