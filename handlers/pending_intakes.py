@@ -165,12 +165,12 @@ class PendingIntakes:
         """Take over every intake no live worker holds; returns how many were finished."""
         async with self.sessions() as session:
             ids = await store.due(session, now=self.clock())
-        done = 0
-        for intake_id in ids:
-            try:
-                done += await self.finish(intake_id)
-            except Exception:  # noqa: BLE001 - one bad row must not stop the others
-                log.exception("pending intake %s: sweep failed", intake_id)
+        # Side by side: the turns (the semaphore) bound how many run at once.
+        results = await asyncio.gather(*(self.finish(intake_id) for intake_id in ids), return_exceptions=True)
+        for intake_id, result in zip(ids, results):
+            if isinstance(result, Exception):  # one bad row must not stop the others
+                log.error("pending intake %s: sweep failed (%s)", intake_id, type(result).__name__)
+        done = sum(1 for result in results if result is True)
         if done:
             log.info("pending intakes: %d taken over and answered", done)
         return done
