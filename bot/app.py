@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from handlers.alerts import Outbox
     from handlers.intake import Intake
     from handlers.invitations import Invitations
+    from handlers.pending_intakes import PendingIntakes
     from handlers.ports import Notifier
     from handlers.recheck import Recheck
 
@@ -164,6 +166,22 @@ def slack_lifespan(
     return run
 
 
+def pending_lifespan(pending: "PendingIntakes", *, every_s: float) -> "Lifespan":
+    """The pending-intake worker: takes over, at start and then every `every_s`, the intakes whose
+    process died (each row is claimed on its own, so every replica may run one)."""
+
+    @asynccontextmanager
+    async def run(_app: "FastAPI") -> AsyncIterator[None]:
+        task = asyncio.get_running_loop().create_task(pending.run(every_s=every_s))
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return run
+
+
 def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
     """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
     if not desk.settings.teams_enabled:
@@ -210,6 +228,7 @@ async def build_runtime(
     from handlers.alerts import Outbox
     from handlers.conversations import Conversations
     from handlers.intake import Intake
+    from handlers.pending_intakes import Answerer, PendingIntakes
 
     own_desk = desk is None
     metrics = metrics or Metrics()
@@ -226,6 +245,18 @@ async def build_runtime(
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
         intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
+        from bot.slack.intakes import AckRecorder, SlackAnswerer
+
+        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people)]
+        if teams_connection is not None:
+            from bot.teams.intakes import TeamsAnswerer
+
+            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language))
+        pending = PendingIntakes(
+            sessions=desk.sessions, cipher=desk.cipher, intake=intake, conversations=conversations,
+            answerers=answerers,
+            claim_for=timedelta(seconds=settings.intake_claim_s), concurrency=settings.recheck_concurrency,
+        )
         recheck_scheduler = (
             RecheckScheduler(recheck=build_recheck(desk, outbox), settings=settings) if scheduler else None
         )
@@ -236,6 +267,8 @@ async def build_runtime(
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
             invitations=invitations,
+            pending=pending,
+            recorder=AckRecorder(sessions=desk.sessions, pending=pending, timeout_s=settings.intake_write_timeout_s),
         )
         bolt = build_bolt_app(ctx, client, identity)
         teams = None
@@ -243,12 +276,16 @@ async def build_runtime(
             from bot.teams.app import build_teams
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
-                                conversations=conversations, recheck=recheck, invitations=invitations)
+                                conversations=conversations, recheck=recheck, invitations=invitations,
+                                pending=pending)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,
                                 rest_tokens=rest_tokens(desk))
-        hooks: list[Lifespan] = [slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan]
+        hooks: list[Lifespan] = [
+            slack_lifespan(ctx, close_desk=own_desk), handoff.lifespan,
+            pending_lifespan(pending, every_s=settings.intake_claim_s / 2),
+        ]
         if socket_mode:
             if settings.slack_app_token is None:
                 raise SlackStartError("SLACK_APP_TOKEN is needed for Socket Mode")

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     recheck_concurrency: int = Field(default=8, ge=1, le=256, alias="TOKENDESK_RECHECK_CONCURRENCY")
     nmbrs_rate: float = Field(default=10.0, gt=0, le=150, alias="TOKENDESK_NMBRS_RATE")
     confirm_delay_s: float = Field(default=300.0, ge=0, alias="TOKENDESK_CONFIRM_DELAY_S")
+    intake_claim_s: float = Field(default=30.0, ge=1, alias="TOKENDESK_INTAKE_CLAIM_S")
+    """How long a worker holds a pending intake unrenewed: after a crash, another takes it over then."""
+    intake_write_timeout_s: float = Field(default=2.0, gt=0, alias="TOKENDESK_INTAKE_WRITE_TIMEOUT_S")
+    """Longest wait for the database before acknowledging; past it Slack gets a 503 and retries."""
     language: Literal["nl", "en"] = Field(default="nl", alias="TOKENDESK_LANGUAGE")
     unverified_after: int = Field(default=2, ge=1, alias="TOKENDESK_UNVERIFIED_AFTER")
     notify_customers: bool = Field(default=True, alias="TOKENDESK_NOTIFY_CUSTOMERS")

@@ -135,3 +135,7 @@ def revocation_row(revocation_id: int) -> str:
 
 def pending_row(pending_id: int) -> str:
     return f"pending:{pending_id}"
+
+
+def intake_row(intake_id: int) -> str:
+    return f"intake:{intake_id}"

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundDelivery, utcnow
-from storage.upsert import insert_ignoring_conflict
+from storage.upsert import insert_ignoring_conflict, insert_many_ignoring_conflict
 
 
 async def claim(session: AsyncSession, *, platform: str, delivery_id: str) -> bool:
@@ -18,6 +18,18 @@ async def claim(session: AsyncSession, *, platform: str, delivery_id: str) -> bo
         values={"platform": platform, "delivery_id": delivery_id[:200], "received_at": utcnow()},
         index_elements=["platform", "delivery_id"],
     )
+
+
+async def claim_many(session: AsyncSession, *, platform: str, delivery_ids: list[str]) -> set[str]:
+    """Claim many delivery ids in one statement; the ids this call claimed first (as given)."""
+    now = utcnow()
+    cut = {delivery_id[:200]: delivery_id for delivery_id in delivery_ids}
+    claimed = await insert_many_ignoring_conflict(
+        session, InboundDelivery, rows=[{"platform": platform, "delivery_id": short, "received_at": now}
+                                        for short in cut],
+        index_elements=["platform", "delivery_id"], returning=InboundDelivery.delivery_id,
+    )
+    return {cut[short] for short in claimed}
 
 
 #: How long a delivery id is remembered: Slack retries within the hour and Teams within minutes,

@@ -13,7 +13,8 @@ from sqlalchemy import or_
 
 from storage.cipher import Sealed, TokenCipher, pending_row, revocation_row
 from storage.links import open_token, seal_onto
-from storage.models import Link, PendingConversation, PendingRevocation
+from storage.models import Link, PendingConversation, PendingIntake, PendingRevocation
+from storage.pending_intakes import reseal
 from storage.rest_links import open_access, open_refresh, seal_access, seal_refresh
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,12 @@ class RotationReport:
     links: int = 0
     pending: int = 0
     revocations: int = 0
+    intakes: int = 0
+    """Pending intakes (acknowledged, not yet answered) re-encrypted."""
 
     @property
     def changed(self) -> int:
-        return self.links + self.pending + self.revocations
+        return self.links + self.pending + self.revocations + self.intakes
 
 
 async def rotate_keys(
@@ -91,6 +94,12 @@ async def rotate_keys(
             sealed = cipher.seal(plain, row=row)
             pending.token_ciphertext, pending.token_key_id = sealed.ciphertext, sealed.key_id
             report.pending += 1
+        intakes = (
+            await session.scalars(select(PendingIntake).where(PendingIntake.token_key_id != primary))
+        ).all()
+        for intake in intakes:
+            reseal(intake, cipher)
+            report.intakes += 1
     async with sessions() as session, session.begin():
         queued = (await session.scalars(
             select(PendingRevocation).where(PendingRevocation.token_key_id != primary).with_for_update()

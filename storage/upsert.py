@@ -30,6 +30,22 @@ async def insert_ignoring_conflict(
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
+async def insert_many_ignoring_conflict(
+    session: AsyncSession, model: Any, *, rows: Sequence[Mapping[str, Any]], index_elements: Sequence[str],
+    returning: Any,
+) -> list[Any]:
+    """Insert these rows in one statement, skipping those whose unique key exists (also a repeat
+    within `rows`); the `returning` column of each row inserted."""
+    if not rows:
+        return []
+    statement = (
+        _insert(session, model).values([dict(row) for row in rows])
+        .on_conflict_do_nothing(index_elements=list(index_elements))
+        .returning(returning)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
 async def insert_or_update(
     session: AsyncSession,
     model: Any,

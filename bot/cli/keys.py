@@ -36,7 +36,7 @@ def run_rotate(args: argparse.Namespace) -> int:
                 report = await rotate_keys(sessions, cipher, batch_size=args.batch_size, progress=progress.update)
         print(
             f"re-encrypted {report.changed} rows under key {cipher.primary_key_id} "
-            f"({report.links} links, {report.pending} pending conversations)"
+            f"({report.links} links, {report.pending} pending conversations, {report.intakes} pending intakes)"
         )
         return 0
 

@@ -16,10 +16,12 @@ from handlers.conversations import Conversations
 from handlers.intake import Intake
 
 if TYPE_CHECKING:
+    from bot.slack.intakes import AckRecorder
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
     from handlers.commands import Rechecker
     from handlers.invitations import Invitations
+    from handlers.pending_intakes import PendingIntakes
     from handlers.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ class SlackContext:
     """Invitation links (/nmbrs invite); None without TOKENDESK_PUBLIC_URL."""
     bot_id: str | None = None
     """The bot's bot_id from auth.test (messages it posts carry it)."""
+    pending: "PendingIntakes | None" = None
+    """Intakes recorded before the acknowledgement and finished by a worker (issue 12 finding 3)."""
+    recorder: "AckRecorder | None" = None
+    """Writes delivery claims and pending intakes before the acknowledgement, batched."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
 

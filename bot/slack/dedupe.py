@@ -4,27 +4,18 @@ Slack redelivers an event with the same event_id when it thinks we were slow, an
 same message twice under different event_ids; so messages are also claimed by channel and ts
 (an edit by channel, ts and the edit's ts). A repeat is acknowledged and nothing else happens.
 
-The claim is made in the listener, after bolt's acknowledgement: the acknowledgement never waits
-for the database (under load SQLite's single writer made acks late, and a late ack is what makes
-Slack send the event again).
+The claim is made before bolt's acknowledgement, in the same transaction as a pending intake
+(bot.slack.intakes; issue 12 finding 3): Slack resends only what was not acknowledged, so an
+acknowledged event must already be on record. The write gets 2 s; past that Slack gets a 503 and
+sends the event again.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from storage.deliveries import claim
-
-log = logging.getLogger(__name__)
+from collections.abc import Mapping
+from typing import Any
 
 PLATFORM = "slack"
-
-T = TypeVar("T")
 
 
 def delivery_ids(body: Mapping[str, Any]) -> list[str]:
@@ -53,38 +44,8 @@ def delivery_ids(body: Mapping[str, Any]) -> list[str]:
     return ids
 
 
-async def first_delivery(sessions: async_sessionmaker[AsyncSession], body: Mapping[str, Any]) -> bool:
-    """Claim this request's delivery ids; False when any of them was claimed before (a repeat)."""
-    ids = delivery_ids(body)
-    if not ids:
-        return True
-    async with sessions() as session, session.begin():
-        for delivery_id in ids:
-            if not await claim(session, platform=PLATFORM, delivery_id=delivery_id):
-                log.info("slack delivery already handled, acknowledged only (%s)", _kind(body))
-                return False
-    return True
-
-
-def handled_once(
-    sessions: async_sessionmaker[AsyncSession], listener: Callable[..., Awaitable[T]]
-) -> Callable[..., Awaitable[T | None]]:
-    """Wrap an event listener (bolt passes `body` by name) so it runs for the first delivery only."""
-
-    # functools.wraps keeps the listener's signature: bolt injects arguments by parameter name.
-    @functools.wraps(listener)
-    async def once(*args: Any, **kwargs: Any) -> T | None:
-        try:
-            first = await first_delivery(sessions, kwargs["body"])
-        except Exception:  # noqa: BLE001 - Slack has our acknowledgement and will not resend: answer anyway
-            log.exception("slack delivery could not be recorded; handling it anyway (%s)", _kind(kwargs["body"]))
-            first = True
-        return await listener(*args, **kwargs) if first else None
-
-    return once
-
-
-def _kind(body: Mapping[str, Any]) -> str:
+def kind(body: Mapping[str, Any]) -> str:
+    """The event's type/subtype, for log lines (never its text)."""
     event = body.get("event")
     event = event if isinstance(event, Mapping) else {}
     return "/".join(str(part) for part in (event.get("type"), event.get("subtype")) if part)

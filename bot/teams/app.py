@@ -26,6 +26,7 @@ from handlers.commands import Commands, Rechecker
 from handlers.conversations import Conversations
 from handlers.intake import Intake
 from handlers.invitations import Invitations
+from handlers.pending_intakes import PendingIntakes
 
 if TYPE_CHECKING:
     from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
@@ -138,7 +139,8 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
 
 def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outbox: Outbox,
                 conversations: Conversations, recheck: Rechecker | None = None,
-                invitations: Invitations | None = None) -> TeamsRuntime:
+                invitations: Invitations | None = None,
+                pending: PendingIntakes | None = None) -> TeamsRuntime:
     """The Teams runtime: context and listeners on a connection whose notifier is already in `outbox`.
     Serve `runtime.endpoint` at `runtime.path` and enter `runtime.lifespan` (bot.app does both)."""
     from microsoft_teams.api import ActivityBase
@@ -159,6 +161,7 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         conversations=conversations,
         sender=connection.sender,
         references=connection.references,
+        pending=pending,
     )
     listeners = Listeners(ctx)
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.desk import Desk
 from bot.config import Settings
@@ -17,6 +17,9 @@ from handlers.alerts import Outbox
 from handlers.commands import Commands
 from handlers.conversations import Conversations
 from handlers.intake import Intake
+
+if TYPE_CHECKING:
+    from handlers.pending_intakes import PendingIntakes
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class TeamsContext:
     conversations: Conversations
     sender: Sender
     references: References
+    pending: "PendingIntakes | None" = None
+    """Chat intakes recorded with the activity's claim and finished by a worker (issue 12 finding 3)."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
 
     @property

@@ -24,16 +24,19 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.reference import error_reference
 from bot.teams import cards, command_cards
 from bot.teams.context import TeamsContext
+from bot.teams.intakes import chat_target, complete
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person
 from bot.teams.references import channel_key, personal_key, team_key, user_key
 from handlers import dm, form
 from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome, TokenInCommand
 from handlers.model import Person
+from handlers.pending_intakes import DM
 from handlers.parse import Found, find_credentials
 from handlers.text import replies
 from handlers.text.locale import language
 from handlers.text.replies import Reply
 from storage.deliveries import claim
+from storage.pending_intakes import Target
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +66,44 @@ class Listeners:
     async def on_activity(self, activity: Mapping[str, Any]) -> None:
         """One authenticated activity, as Teams sent it."""
         item = inbound(activity)
+        intake = self._chat_intake(item)
+        intake_id: int | None = None
         if item.id and item.type in ("message", "conversationUpdate", "installationUpdate"):
             async with self.ctx.desk.sessions() as session, session.begin():
                 if not await claim(session, platform=PLATFORM, delivery_id=delivery_id(item)):
                     log.info("teams activity already handled, acknowledged only (%s)", item.type)
                     return
+                if intake is not None and self.ctx.pending is not None:
+                    # With the claim, before Teams hears back: finished even if this process dies.
+                    target, found = intake
+                    intake_id = await self.ctx.pending.record(
+                        session, target=target, username=found.username or "", token=found.token or "", source=DM)
         if item.service_url and item.conversation_id:
             await self._remember(item)
         run = Run()
-        if item.type == "message":
+        if intake_id is not None and self.ctx.pending is not None:
+            self.ctx.spawn(self._finish(intake_id))
+        elif item.type == "message":
             self.ctx.spawn(self._guarded(item, run, self._on_message(item, run)))
         elif item.bot_added and item.personal:
             self.ctx.spawn(self._guarded(item, run, self._welcome(item)))
         # Everything else (reactions, typing, members joining a team) is acknowledged and left alone.
+
+    async def _finish(self, intake_id: int) -> None:
+        assert self.ctx.pending is not None
+        await self.ctx.pending.finish(intake_id, claimed=True)
+
+    def _chat_intake(self, item: Inbound) -> tuple[Target, Found] | None:
+        """A 1:1 chat message (not a command, not a card) holding both halves of the credentials."""
+        if item.type != "message" or not item.personal or item.value is not None or not item.text:
+            return None
+        if command_text(item.text) is not None or not item.service_url or not item.conversation_id:
+            return None
+        who = self._person(item)
+        found = find_credentials(item.text)
+        if who is None or not complete(found):
+            return None
+        return chat_target(item, who), found
 
     async def _remember(self, item: Inbound) -> None:
         refs = self.ctx.references

@@ -10,6 +10,7 @@ from storage.models.conversation import PendingConversation
 from storage.models.invitation import Invitation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkKind, LinkState
+from storage.models.pending_intake import PendingIntake
 from storage.models.revocation import PendingRevocation
 from storage.models.run import Lease, RecheckRun
 from storage.models.teams_reference import TeamsReference
@@ -19,7 +20,7 @@ from storage.models.webhook import WebhookEvent, WebhookStatus
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
     "Invitation",
-    "Lease", "Link", "LinkKind", "LinkState", "PendingConversation", "PendingRevocation", "RecheckRun", "SupportThread",
-    "TeamsReference",
+    "Lease", "Link", "LinkKind", "LinkState", "PendingConversation", "PendingIntake", "PendingRevocation",
+    "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",
 ]

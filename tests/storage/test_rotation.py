@@ -91,3 +91,29 @@ async def test_rotation_stops_on_a_row_it_cannot_open(sessions) -> None:  # type
     with pytest.raises(DecryptionError, match="link L1 was encrypted with key lost, which is not in TOKENDESK_KEYS"):
         await rotate_keys(sessions, TokenCipher(parse_keys(generate_key_line("new"))))
     assert await _count_by_key(sessions) == {"lost": 10}
+
+
+async def test_rotation_reseals_pending_intakes(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12 finding 3: an intake acknowledged and not yet answered holds a sealed token too."""
+    from storage import pending_intakes
+    from storage.cipher import DecryptionError
+    from storage.models import PendingIntake
+
+    old, new = generate_key_line("old"), generate_key_line("new")
+    async with sessions() as session, session.begin():
+        for i in range(3):
+            await pending_intakes.add(session, TokenCipher(parse_keys(old)), source="dm", now=utcnow(),
+                                      target=pending_intakes.Target("slack", "T", f"U{i}", "D"),
+                                      username=f"u{i}@x.nl", token=_token(i))
+    report = await rotate_keys(sessions, TokenCipher(parse_keys(f"{new},{old}")))
+    assert report.intakes == 3 and report.changed == 3
+    only_new = TokenCipher(parse_keys(new))
+    async with sessions() as session:
+        intakes = (await session.scalars(select(PendingIntake).order_by(PendingIntake.id))).all()
+        assert [row.token_key_id for row in intakes] == ["new"] * 3
+        assert [pending_intakes.open_token(row, only_new) for row in intakes] == [_token(i) for i in range(3)]
+        # Bound to its row: another row's ciphertext does not open here.
+        intakes[0].token_ciphertext = intakes[1].token_ciphertext
+        with pytest.raises(DecryptionError, match="copied from another row"):
+            pending_intakes.open_token(intakes[0], only_new)
+    assert (await rotate_keys(sessions, TokenCipher(parse_keys(f"{new},{old}")))).changed == 0

@@ -7,11 +7,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from typing import Any, Literal, Self
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns at import that its httpx module will move to an "httpx2" package; the module
+    # works as documented, and an import-time warning would be a stray, non-log line on stderr.
+    warnings.simplefilter("ignore")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from bot.nmbrs.limits import CallLimiter
 from bot.nmbrs.transport import MAX_ANSWER_BYTES

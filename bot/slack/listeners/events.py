@@ -1,8 +1,10 @@
 """Events: direct messages (credentials pasted, sent in two parts, or added by an edit), mentions
 in channels (never used, answered privately), and the App Home tab.
 
-bolt acknowledges events before these run, so the Nmbrs check happens after the ack. An unexpected
-error goes to the app's error handler (bot.slack.listeners.errors), which answers the person.
+bolt acknowledges events before these run, so the Nmbrs check happens after the ack; before it, the
+delivery is claimed and a DM with complete credentials recorded as a pending intake
+(bot.slack.intakes), which the worker finishes even if this process dies. An unexpected error goes
+to the app's error handler (bot.slack.listeners.errors), which answers the person.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, commands, inbound
 from bot.slack.context import SlackContext
-from bot.slack.dedupe import handled_once
+from bot.slack.intakes import INTAKE_ID, event_middleware
 from bot.slack.inbound import Said
 from handlers import dm
 from handlers.model import LinkCard, Person
@@ -29,9 +31,14 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
-    async def on_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         if event.get("channel_type") != "im":
             return  # only DMs are subscribed (message.im); anything else is not for us
+        if context.get(INTAKE_ID) is not None and ctx.pending is not None:
+            await ctx.pending.finish(context[INTAKE_ID], claimed=True)
+            return
         written = inbound.direct_message(event, bot_user_id=ctx.bot_user_id)
         if written is not None:
             if not written.by_bot:
@@ -52,9 +59,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await publish_home(ctx, client, body)
 
     def listen(event_type: str, listener: Callable[..., Awaitable[None]]) -> None:
-        # Runs once per event across Slack's retries and replicas (claimed after the ack), and is
-        # awaited at shutdown.
-        app.event(event_type)(ctx.track(handled_once(ctx.desk.sessions, listener)))
+        # Runs once per event across Slack's retries and replicas (claimed before the ack, with the
+        # pending intake), and is awaited at shutdown.
+        app.event(event_type, middleware=[event_middleware(ctx)])(ctx.track(listener))
 
     listen("message", on_message)
     listen("app_mention", on_mention)

@@ -1,7 +1,8 @@
 """The credentials form: opening it, checking its shape inline, and showing the outcome in place.
 
-On submission the form is acknowledged at once (inline errors, or a "checking…" view); the Nmbrs
-check runs after the acknowledgement and its outcome replaces the view, or — if the customer
+On submission the form is acknowledged at once (inline errors, or a "checking…" view, once the
+submission is recorded as a pending intake: bot.slack.intakes); the Nmbrs check runs after the
+acknowledgement, by the pending-intake worker, and its outcome replaces the view, or — if the customer
 closed the form meanwhile — arrives by direct message. The form never hangs: an unexpected error
 is shown in it by the app's error handler (bot.slack.listeners.errors).
 """
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +23,8 @@ from handlers import form
 from handlers.model import Person
 from handlers.text import replies
 from handlers.text.replies import Reply
+
+INTAKE_ID = "pending_intake_id"  # bot.slack.intakes.INTAKE_ID (which imports this module)
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,9 @@ def shape_errors(username: str, token: str, lang: str) -> dict[str, str]:
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
-    async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_submit(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         typed = inbound.form_input(view, default_lang=ctx.settings.language)
         username, token, lang = typed.username, typed.token, typed.lang
         errors = shape_errors(username, token, lang)
@@ -51,13 +56,18 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack(response_action="update", view=blocks.modal_checking(replies.checking(lang), lang))
+        if context.get(INTAKE_ID) is not None and ctx.pending is not None:
+            await ctx.pending.finish(context[INTAKE_ID], claimed=True)
+            return
         person = await ctx.people.person_from(client, body)
         if person is None:  # Slack always names the submitter; without one there is nobody to check for
             await show_outcome(client, view, replies.internal_error(lang), lang=lang, username=username, user_id=None)
             return
         await check_and_show(ctx, client, view, person, username=username, token=token, lang=lang)
 
-    app.view(blocks.CONNECT_VIEW)(ctx.track(on_submit))
+    from bot.slack.intakes import view_middleware
+
+    app.view(blocks.CONNECT_VIEW, middleware=[view_middleware(ctx)])(ctx.track(on_submit))
 
 
 async def check_and_show(

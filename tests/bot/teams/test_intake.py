@@ -11,9 +11,9 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from bot.standins.teams.payloads import OTHER_TENANT, SUPPORT_CHANNEL, card_submit
+from bot.standins.teams.payloads import OTHER_TENANT, SUPPORT_CHANNEL, card_submit, personal_message
 from bot.standins.teams.server import Call
-from storage.models import Link, SupportThread
+from storage.models import Link, PendingIntake, SupportThread
 from tests.bot.teams.conftest import CUSTOMER, ENGLISH, OTHER_TOKEN, STAFF, SUBDOMAIN, TOKEN, USERNAME, Served
 
 
@@ -119,8 +119,28 @@ async def test_a_failure_on_our_side_answers_the_chat_once_with_the_reference_in
     assert "Something went wrong on our side" in said and "try again" in said
     assert "Delete message" in said  # the token is still in their message
     [reference] = re.findall(r"Reference: ([0-9a-f]{12})\.", said)
-    assert _failure_line(caplog) == f"teams message failed (reference {reference})"
+    # Pasted credentials run as a pending intake (issue 12 finding 3): its worker answers with the reference.
+    [line] = [r for r in caplog.records if r.name == "handlers.pending_intakes" and r.levelno == logging.ERROR]
+    assert re.fullmatch(rf"pending intake \d+ failed \(reference {reference}\)", line.getMessage())
     assert "no such table: links" in caplog.text and TOKEN not in caplog.text
+
+
+async def test_pasted_credentials_are_on_record_before_teams_hears_back(app: Served) -> None:
+    """Issue 12 finding 3 for Teams: with Nmbrs slow, the activity's answer has gone out and the
+    intake is a pending row (token sealed) that any worker can finish; answered, the row is gone."""
+    app.nmbrs.latency_s = 0.5
+    response = await app.post(personal_message(ENGLISH, f"{USERNAME} {TOKEN}", app.teams.service_url))
+    assert response.status_code == 200
+    async with app.runtime.ctx.desk.sessions() as session:
+        [row] = (await session.scalars(select(PendingIntake))).all()
+    assert (row.platform, row.user_id, row.channel_id) == ("teams", ENGLISH.aad, ENGLISH.chat)
+    assert row.response_target == app.teams.service_url and TOKEN.encode() not in row.token_ciphertext
+    await app.settle()
+    [answer] = app.teams.sent(conversation=ENGLISH.chat)
+    assert "Done" in answer.text()
+    async with app.runtime.ctx.desk.sessions() as session:
+        assert (await session.scalars(select(PendingIntake))).all() == []
+        assert len((await session.scalars(select(Link))).all()) == 1
 
 
 async def test_a_failure_on_our_side_replaces_the_forms_checking_card(
