@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 from aiohttp import web
 from lxml import etree
 
+from bot.standins.loop import BackgroundLoop
 from bot.standins.nmbrs.accounts import (
     RecordedRequest,
     StandinAccount,
@@ -39,7 +40,6 @@ from bot.standins.nmbrs.accounts import (
     as_company,
     as_debtor,
 )
-from bot.standins.nmbrs.injection import FaultInjection, Injection
 from bot.standins.nmbrs.envelopes import (
     BASE_PATH,
     HTML_404,
@@ -56,9 +56,13 @@ from bot.standins.nmbrs.envelopes import (
     result_body,
     service_of,
 )
+from bot.standins.nmbrs.injection import FaultInjection, Injection
 
-class NmbrsStandIn(FaultInjection):
+
+class NmbrsStandIn(FaultInjection, BackgroundLoop):
     """The server and its knobs. Thread-safe: configure from the test thread while it serves."""
+
+    thread_name = "nmbrs-standin"
 
     def __init__(self, *, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -75,42 +79,6 @@ class NmbrsStandIn(FaultInjection):
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}{BASE_PATH}"
-
-    def start(self) -> NmbrsStandIn:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        self._thread = threading.Thread(
-            target=self._serve, args=(ready, failure), name="nmbrs-standin", daemon=True
-        )
-        self._thread.start()
-        ready.wait(10)
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._thread = None
-
-    def __enter__(self) -> NmbrsStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._main(ready))
-        except BaseException as exc:  # surfaced to start() instead of dying silently
-            failure.append(exc)
-            ready.set()
-        finally:
-            loop.close()
 
     async def _main(self, ready: threading.Event) -> None:
         self._stopped = asyncio.Event()

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.standins.loop import BackgroundLoop
 from bot.standins.nmbrs_rest import pages
 from bot.standins.nmbrs_rest.accounts import (
     PRACTICE_CLIENT_ID,
@@ -43,8 +44,10 @@ from bot.standins.nmbrs_rest.traffic import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class NmbrsRestStandIn:
+class NmbrsRestStandIn(BackgroundLoop):
     """Both servers and their knobs. Thread-safe: configure from the test thread while it serves."""
+
+    thread_name = "nmbrs-rest-standin"
 
     def __init__(
         self,
@@ -99,42 +102,6 @@ class NmbrsRestStandIn:
         return self.identity_url + "connect/revocation"
 
     # -- life cycle ---------------------------------------------------------------------------
-
-    def start(self) -> NmbrsRestStandIn:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        self._thread = threading.Thread(
-            target=self._serve, args=(ready, failure), name="nmbrs-rest-standin", daemon=True
-        )
-        self._thread.start()
-        ready.wait(10)
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._thread = None
-
-    def __enter__(self) -> NmbrsRestStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._main(ready))
-        except BaseException as exc:  # surfaced to start() instead of dying silently
-            failure.append(exc)
-            ready.set()
-        finally:
-            loop.close()
 
     async def _main(self, ready: threading.Event) -> None:
         self._stopped = asyncio.Event()
