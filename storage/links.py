@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cipher import Sealed, TokenCipher, link_row
@@ -85,16 +86,22 @@ async def store_credentials(
             )
         )
     now = utcnow()
-    created = existing is None
-    link = existing or Link(
-        username=username, environment=environment, platform=platform, team_id=team_id, user_id=user_id,
-        debtors=[], companies=[], failed_checks=0, created_at=now, state_changed_at=now,
-    )
-    replaced = not created and link.token_last4 is not None and link.token_ciphertext is not None
-    if created:
-        session.add(link)
-        await session.flush()
+    if existing is not None:
+        link, created = existing, False
     else:
+        link = Link(
+            username=username, environment=environment, platform=platform, team_id=team_id, user_id=user_id,
+            debtors=[], companies=[], failed_checks=0, created_at=now, state_changed_at=now,
+        )
+        created = await _created(session, link)
+        if not created:
+            found = await session.scalar(select(Link).where(
+                Link.kind == LinkKind.SOAP, Link.username == username, Link.environment == environment,
+            ).with_for_update())
+            assert found is not None  # the row whose unique key stopped our insert
+            link = found
+    replaced = not created and link.token_last4 is not None and link.token_ciphertext is not None
+    if not created:
         link.platform, link.team_id, link.user_id = platform, team_id, user_id
     seal_onto(link, token, cipher)
     if link.state != state:
@@ -110,6 +117,21 @@ async def store_credentials(
     link.failed_checks = 0
     await session.flush()
     return StoredLink(link=link, created=created, token_replaced=replaced)
+
+
+async def _created(session: AsyncSession, link: Link) -> bool:
+    """Insert a new link; False when another intake of the same login and environment committed
+    it first (two people sending one login at once): the caller then gives that link the token, as a
+    rotation, instead of failing on the unique key. A savepoint keeps the rest of the transaction."""
+    try:
+        async with session.begin_nested():
+            session.add(link)
+            await session.flush()
+    except IntegrityError:
+        if link.environment is None:
+            raise
+        return False
+    return True
 
 
 def parse_short_id(text: str) -> int | None:

@@ -133,3 +133,18 @@ async def test_a_cancelled_check_gives_the_slot_back(intake, nmbrs, sessions) ->
         await task
     assert (await outcomes(sessions))[-1] == "failed"
     assert await intake.limited(PERSON) is None
+
+
+async def test_one_login_sent_five_times_at_once_is_one_link(intake, nmbrs, sessions) -> None:  # type: ignore[no-untyped-def]
+    # Five colleagues send the same login: the checks overlap at Nmbrs, so their transactions race to create the same link: the
+    # first creates it, the others become a new token on it instead of failing on the unique key.
+    from storage.models import Link
+
+    nmbrs.latency_s = 0.3
+    people = [Person(platform="slack", team_id="T1", user_id=f"U{k}", lang="en") for k in range(5)]
+    results = await asyncio.gather(*(intake.submit(person=person, username=USER, token=TOKEN) for person in people))
+    assert all(isinstance(result, Connected) for result in results), results
+    async with sessions() as session:
+        links = (await session.scalars(select(Link))).all()
+    assert len(links) == 1 and links[0].state == "active"
+    assert sum(result.created for result in results) == 1
