@@ -83,16 +83,22 @@ def _standin_process(links: int, latency_s: float, pipe: Connection) -> None:
             return
 
 
-class StandinProcess:
-    def __init__(self, links: int, latency_s: float) -> None:
+class PipedProcess:
+    """A stand-in in its own process (spawned, so the benchmark's CPU is its own): the child sends one
+    greeting when it listens, then answers each command sent with `ask`; "stop" ends it."""
+
+    def __init__(self, target: Any, *args: Any) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_standin_process, args=(links, latency_s, child), daemon=True)
+        self._process = context.Process(target=target, args=(*args, child), daemon=True)
 
-    def __enter__(self) -> "StandinProcess":
+    def __enter__(self) -> Any:
         self._process.start()
-        self.base_url: str = self._pipe.recv()
+        self.greeted(self._pipe.recv())
         return self
+
+    def greeted(self, greeting: Any) -> None:
+        """What the child said once it listens (its addresses, what it seeded)."""
 
     def ask(self, command: str) -> Any:
         self._pipe.send(command)
@@ -103,6 +109,14 @@ class StandinProcess:
             self.ask("stop")
         finally:
             self._process.join(10)
+
+
+class StandinProcess(PipedProcess):
+    def __init__(self, links: int, latency_s: float) -> None:
+        super().__init__(_standin_process, links, latency_s)
+
+    def greeted(self, greeting: Any) -> None:
+        self.base_url: str = greeting
 
 
 # -- the database -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ result write: commits per second are reported from that count.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bench.recheck import PipedProcess
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
 from handlers.alerts import Outbox
@@ -67,26 +67,12 @@ def _rest_standin_process(links: int, latency_s: float, pipe: Connection) -> Non
             return
 
 
-class RestStandinProcess:
+class RestStandinProcess(PipedProcess):
     def __init__(self, links: int, latency_s: float) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_rest_standin_process, args=(links, latency_s, child), daemon=True)
+        super().__init__(_rest_standin_process, links, latency_s)
 
-    def __enter__(self) -> "RestStandinProcess":
-        self._process.start()
-        self.identity_url, self.api_url, self.seeded = self._pipe.recv()
-        return self
-
-    def ask(self, command: str) -> Any:
-        self._pipe.send(command)
-        return self._pipe.recv()
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self.ask("stop")
-        finally:
-            self._process.join(10)
+    def greeted(self, greeting: Any) -> None:
+        self.identity_url, self.api_url, self.seeded = greeting
 
 
 async def seed_rest(sessions: Any, cipher: TokenCipher, seeded: list[tuple[str, str, str, str]], *, first_id: int) -> None:
