@@ -89,8 +89,8 @@ class Practice:
             self.status = f"The nightly check failed ({type(exc).__name__})."
             return
         states = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n) or "no links yet"
-        self.status = (f"The nightly check ran: {summary.checked} checked, {summary.confirmations} failures "
-                       f"confirmed; links now: {states}.")
+        failures = "1 failure" if summary.confirmations == 1 else f"{summary.confirmations} failures"
+        self.status = f"The nightly check ran: {summary.checked} checked, {failures} confirmed; links now: {states}."
 
     def html(self) -> str:
         if self.nmbrs is None:
