@@ -140,8 +140,11 @@ def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
 
 @pytest.fixture
 async def gateway(nmbrs: NmbrsStandIn) -> AsyncIterator[NmbrsGateway]:
+    # The stand-in is local and never hangs; the timeouts are generous so a loaded CI machine (a garbage-collection
+    # pause, two cores shared with PostgreSQL) cannot turn a slow answer into "could not be checked" (seen in CI: L1
+    # timed out at 1 s and the crash test counted two "unverified" alerts).
     gw = NmbrsGateway(base_url=nmbrs.base_url, limiter=CallLimiter(8, 1000), retries=0, backoff_s=0.001,
-                      connect_timeout_s=1, read_timeout_s=1)
+                      connect_timeout_s=10, read_timeout_s=10)
     yield gw
     await gw.aclose()
 
