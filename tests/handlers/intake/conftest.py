@@ -46,7 +46,7 @@ def nmbrs(nmbrs_server: NmbrsStandIn) -> NmbrsStandIn:
 @pytest.fixture
 async def gateway(nmbrs: NmbrsStandIn) -> AsyncIterator[NmbrsGateway]:
     gw = NmbrsGateway(base_url=nmbrs.base_url, limiter=CallLimiter(8, 100), retries=1, backoff_s=0.01,
-                      connect_timeout_s=1, read_timeout_s=1)
+                      connect_timeout_s=5, read_timeout_s=5)  # generous: no intake test waits for a timeout
     yield gw
     await gw.aclose()
 

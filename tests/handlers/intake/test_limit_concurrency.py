@@ -123,7 +123,7 @@ async def test_a_reservation_whose_process_died_stops_counting(intake, sessions,
 async def test_a_cancelled_check_gives_the_slot_back(intake, nmbrs, sessions) -> None:  # type: ignore[no-untyped-def]
     for _ in range(REJECTED_PER_HOUR - 1):
         await intake.submit(person=PERSON, username=USER, token=WRONG)
-    nmbrs.latency_s = 0.8  # below the gateway's read timeout (1 s)
+    nmbrs.latency_s = 0.8  # in flight long enough to cancel, below the gateway's read timeout (5 s)
     nmbrs.reset_counters()
     task = asyncio.create_task(intake.submit(person=PERSON, username=USER, token=TOKEN))
     await wait_in_flight(nmbrs, 1)

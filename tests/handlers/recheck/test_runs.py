@@ -109,7 +109,7 @@ async def test_a_confirmation_pending_at_a_crash_is_honoured_once(any_desk: Desk
 
 async def test_nmbrs_calls_stay_within_the_shared_limiter(desk: Desk) -> None:
     limited = NmbrsGateway(base_url=desk.nmbrs.base_url, limiter=CallLimiter(3, 1000), retries=0,
-                           connect_timeout_s=1, read_timeout_s=1)
+                           connect_timeout_s=10, read_timeout_s=10)
     desk.gateway = limited
     for i in range(1, 21):
         desk.account(i)
