@@ -40,9 +40,21 @@ def parse_short_id(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@dataclass(frozen=True)
+class ForPerson:
+    """Whom the desk made an invitation for: one chat user who pressed a shared channel's Connect
+    button and could not get the form, that channel and the invitation of its Connect message."""
+
+    platform: str
+    team_id: str | None
+    user_id: str
+    channel_id: str
+    via_id: int
+
+
 async def create(
     session: AsyncSession, *, name: str, email: str | None, ttl: timedelta,
-    platform: str, team_id: str | None, user_id: str,
+    platform: str, team_id: str | None, user_id: str, for_person: ForPerson | None = None,
 ) -> NewInvitation:
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -50,6 +62,9 @@ async def create(
         secret_hash=hash_secret(secret), name=name, email=email, created_at=now, expires_at=now + ttl,
         created_platform=platform, created_team=team_id, created_by=user_id,
     )
+    if for_person is not None:
+        record.for_platform, record.for_team, record.for_user = for_person.platform, for_person.team_id, for_person.user_id
+        record.channel_id, record.via_id = for_person.channel_id, for_person.via_id
     session.add(record)
     await session.flush()
     return NewInvitation(record=record, secret=secret)
@@ -61,6 +76,34 @@ async def find_open(session: AsyncSession, *, secret: str, now: datetime) -> Inv
         return None
     found = await session.scalar(select(Invitation).where(Invitation.secret_hash == hash_secret(secret)))
     return found if found is not None and found.is_open(now) else None
+
+
+async def find_live(session: AsyncSession, *, invitation_id: int, now: datetime) -> Invitation | None:
+    """The invitation if it is neither revoked nor expired (a used one still counts: its Connect
+    message in a shared channel stays for the customer's colleagues until support revokes it)."""
+    found = await session.get(Invitation, invitation_id)
+    return found if found is not None and found.revoked_at is None and found.expires_at > now else None
+
+
+async def find_open_for(session: AsyncSession, *, person: ForPerson, now: datetime) -> Invitation | None:
+    """The open invitation the desk made earlier for this person through this Connect message."""
+    return await session.scalar(
+        select(Invitation)
+        .where(Invitation.for_platform == person.platform, Invitation.for_team == person.team_id,
+               Invitation.for_user == person.user_id, Invitation.via_id == person.via_id,
+               Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
+        .order_by(Invitation.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+async def rekey(session: AsyncSession, invitation: Invitation) -> str:
+    """A new secret for an open invitation (the old URL stops working); the new one, in clear, once."""
+    secret = secrets.token_urlsafe(32)
+    invitation.secret_hash = hash_secret(secret)
+    await session.flush()
+    return secret
 
 
 async def list_open(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Invitation]:

@@ -27,6 +27,9 @@ class Target:
     view_hash: str | None = None
     response_target: str | None = None
     lang: str | None = None
+    via_invitation: str | None = None
+    """A form opened from a shared channel's Connect message: its invitation (`I7`) and channel."""
+    via_channel: str | None = None
 
 
 async def add(
@@ -37,8 +40,8 @@ async def add(
     row = PendingIntake(
         platform=target.platform, team_id=target.team_id, user_id=target.user_id, channel_id=target.channel_id,
         thread_id=target.thread_id, view_id=target.view_id, view_hash=target.view_hash,
-        response_target=target.response_target,
-        lang=target.lang, username=username, token_ciphertext=b"", token_key_id="", source=source,
+        response_target=target.response_target, via_invitation=target.via_invitation,
+        via_channel=target.via_channel, lang=target.lang, username=username, token_ciphertext=b"", token_key_id="", source=source,
         received_at=now, claimed_until=claimed_until, attempts=1 if claimed_until else 0,
     )
     session.add(row)
@@ -62,7 +65,8 @@ async def add_many(
     rows = [
         {"platform": t.platform, "team_id": t.team_id, "user_id": t.user_id, "channel_id": t.channel_id,
          "thread_id": t.thread_id, "view_id": t.view_id, "view_hash": t.view_hash,
-         "response_target": t.response_target, "lang": t.lang, "username": username, "token_ciphertext": mark,
+         "response_target": t.response_target, "via_invitation": t.via_invitation,
+         "via_channel": t.via_channel, "lang": t.lang, "username": username, "token_ciphertext": mark,
          "token_key_id": "", "source": source, "received_at": now, "claimed_until": claimed_until,
          "attempts": 1 if claimed_until else 0}
         for (t, username, _token, source), mark in zip(intakes, marks)
@@ -83,7 +87,8 @@ def target_of(row: PendingIntake) -> Target:
     return Target(
         platform=row.platform, team_id=row.team_id, user_id=row.user_id, channel_id=row.channel_id,
         thread_id=row.thread_id, view_id=row.view_id, view_hash=row.view_hash,
-        response_target=row.response_target, lang=row.lang,
+        response_target=row.response_target, lang=row.lang, via_invitation=row.via_invitation,
+        via_channel=row.via_channel,
     )
 
 

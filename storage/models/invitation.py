@@ -12,7 +12,10 @@ from storage.models.base import Base, UTCDateTime, utcnow
 
 class Invitation(Base):
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),
+        Index("ix_invitations_for", "for_platform", "for_team", "for_user"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     """Shown as `I<id>`; says nothing about the secret."""
@@ -34,6 +37,15 @@ class Invitation(Base):
     link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(128))
+    for_platform: Mapped[str | None] = mapped_column(String(16))
+    """Set when the desk made it for one chat user who pressed "Connect Nmbrs" in a shared channel
+    and could not get the form: that person (platform, team, user). None for support's own."""
+    for_team: Mapped[str | None] = mapped_column(String(64))
+    for_user: Mapped[str | None] = mapped_column(String(128))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    """The shared channel whose Connect message was pressed."""
+    via_id: Mapped[int | None] = mapped_column(Integer)
+    """The invitation whose Connect message that was (`I<via_id>`)."""
 
     @property
     def short_id(self) -> str:

@@ -38,5 +38,9 @@ class PendingIntake(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     """A worker is running this intake until then (renewed while it runs); expired means its process died."""
+    via_invitation: Mapped[str | None] = mapped_column(String(16))
+    """The invitation (`I7`) whose Connect message in a shared channel opened the form, if any."""
+    via_channel: Mapped[str | None] = mapped_column(String(32))
+    """That shared channel."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     """How many workers have taken it (a poison row is given up after a few)."""
