@@ -4,6 +4,7 @@ encrypted link, alerts — one neutral outcome out."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from storage.audit import audit
 from storage.cipher import TokenCipher
 from storage.intake_attempts import Who
 from storage.links import store_credentials
-from storage.models import Check, IntakeAttempt, LinkState, utcnow
+from storage.models import Check, IntakeAttempt, Invitation, LinkState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,33 @@ class Limited:
 
 IntakeOutcome: TypeAlias = Connected | Refused | Pending | BadInput | Limited
 
+_INVITATION_ID = re.compile(r"^I([1-9][0-9]{0,9})$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
+
+
+@dataclass(frozen=True)
+class Via:
+    """The Connect message in a shared channel that credentials came through: its invitation and
+    that channel. The link's support thread names both."""
+
+    invitation: str
+    channel: str
+
+    @property
+    def invitation_id(self) -> int:
+        match = _INVITATION_ID.match(self.invitation)
+        assert match is not None
+        return int(match.group(1))
+
+    @classmethod
+    def parse(cls, invitation: object, channel: object) -> "Via | None":
+        """From a form's metadata or a stored intake; None unless both have their shape."""
+        if not isinstance(invitation, str) or not isinstance(channel, str):
+            return None
+        if not _INVITATION_ID.match(invitation) or not _CHANNEL_ID.match(channel):
+            return None
+        return cls(invitation, channel)
+
 
 def who_of(person: Person) -> Who:
     """A chat user's submissions share one limit, whichever channel (DM, form) they come through."""
@@ -142,7 +170,7 @@ class Intake:
                                            live_since=now - RESERVATION_STALE, limit=REJECTED_PER_HOUR)
         return _limited(taken, now) if len(taken) >= REJECTED_PER_HOUR else None
 
-    async def submit(self, *, person: Person, username: str, token: str) -> IntakeOutcome:
+    async def submit(self, *, person: Person, username: str, token: str, via: Via | None = None) -> IntakeOutcome:
         try:
             username = clean_username(username)
         except InvalidInput as exc:
@@ -155,7 +183,7 @@ class Intake:
         if isinstance(slot, Limited):
             return slot
         try:
-            outcome = await self._check(person, username, token, slot)
+            outcome = await self._check(person, username, token, slot, via)
         except BaseException:
             # Our side failed (or the task was cancelled): the slot goes back now rather than after
             # RESERVATION_STALE, which is what happens if even this write fails.
@@ -167,7 +195,7 @@ class Intake:
         self.outbox.kick()
         return outcome
 
-    async def _check(self, person: Person, username: str, token: str, slot: int) -> IntakeOutcome:
+    async def _check(self, person: Person, username: str, token: str, slot: int, via: Via | None) -> IntakeOutcome:
         """Ask Nmbrs, then settle the reservation in the transaction that stores what came of it."""
         try:
             result = await self.gateway.check(SoapLogin(username, token))
@@ -178,7 +206,7 @@ class Intake:
             # First, so that on SQLite this transaction holds the write lock before it reads.
             await attempts.settle(session, slot, **_settled(result))
             if isinstance(result, Valid):
-                return await self._connected(session, person, username, token, result)
+                return await self._connected(session, person, username, token, result, via)
             if isinstance(result, Rejected):
                 return await self._refused(session, person, username, result)
             return await self._pending(session, person, username, token, result)
@@ -204,7 +232,7 @@ class Intake:
             await attempts.settle(session, attempt_id, outcome=outcome, reason=reason)
 
     async def _connected(
-        self, session: AsyncSession, person: Person, username: str, token: str, result: Valid
+        self, session: AsyncSession, person: Person, username: str, token: str, result: Valid, via: Via | None = None
     ) -> Connected:
         previous = await link_store.find_account(session, username=username, environment=result.environment)
         before = None
@@ -245,9 +273,12 @@ class Intake:
             if change and old_state != LinkState.PENDING:
                 await queue(session, Alert(AlertKind.SCOPE_CHANGED, card, change.to_dict()),
                             key=f"link:{link.id}:scope:{check.id}")
+        if via is not None:
+            await _queue_via(session, card, via, who)
         audit(session, platform=person.platform, team_id=person.team_id, actor=person.user_id,
               action="link.connect", link_id=link.id,
-              detail={"created": stored.created, "replaced": stored.token_replaced, "restored": restored})
+              detail={"created": stored.created, "replaced": stored.token_replaced, "restored": restored,
+                      **({"invitation": via.invitation, "channel": via.channel} if via else {})})
         log.info("intake: link %s active (%s)", card.short_id, "new" if stored.created else "updated")
         return Connected(card=card, result=result, created=stored.created, replaced=stored.token_replaced,
                          restored=restored)
@@ -297,3 +328,14 @@ class Intake:
         await session.flush()
         log.warning("intake: Nmbrs unreachable (%s); link %s kept pending", result.cause, link.short_id)
         return Pending(card=LinkCard.of(link), result=result)
+
+
+async def _queue_via(session: AsyncSession, card: LinkCard, via: Via, who: dict[str, Any]) -> None:
+    """In the link's thread: the shared channel's Connect message (which invitation, for whom) the
+    credentials came through. Once per link, invitation and channel."""
+    invitation = await session.get(Invitation, via.invitation_id)
+    details = {"invitation": via.invitation, "channel": via.channel,
+               "name": invitation.name if invitation else None, "email": invitation.email if invitation else None,
+               **who}
+    await queue(session, Alert(AlertKind.INVITED, card, details),
+                key=f"link:{card.id}:connect:{via.invitation}:{via.channel}")

@@ -209,6 +209,8 @@ class Invitations:
                 details = {"invitation": invitation.short_id, "name": invitation.name, "email": invitation.email,
                            "by": invitation.created_by, "by_platform": invitation.created_platform,
                            "by_team": invitation.created_team}
+                if invitation.channel_id:  # made for one person from a shared channel's Connect message
+                    details.update(channel=invitation.channel_id, from_invitation=f"I{invitation.via_id}")
                 await queue(session, Alert(AlertKind.INVITED, card, details),
                             key=f"link:{card.id}:invited:{invitation.id}")
         if self.outbox is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import dm
 from handlers.conversations import Conversations
-from handlers.intake import Intake
+from handlers.intake import Intake, Via
 from handlers.model import Person
 from handlers.parse import Found
 from handlers.text import replies
@@ -118,7 +118,8 @@ class PendingIntakes:
             return
         try:
             person = await answerer.person(target)
-            reply, notes = await self._reply(intake_id, person, source, username, token, attempts)
+            via = Via.parse(target.via_invitation, target.via_channel)
+            reply, notes = await self._reply(intake_id, person, source, username, token, attempts, via)
             await answerer.answer(target, reply, source=source, username=username, notes=notes)
         except Exception:  # noqa: BLE001 - not answered: the row stays, its claim runs out, a sweep tries again
             log.exception("pending intake %s not answered; tried again when its claim runs out", intake_id)
@@ -128,7 +129,8 @@ class PendingIntakes:
         log.info("pending intake %s answered (%s)", intake_id, source)
 
     async def _reply(
-        self, intake_id: int, person: Person, source: str, username: str, token: str, attempts: int
+        self, intake_id: int, person: Person, source: str, username: str, token: str, attempts: int,
+        via: Via | None = None,
     ) -> tuple[Reply, list[str]]:
         """The answer: the intake's outcome, or — when it failed on our side — the failure with a
         reference (also in the log line), as the app's error handler would have said it."""
@@ -144,7 +146,7 @@ class PendingIntakes:
                 reply = await dm.answer(person=person, found=found, intake=self.intake,
                                         conversations=self.conversations)
             else:
-                outcome = await self.intake.submit(person=person, username=username, token=token)
+                outcome = await self.intake.submit(person=person, username=username, token=token, via=via)
                 reply = replies.outcome_reply(outcome, lang)
         except Exception:  # noqa: BLE001 - answered once with a reference instead of retried forever
             reference = _reference()

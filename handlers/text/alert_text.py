@@ -25,6 +25,9 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.REVOKED: "Ingetrokken (token vernietigd)", AlertKind.LABELLED: "Label gewijzigd",
         AlertKind.INVITED: "Gekoppeld via uitnodiging", "invitation": "uitnodiging",
         "web_sender": "de klant, op de uitnodigingspagina", "email": "e-mail",
+        "channel": "gedeeld kanaal", "from_invitation": "Connect-bericht van",
+        "dm_refused": "Niet bij de klant bezorgd: {who} is van een andere organisatie (Slack Connect, {team}) en "
+                      "Slack weigerde het directe bericht ({error}). Laat het de klant zelf weten:",
         "no_chat": "Geen chat bereikt deze klant (uitnodiging {id}): laat het de klant zelf weten",
         "by": "door", "code": "code", "previous": "was", "nights": "nachten", "via": "via", "customer_todo": "Wat de klant moet doen",
         "debtors_added": "debiteuren erbij", "debtors_removed": "debiteuren weg",
@@ -40,6 +43,9 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.REVOKED: "Revoked (token destroyed)", AlertKind.LABELLED: "Label changed",
         AlertKind.INVITED: "Connected through an invitation", "invitation": "invitation",
         "web_sender": "the customer, on the invitation page", "email": "e-mail",
+        "channel": "shared channel", "from_invitation": "Connect message of",
+        "dm_refused": "Not delivered to the customer: {who} is from another organisation (Slack Connect, {team}) "
+                      "and Slack refused the direct message ({error}). Tell them yourself:",
         "no_chat": "No chat reaches this customer (invitation {id}): tell them yourself",
         "by": "by", "code": "code", "previous": "was", "nights": "nights", "via": "via", "customer_todo": "What the customer must do",
         "debtors_added": "debtors added", "debtors_removed": "debtors removed",
@@ -157,6 +163,11 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
                      f" · {m.escape(details.get('name'), 200)}")
         if details.get("email"):
             lines.append(f"{support_label('email', lang)}: {m.escape(details['email'], 254)}")
+        if details.get("channel"):
+            line = f"{support_label('channel', lang)}: {m.keyword(m.escape(details['channel'], 40))}"
+            if details.get("from_invitation"):
+                line += f" · {support_label('from_invitation', lang)} {m.bold(m.escape(details['from_invitation'], 20))}"
+            lines.append(line)
     if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
         lines.append(f"{support_label('previous', lang)}: {m.escape(state_label(str(details['previous_state']), lang))}")
     if details.get("via"):
@@ -165,6 +176,13 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
         platform = str(details.get("by_platform") or card.platform)
         lines.append(f"{support_label('by', lang)} {_sender(m, platform, details['by'], lang)}")
     return lines
+
+
+def dm_refused_line(m: Markup, card: LinkCard, error: str, lang: str) -> str:
+    """Above a customer alert posted in the link's thread because Slack refused the customer's DM."""
+    said = support_label("dm_refused", lang).format(who=m.person(card.platform, card.user_id),
+                                                    team=m.escape(card.team_id, 40), error=m.escape(error, 60))
+    return f"{m.icon('incoming_envelope')} {said}"
 
 
 def note_line(m: Markup, alert: Alert, lang: str) -> str:
