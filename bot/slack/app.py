@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.slack import commands
 from bot.slack.context import SlackContext
-from bot.slack.listeners import actions, errors, events, views
+from bot.slack.listeners import actions, errors, events, shared, views
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
 from bot.slack.staff import SlackStaffDirectory
@@ -132,6 +132,7 @@ def build_bolt_app(ctx: SlackContext, client: AsyncWebClient, identity: BotIdent
         bolt_log.setLevel(level)
     events.register(app, ctx)
     actions.register(app, ctx)
+    shared.register(app, ctx)
     views.register(app, ctx)
     commands.register(app, ctx)
     errors.register(app, ctx)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from handlers.intake import Via
 from handlers.model import Alert, LinkCard
 from handlers.text import alert_text
 from handlers.text.alert_text import support_label
@@ -169,18 +170,24 @@ def _inputs(lang: str, username: str | None) -> list[Block]:
     ]
 
 
-def connect_modal(lang: str, intro: Reply, *, username: str | None = None) -> dict[str, Any]:
+def _metadata(lang: str, via: Via | None) -> dict[str, str]:
+    """The form's private_metadata: its language and, when it was opened from a shared channel's
+    Connect message, that message's invitation and channel (kept through a retry)."""
+    return {"lang": lang, **({"via": via.invitation, "channel": via.channel} if via else {})}
+
+
+def connect_modal(lang: str, intro: Reply, *, username: str | None = None, via: Via | None = None) -> dict[str, Any]:
     """The form: where to find the token, then e-mail and token inputs."""
     return _modal(lang, [*reply_blocks(intro, lang, button=False), *_inputs(lang, username)],
-                  submit=True, metadata={"lang": lang})
+                  submit=True, metadata=_metadata(lang, via))
 
 
-def modal_outcome(reply: Reply, lang: str, *, username: str | None = None) -> dict[str, Any]:
+def modal_outcome(reply: Reply, lang: str, *, username: str | None = None, via: Via | None = None) -> dict[str, Any]:
     """The form after a check: the outcome, and the form again when there is something to fix."""
     blocks = reply_blocks(reply, lang, button=False)
     if reply.offer_connect:
         return _modal(lang, [*blocks, {"type": "divider"}, *_inputs(lang, username)],
-                      submit=True, metadata={"lang": lang})
+                      submit=True, metadata=_metadata(lang, via))
     return _modal(lang, blocks, submit=False, metadata={"lang": lang})
 
 
@@ -199,12 +206,23 @@ def form_values(view: Mapping[str, Any]) -> tuple[str, str]:
     return value(USERNAME_BLOCK), value(TOKEN_BLOCK)
 
 
-def form_lang(view: Mapping[str, Any], default: str) -> str:
+def _form_metadata(view: Mapping[str, Any]) -> Mapping[str, Any]:
     try:
-        lang = json.loads(view.get("private_metadata") or "{}").get("lang")
-    except (ValueError, AttributeError):
-        lang = None
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
+def form_lang(view: Mapping[str, Any], default: str) -> str:
+    lang = _form_metadata(view).get("lang")
     return lang if lang in ("nl", "en") else default
+
+
+def form_via(view: Mapping[str, Any]) -> Via | None:
+    """The shared channel's Connect message the form was opened from, if any."""
+    metadata = _form_metadata(view)
+    return Via.parse(metadata.get("via"), metadata.get("channel"))
 
 
 # --- App Home ------------------------------------------------------------------------------------
@@ -261,6 +279,13 @@ def support_update(alert: Alert, lang: str) -> dict[str, Any]:
 def support_note(alert: Alert, lang: str) -> dict[str, Any]:
     """Top level: a link alert that arrived without its link; what it is and why, no more."""
     return {"text": escape(support_label(alert.kind, lang)), "blocks": [_section(alert_text.note_line(MRKDWN, alert, lang))]}
+
+
+def support_customer_relay(card: LinkCard, reply: Reply, reply_lang: str, error: str, lang: str) -> dict[str, Any]:
+    """In the link's thread: a customer alert Slack would not deliver by DM (Slack Connect), for
+    support to pass on; the customer's words as they would have read them."""
+    line = alert_text.dm_refused_line(MRKDWN, card, error, lang)
+    return {"text": escape(reply.headline), "blocks": [_section(line), *reply_blocks(reply, reply_lang, button=False)]}
 
 
 def support_stuck(details: Mapping[str, Any], lang: str) -> dict[str, Any]:

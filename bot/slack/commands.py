@@ -23,7 +23,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reference import error_reference
-from bot.slack import command_blocks, inbound
+from bot.slack import command_blocks, connect_blocks, inbound
+from bot.slack.channels import is_shared
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM, Message
 from bot.slack.context import SlackContext
 from bot.slack.listeners.views import open_connect_modal
@@ -34,6 +35,7 @@ from handlers.commands import (
     OpenConnect,
     Outcome,
 )
+from handlers.invitations import Invited
 from handlers.model import Person
 from handlers.text.locale import language
 
@@ -207,6 +209,10 @@ class CommandListeners:
                                       clock=self.clock)
             result = await commands_for(self.ctx, client).run_check_all(outcome, progress=progress)
             await replier.send(render(result, person.lang, home_team=home))
+        elif isinstance(outcome, Invited) and await is_shared(client, str(body.get("channel_id") or "")):
+            # A channel shared with the customer's organisation: support may post a Connect message.
+            answer = render(outcome, person.lang, home_team=home)
+            await replier.send(connect_blocks.with_offer(answer, outcome.short_id, person.lang))
         else:
             await replier.send(render(outcome, person.lang, home_team=home))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack import blocks
+from handlers.intake import Via
 
 _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
@@ -102,14 +103,17 @@ class FormInput:
     username: str
     token: str
     lang: str
+    via: Via | None = None
+    """Opened from a shared channel's Connect message: its invitation and channel."""
 
     def __repr__(self) -> str:  # never the token
-        return f"FormInput(username={self.username!r}, lang={self.lang!r})"
+        return f"FormInput(username={self.username!r}, lang={self.lang!r}, via={self.via!r})"
 
 
 def form_input(view: Mapping[str, Any], *, default_lang: str) -> FormInput:
     username, token = blocks.form_values(view)
-    return FormInput(username=username, token=token, lang=blocks.form_lang(view, default_lang))
+    return FormInput(username=username, token=token, lang=blocks.form_lang(view, default_lang),
+                     via=blocks.form_via(view))
 
 
 def button_value(body: Mapping[str, Any]) -> str | None:

@@ -24,6 +24,7 @@ from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
 from bot.slack.dedupe import PLATFORM, delivery_ids, kind
 from bot.slack.people import People, ids_of
+from handlers.intake import Via
 from handlers.model import Person
 from handlers.parse import find_credentials
 from handlers.pending_intakes import DM, FORM, PendingIntakes
@@ -191,7 +192,8 @@ def view_middleware(ctx: SlackContext) -> Callable[..., Awaitable[BoltResponse |
             return await next()
         target = Target(platform=PLATFORM, team_id=team_id or ctx.team_id, user_id=user_id,
                         view_id=str(view.get("id") or "") or None, view_hash=view.get("hash") or None,
-                        lang=typed.lang)
+                        lang=typed.lang, via_invitation=typed.via.invitation if typed.via else None,
+                        via_channel=typed.via.channel if typed.via else None)
         try:
             _, context[INTAKE_ID] = await ctx.recorder.record([], (target, typed.username, typed.token, FORM))
         except Exception as exc:  # noqa: BLE001 - the form shows Slack's error; nothing was accepted
@@ -218,7 +220,8 @@ class SlackAnswerer:
     async def answer(self, target: Target, reply: Reply, *, source: str, username: str, notes: Sequence[str]) -> None:
         lang = target.lang or await self.people.lang_of(self.client, target.user_id)
         if source == FORM and target.view_id:
-            outcome = blocks.modal_outcome(reply, lang, username=username.strip() or None)
+            via = Via.parse(target.via_invitation, target.via_channel)
+            outcome = blocks.modal_outcome(reply, lang, username=username.strip() or None, via=via)
             try:
                 try:
                     await self.client.views_update(view_id=target.view_id, hash=target.view_hash, view=outcome)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,8 @@ PLATFORM = "slack"
 TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST})
 #: Thread messages that are also shown in the channel (Slack's "also send to channel").
 BROADCAST = frozenset({AlertKind.BROKEN})
+#: Slack errors after which a customer's DM is tried again later rather than handed to support.
+_RETRY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
 
 class NoRecipient(Exception):
@@ -114,7 +117,24 @@ class SlackNotifier:
             reply = customer_alerts.customer_broken(card, alert.details, lang)
         else:
             reply = customer_alerts.customer_result(card, alert.details, lang)
-        opened = await self.client.conversations_open(users=str(user_id))
-        channel = opened["channel"]["id"]
-        await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
+        try:
+            opened = await self.client.conversations_open(users=str(user_id))
+            channel = opened["channel"]["id"]
+            await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "?")
+            if not self._external(card) or error in _RETRY:
+                raise
+            # A Slack Connect customer the bot may not DM: support hears it in the link's thread, as
+            # for a link made on the invitation page, and passes it on.
+            thread_ts, _ = await self._thread(card)
+            await self.client.chat_postMessage(channel=self.support_channel, thread_ts=thread_ts, unfurl_links=False,
+                                               **blocks.support_customer_relay(card, reply, lang, error, self.lang))
+            log.info("customer of link %s not reachable by DM (%s); told support instead", card.short_id, error)
+            return
         log.info("customer told about link %s (%s)", card.short_id, alert.kind)
+
+    def _external(self, card: LinkCard) -> bool:
+        """The link's customer is from another organisation than the installing workspace."""
+        home = self.people.team_id if self.people is not None else None
+        return bool(home and card.team_id and card.team_id != home)

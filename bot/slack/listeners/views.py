@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
 from handlers import form
+from handlers.intake import Via
 from handlers.model import Person
 from handlers.text import replies
 from handlers.text.replies import Reply
@@ -29,10 +30,12 @@ INTAKE_ID = "pending_intake_id"  # bot.slack.intakes.INTAKE_ID (which imports th
 log = logging.getLogger(__name__)
 
 
-async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None) -> None:
-    """Open the credentials form (used by the Connect button and `/nmbrs connect`)."""
+async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None,
+                             via: Via | None = None) -> None:
+    """Open the credentials form (the Connect buttons and `/nmbrs connect`); `via` when it was a
+    shared channel's Connect message."""
     await client.views_open(
-        trigger_id=trigger_id, view=blocks.connect_modal(lang, replies.form_intro(lang), username=username)
+        trigger_id=trigger_id, view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via)
     )
 
 
@@ -63,7 +66,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if person is None:  # Slack always names the submitter; without one there is nobody to check for
             await show_outcome(client, view, replies.internal_error(lang), lang=lang, username=username, user_id=None)
             return
-        await check_and_show(ctx, client, view, person, username=username, token=token, lang=lang)
+        await check_and_show(ctx, client, view, person, username=username, token=token, lang=lang, via=typed.via)
 
     from bot.slack.intakes import view_middleware
 
@@ -72,20 +75,20 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
 async def check_and_show(
     ctx: SlackContext, client: AsyncWebClient, view: Mapping[str, Any], person: Person,
-    *, username: str, token: str, lang: str,
+    *, username: str, token: str, lang: str, via: Via | None = None,
 ) -> None:
     # An unexpected error goes to the app's error handler, which shows it in place of "checking…".
-    outcome = await ctx.intake.submit(person=person, username=username, token=token)
+    outcome = await ctx.intake.submit(person=person, username=username, token=token, via=via)
     reply = replies.outcome_reply(outcome, lang)
-    await show_outcome(client, view, reply, lang=lang, username=username.strip(), user_id=person.user_id)
+    await show_outcome(client, view, reply, lang=lang, username=username.strip(), user_id=person.user_id, via=via)
 
 
 async def show_outcome(
     client: AsyncWebClient, view: Mapping[str, Any], reply: Reply, *, lang: str, username: str,
-    user_id: str | None,
+    user_id: str | None, via: Via | None = None,
 ) -> None:
     """Replace the "checking…" view with the outcome; by DM when the view is gone."""
-    outcome_view = blocks.modal_outcome(reply, lang, username=username or None)
+    outcome_view = blocks.modal_outcome(reply, lang, username=username or None, via=via)
     try:
         try:
             await client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome_view)

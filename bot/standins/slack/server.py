@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.standins.slack.channels import CHANNEL_METHODS, ChannelMethods
 from bot.standins.slack.inspection import Inspection
 from bot.standins.slack.methods import Call, Failure, Refusal, State, WebApiMethods, bearer, parse_body
 from bot.standins.slack.workspace import (
@@ -43,13 +44,16 @@ from bot.standins.slack.workspace import (
 )
 
 
-class SlackStandIn(Inspection, WebApiMethods):
+class SlackStandIn(Inspection, ChannelMethods, WebApiMethods):
     """Slack's Web API (under /api/) and response_url (under /response/) on 127.0.0.1.
 
     Users and user groups are configured with add_user / add_usergroup; the bot user exists from
     the start. Every request is recorded (see Call); reset() forgets calls, messages, views,
-    injected failures and response_url counts, and keeps users and groups.
+    injected failures, response_url counts and known triggers, turns external modals back on, and keeps
+    users, groups and channels.
     """
+
+    _methods = {**WebApiMethods._methods, **CHANNEL_METHODS}  # type: ignore[dict-item]
 
     def __init__(
         self,
@@ -74,6 +78,10 @@ class SlackStandIn(Inspection, WebApiMethods):
         self.trigger_ttl = trigger_ttl
         self._cond = threading.Condition()
         self._state = State()
+        self._channels: dict[str, dict[str, Any]] = {}
+        self._trigger_users: dict[str, str] = {}
+        self.external_modals = True
+        """False: views.open refuses a trigger of a user of another team (see bot.standins.slack.channels)."""
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -201,6 +209,20 @@ class SlackStandIn(Inspection, WebApiMethods):
             self._state.users[user_id] = user
         return user
 
+    def add_channel(self, channel_id: str, name: str = "shared", *, shared: bool = False, ext_shared: bool = False,
+                    member: bool = True, other_team: str | None = None) -> None:
+        """A channel conversations.info knows: shared with another organisation (Slack Connect)
+        with ext_shared; `member` False makes chat.postMessage there answer not_in_channel."""
+        channel = self._new_channel(channel_id, name, shared=shared, ext_shared=ext_shared, member=member,
+                                    other_team=other_team)
+        with self._cond:
+            self._channels[channel_id] = channel
+
+    def trigger_for(self, user_id: str) -> str:
+        """A fresh trigger_id the stand-in knows to be `user_id`'s (for views.open's team rule)."""
+        with self._cond:
+            return self._remember_trigger(user_id)
+
     def add_usergroup(self, usergroup_id: str, members: Iterable[str]) -> None:
         with self._cond:
             self._state.usergroups[usergroup_id] = list(members)
@@ -243,6 +265,8 @@ class SlackStandIn(Inspection, WebApiMethods):
 
     def reset(self) -> None:
         with self._cond:
+            self.external_modals = True
+            self._trigger_users.clear()
             users, groups = self._state.users, self._state.usergroups
             self._state = State(users=users, usergroups=groups)
             self._cond.notify_all()
