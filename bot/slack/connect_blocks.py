@@ -38,7 +38,7 @@ def _button(action_id: str, text: str, value: str, *, primary: bool = False) -> 
 
 
 def _text(text: str) -> Message:
-    return {"text": text, "blocks": [_section(escape(text))]}
+    return {"text": escape(text), "blocks": [_section(escape(text))]}
 
 
 def with_offer(answer: Message, invitation: str, lang: str) -> Message:
@@ -54,7 +54,7 @@ def channel_message(invitation: str, brand: str) -> Message:
     It names no person and holds no URL or secret; the invitation's display id is the button's value."""
     lines = channel_lines(brand)
     return {
-        "text": lines[0],
+        "text": escape(lines[0]),  # the notification's text: mrkdwn too, so a brand cannot @channel
         "blocks": [_section("\n".join(escape(line) for line in lines[:2])),
                    _section("\n".join(escape(line) for line in lines[2:])),
                    {"type": "actions", "block_id": "tokendesk_connect_shared",
@@ -94,4 +94,4 @@ def private_answer(invited: Invited, lang: str, *, extra: Sequence[Block] = ()) 
     if extra:
         blocks.append({"type": "actions", "block_id": "tokendesk_connect_private", "elements": list(extra)})
     blocks.append(_context(escape(words("private_small", lang, until=until(invited.expires_at)))))
-    return {"text": head, "blocks": blocks}
+    return {"text": escape(head), "blocks": blocks}

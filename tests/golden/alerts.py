@@ -63,6 +63,11 @@ WEB_CARD = dataclasses.replace(CARDS["full"], id=77, state="broken", platform="w
 INVITED_DETAILS = (
     {"invitation": "I7", "name": NASTY, "email": LONG, "by": "U123ABC", "by_platform": "slack", "by_team": "T1"},
     {"invitation": "I8", "name": "hr@acme.nl", "email": None, "by": "operator", "by_platform": "cli"},
+    # A shared channel's Connect message: the form (no e-mail), then an invitation made for the presser.
+    {"invitation": "I7", "name": "Acme BV", "email": None, "channel": "C0SHARED", "by": "U0GUEST",
+     "by_platform": "slack", "by_team": "T0OTHERORG"},
+    {"invitation": "I9", "name": f"{NASTY} (T0OTHERORG)", "email": None, "channel": NASTY, "from_invitation": "I7",
+     "by": "U0GUEST", "by_platform": "slack", "by_team": "T0OTHERORG"},
 )
 
 

@@ -17,6 +17,7 @@ from bot.cli.validate import _print_invalid as validate_invalid
 from bot.cli.validate import _summary as validate_summary
 from bot.slack import blocks as slack
 from bot.slack import command_blocks as slack_cmd
+from bot.slack import connect_blocks as slack_connect
 from bot.teams import cards as teams
 from bot.teams import command_cards as teams_cmd
 from bot.teams import support_cards as teams_support
@@ -52,7 +53,8 @@ from handlers.commands import (
     allowed_commands,
 )
 from handlers.commands import Refused as CmdRefused
-from handlers.intake import BadInput, Connected, Limited, Pending, Refused
+from handlers.intake import BadInput, Connected, Limited, Pending, Refused, Via
+from handlers.invitations import Invited
 from handlers.model import (
     Alert,
     AlertKind,
@@ -160,11 +162,11 @@ class Cases(dict):
 
 def render_all() -> dict[str, str]:
     # The families import the adapter above, so they are imported only once it is complete.
-    from tests.golden import alerts, cli, commands, customers
+    from tests.golden import alerts, cli, commands, connect, customers
 
     out = Cases()
     for family in (customers.customer_family, customers.explain_family, customers.words_family, commands.command_family,
-                   alerts.alert_family, cli.cli_family):
+                   alerts.alert_family, cli.cli_family, connect.connect_family):
         family(out)
     return dict(out)
 

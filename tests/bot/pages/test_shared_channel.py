@@ -213,3 +213,10 @@ async def test_a_member_of_the_vendors_team_gets_the_same_form(app: Served) -> N
     [opened] = app.slack.calls("views.open")
     assert opened.ok and json.loads(opened.response["view"]["private_metadata"])["via"] == "I1"
     assert ephemerals(app, CUSTOMER) == []
+
+
+def test_a_brand_with_mrkdwn_cannot_broadcast_in_the_shared_channel() -> None:
+    from bot.slack.connect_blocks import channel_message
+
+    message = json.dumps(channel_message("I7", "<!channel> & Co"))
+    assert "<!channel>" not in message and "&lt;!channel&gt; &amp; Co" in message
