@@ -18,7 +18,8 @@ MANIFEST = REPO / "manifest.yml"
 SCHEMA_COPY = Path(__file__).resolve().parent / "data" / "slack-manifest.schema.json"
 SCHEMA_REFERENCE = REPO.parent / "shared" / "reference" / "slack-manifest.schema.json"
 
-SCOPES = ["chat:write", "commands", "im:history", "im:write", "users:read", "usergroups:read", "app_mentions:read"]
+SCOPES = ["chat:write", "commands", "im:history", "im:write", "users:read", "usergroups:read", "app_mentions:read",
+          "channels:read", "groups:read"]
 # The events the bolt app registers listeners for; a subscribed event without a listener gets
 # bolt's 404, which Slack retries.
 LISTENED_EVENTS = {"app_home_opened", "app_mention", "message.im"}
