@@ -96,8 +96,8 @@ class Limited:
 
 IntakeOutcome: TypeAlias = Connected | Refused | Pending | BadInput | Limited
 
-_INVITATION_ID = re.compile(r"^I([1-9][0-9]{0,9})$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
+_INVITATION_ID = re.compile(r"I([1-9][0-9]{0,9})")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Via:
 
     @property
     def invitation_id(self) -> int:
-        match = _INVITATION_ID.match(self.invitation)
+        match = _INVITATION_ID.fullmatch(self.invitation)
         assert match is not None
         return int(match.group(1))
 
@@ -119,7 +119,7 @@ class Via:
         """From a form's metadata or a stored intake; None unless both have their shape."""
         if not isinstance(invitation, str) or not isinstance(channel, str):
             return None
-        if not _INVITATION_ID.match(invitation) or not _CHANNEL_ID.match(channel):
+        if not _INVITATION_ID.fullmatch(invitation) or not _CHANNEL_ID.fullmatch(channel):
             return None
         return cls(invitation, channel)
 
