@@ -220,3 +220,20 @@ def test_a_brand_with_mrkdwn_cannot_broadcast_in_the_shared_channel() -> None:
 
     message = json.dumps(channel_message("I7", "<!channel> & Co"))
     assert "<!channel>" not in message and "&lt;!channel&gt; &amp; Co" in message
+
+
+async def test_a_rejected_form_keeps_its_connect_message_for_the_retry(app: Served) -> None:
+    await posted_connect_message(app)
+    await press_connect(app)
+    [opened] = app.slack.calls("views.open")
+    view = opened.response["view"]
+    response = await app.send(view_submission(
+        CONNECT_VIEW, {USERNAME_BLOCK: {INPUT_ACTION: USERNAME}, TOKEN_BLOCK: {INPUT_ACTION: "f" * 32}}, GUEST,
+        GUEST_TEAM, private_metadata=view["private_metadata"], view_id=view["id"], view_hash=view["hash"]))
+    assert response.status_code == 200
+    await app.settle()
+    retry = [c.params["view"] for c in app.slack.calls("views.update") if c.ok][-1]
+    retry = json.loads(retry) if isinstance(retry, str) else retry
+    assert retry.get("submit") and json.loads(retry["private_metadata"])["via"] == "I1"
+    async with app.ctx.desk.sessions() as session:
+        assert (await session.scalars(select(Link))).all() == []
