@@ -302,6 +302,8 @@ class AlertKind(StrEnum):
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
     DIGEST = "digest"  # support channel: nightly summary
+    SOAP_SWITCHED_OFF = "soap_switched_off"  # support channel: most SOAP checks of a run answered as a retired API
+    SOAP_ANSWERING = "soap_answering"  # support channel: after that, SOAP answers again
 
 
 #: Alerts that go to the customer rather than to support.
