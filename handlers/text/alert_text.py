@@ -270,8 +270,8 @@ def soap_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
         head += f" (run {m.escape(details['run_id'], m.id_limit)})"
     signs, checks = m.escape(details.get("signs", "?"), 10), m.escape(details.get("checks", "?"), 10)
     if not off:
-        return [head, f"{checks} SOAP-controles vannacht, {signs} daarvan nog zonder antwoord." if nl
-                else f"{checks} SOAP checks tonight, {signs} of them still unanswered."]
+        return [head, f"{checks} SOAP-controles in deze run; {signs} kregen nog een antwoord als van een uitgezette dienst."
+                if nl else f"{checks} SOAP checks in this run; {signs} still got the answer of a switched-off service."]
     lines = [head, (
         f"{signs} van de {checks} SOAP-controles kregen een antwoord als van een uitgezette dienst "
         "(HTTP 404/410, verbinding geweigerd of een melding dat de dienst er niet meer is)."
