@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy import select
 
+from bot.api.webhook_docs import SoapSwitchedOffEvent
 from handlers.recheck.values import MigrationNumbers
 from storage.links import open_token
 from storage.models import Check, Link, WebhookEvent
@@ -74,6 +75,7 @@ async def test_the_switch_off_is_reported_once_for_200_links(any_desk: Desk) -> 
     assert (event.type, event.link_id, body["type"]) == ("soap.switched_off", None, "soap.switched_off")
     assert body["data"]["kind"] == "soap" and body["data"]["details"]["reason"] == "soap_switched_off"
     assert body["data"]["details"]["signs"] == 200
+    SoapSwitchedOffEvent.model_validate_json(event.body)  # what the OpenAPI document says it is
     # Every link keeps its state and its credentials, with the reason recorded.
     links = await all_links(desk)
     assert [link.id for link in links] == ids
@@ -121,6 +123,7 @@ async def test_a_closed_port_reports_the_switch_off_with_the_migration_numbers(d
                                           "days_left": 12}
     [event] = await events(desk)
     assert json.loads(event.body)["data"]["details"]["migration"]["debtors_to_move"] == 31
+    SoapSwitchedOffEvent.model_validate_json(event.body)
     await night(desk, migration_summary=migration)
     assert asked == [1]  # asked only when there is something to tell
     assert {(link.state, link.last_reason) for link in await all_links(desk)} == {("active", "soap_switched_off")}
