@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import EVENT_TYPES, record_link_event
+from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES, record_desk_event, record_link_event
 from handlers.model import CUSTOMER_KINDS, Alert
 from handlers.ports import Notifier
 from storage import alerts as alert_store
@@ -34,6 +34,8 @@ async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
     if new and str(alert.kind) in EVENT_TYPES:
         # The integration's webhook event rides in the same transaction, under the same key.
         await record_link_event(session, alert, key)
+    elif new and str(alert.kind) in DESK_EVENT_TYPES:
+        await record_desk_event(session, alert, key)
     return new
 
 

@@ -31,6 +31,10 @@ EVENT_TYPES: dict[str, str] = {
     "unverified": "link.unverified",
     "revoked": "link.revoked",
 }
+#: Alert kinds about a whole kind of link rather than one link: (event type, the kind of link it is about).
+DESK_EVENT_TYPES: dict[str, tuple[str, str]] = {
+    "soap_switched_off": ("soap.switched_off", "soap"),
+}
 
 
 def new_event_id() -> str:
@@ -93,13 +97,32 @@ def card_metadata(card: LinkCard) -> dict[str, Any]:
 
 def event_body(*, event_id: str, type_: str, at: datetime, link: Mapping[str, Any], details: Mapping[str, Any]) -> str:
     """The JSON document sent for an event (Standard Webhooks' id/type/timestamp/data layout)."""
-    document = {
-        "id": event_id,
-        "type": type_,
-        "timestamp": iso(at),
-        "data": {"link": dict(link), "details": dict(details)},
-    }
+    return _document(event_id=event_id, type_=type_, at=at, data={"link": dict(link), "details": dict(details)})
+
+
+def _document(*, event_id: str, type_: str, at: datetime, data: Mapping[str, Any]) -> str:
+    document = {"id": event_id, "type": type_, "timestamp": iso(at), "data": dict(data)}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+async def record_desk_event(session: AsyncSession, alert: Alert, key: str) -> bool:
+    """Write the webhook event of a desk-wide alert (DESK_EVENT_TYPES), once per key; True when it is new.
+    Its `data` names the kind of link it is about instead of one link: {"kind": "soap", "details": {…}}."""
+    found = DESK_EVENT_TYPES.get(str(alert.kind))
+    if found is None:
+        return False
+    type_, kind = found
+    details = {name: value for name, value in alert.details.items() if "token" not in name.lower()}
+    now = utcnow()
+    event_id = new_event_id()
+    body = _document(event_id=event_id, type_=type_, at=now, data={"kind": kind, "details": details})
+    return await webhook_events.add(
+        session,
+        values={
+            "event_id": event_id, "key": key[:200], "type": type_, "link_id": None, "body": body,
+            "status": str(WebhookStatus.PENDING), "created_at": now, "next_attempt_at": now, "attempts": 0,
+        },
+    )
 
 
 async def record_link_event(session: AsyncSession, alert: Alert, key: str) -> bool:
@@ -126,6 +149,6 @@ async def record_link_event(session: AsyncSession, alert: Alert, key: str) -> bo
 
 
 __all__ = [
-    "EVENT_TYPES", "RETRYABLE", "card_metadata", "count_events", "event_body", "iso", "link_metadata", "list_events",
-    "new_event_id", "record_link_event", "retry_events",
+    "DESK_EVENT_TYPES", "EVENT_TYPES", "RETRYABLE", "card_metadata", "count_events", "event_body", "iso", "link_metadata",
+    "list_events", "new_event_id", "record_desk_event", "record_link_event", "retry_events",
 ]

@@ -49,7 +49,11 @@ class UnreachableCause(StrEnum):
     HTML = "html"  # an HTML page where a SOAP envelope was expected (maintenance, proxy)
     MALFORMED = "malformed"  # not well-formed XML, or not the envelope we expect
     NMBRS_ERROR = "nmbrs_error"  # Nmbrs fault 9999 / 1006, or a server fault without a code
-    MISCONFIGURED = "misconfigured"  # our side: soap:Client fault, 404 from a wrong URL, ...
+    MISCONFIGURED = "misconfigured"  # our side: soap:Client fault, a redirect or 4xx from a wrong URL, ...
+    SERVICE_GONE = "service_gone"
+    """The SOAP endpoint answers as a switched-off service would: HTTP 404/410, connection refused
+    by the host, or a fault saying the service is retired. One such answer proves nothing (a wrong
+    URL looks the same); most SOAP checks of a run answering so is "SOAP looks switched off"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +302,8 @@ class AlertKind(StrEnum):
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
     DIGEST = "digest"  # support channel: nightly summary
+    SOAP_SWITCHED_OFF = "soap_switched_off"  # support channel: most SOAP checks of a run answered as a retired API
+    SOAP_ANSWERING = "soap_answering"  # support channel: after that, SOAP answers again
 
 
 #: Alerts that go to the customer rather than to support.

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.api import errors
 from bot.api.links import links_router
+from bot.api.webhook_docs import document_webhooks
 from storage.apikeys import verify_key
 from handlers.recheck.rest import RestTokens
 from storage.cipher import TokenCipher
@@ -30,7 +31,8 @@ Hand-off of Nmbrs credentials from tokendesk to the integration.
 Every request carries `Authorization: Bearer <key>`; keys come from `tokendesk apikeys create`.
 A missing, malformed, unknown or revoked key gets 401 and nothing else. Every credentials read
 is written to tokendesk's audit log with the key, the link, the time and the client address.
-Link events (activated, broken, …) are pushed as signed webhooks; this API is for reading.
+Link events (activated, broken, …) and `soap.switched_off` are pushed as signed webhooks (see `webhooks`);
+this API is for reading.
 """
 
 
@@ -48,6 +50,7 @@ def build_api(
         openapi_url="/openapi.json", docs_url=None, redoc_url=None,
     )
     errors.install(app)
+    document_webhooks(app)
     bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey", bearerFormat="td_<id>_<secret>",
                         description="An API key from `tokendesk apikeys create`.")
 

@@ -40,7 +40,7 @@ class LinkOut(BaseModel):
     debtors: list[Debtor]
     companies: list[Company]
     scope_digest: str | None
-    last_reason: str | None = Field(description="Why the last check failed (credentials, rights, subscription, other, or a transient cause).")
+    last_reason: str | None = Field(description="Why the last check failed (credentials, rights, subscription, other, or a transient cause); `soap_switched_off` while the SOAP API looks switched off.")
     last_fault_code: int | None
     created_at: datetime | None
     updated_at: datetime | None

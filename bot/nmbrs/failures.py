@@ -30,6 +30,27 @@ DEBTOR_ACCESS_CODES = frozenset({1003, 2003, 2004, 2009})
 # 9999 is Nmbrs' "unknown error" and 1006 a login hiccup that "retrying tends to solve".
 _TRANSIENT_CODES = frozenset({9999, 1006})
 _MAX_TEXT = 300  # fault texts are kept for people; a runaway stack trace is not
+#: Causes a second attempt will not change: our own mistake, or an endpoint answering as if it were gone
+#: (a refused connection is retried all the same: it may be a restart; see transport.py).
+_NOT_RETRIED = frozenset({UnreachableCause.MISCONFIGURED, UnreachableCause.SERVICE_GONE})
+#: HTTP statuses a retired endpoint answers with: not found, and gone for good.
+GONE_STATUSES = frozenset({404, 410})
+# Nmbrs has not said how a switched-off SOAP API will answer; a fault that names the service (or API)
+# as retired, discontinued, switched off or unavailable is taken as one sign of it. A text that says
+# the outage is temporary (maintenance, try again later) is an ordinary outage instead.
+_SERVICE = r"(?:service|api|endpoint|soap|webservice|dienst)"
+_GONE = (
+    r"(?:retired|discontinued|decommissioned|deprecated|removed|sunset|switched\s+off|turned\s+off|shut\s*down|"
+    r"end[\s-]+of[\s-]+life|no\s+longer|not\s+available|unavailable|not\s+supported|uitgefaseerd|stopgezet|"
+    r"buiten\s+gebruik|niet\s+meer|niet\s+beschikbaar)"
+)
+_NAMES_RETIREMENT = re.compile(rf"\b{_SERVICE}\b.*?\b{_GONE}|\b{_GONE}\b.*?\b{_SERVICE}\b", re.IGNORECASE | re.DOTALL)
+_TEMPORARY = re.compile(r"temporar|maintenance|onderhoud|try\s+again|later|tijdelijk|opnieuw", re.IGNORECASE)
+
+
+def names_retirement(text: str) -> bool:
+    """Whether a fault text says the service itself is gone (not that one call or login failed)."""
+    return bool(_NAMES_RETIREMENT.search(text)) and not _TEMPORARY.search(text)
 
 _SOAP_ENVELOPES = (
     "http://schemas.xmlsoap.org/soap/envelope/",
@@ -51,6 +72,7 @@ class CallFailed(Exception):
         cause: UnreachableCause | None = None,
         text: str,
         code: int | None = None,
+        retry: bool | None = None,
     ) -> None:
         super().__init__(text)
         self.category = category
@@ -58,6 +80,7 @@ class CallFailed(Exception):
         self.text = text
         self.code = code
         self.operation: str | None = None
+        self._retry = retry
 
     @property
     def label(self) -> str:
@@ -65,14 +88,16 @@ class CallFailed(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.cause is not None and self.cause is not UnreachableCause.MISCONFIGURED
+        if self._retry is not None:
+            return self._retry
+        return self.cause is not None and self.cause not in _NOT_RETRIED
 
     @property
     def rank(self) -> int:
         """How much this failure says; when two calls fail together, the most telling wins."""
         if self.category is not None:
             return 0
-        return 1 if self.cause is UnreachableCause.MISCONFIGURED else 2
+        return 1 if self.cause in (UnreachableCause.MISCONFIGURED, UnreachableCause.SERVICE_GONE) else 2
 
     def to_result(self, latency_s: float) -> Rejected | Unreachable:
         if self.category is not None:
@@ -93,8 +118,10 @@ class CallFailed(Exception):
         )
 
     @classmethod
-    def unreachable(cls, cause: UnreachableCause, text: str, code: int | None = None) -> CallFailed:
-        return cls(cause=cause, text=text, code=code)
+    def unreachable(
+        cls, cause: UnreachableCause, text: str, code: int | None = None, *, retry: bool | None = None
+    ) -> CallFailed:
+        return cls(cause=cause, text=text, code=code, retry=retry)
 
     def __repr__(self) -> str:
         return f"CallFailed({self.label!r}, code={self.code!r}, text={self.text!r})"
@@ -113,8 +140,13 @@ def classify_fault(fault_code: str | None, fault_text: str | None, *, token: str
     if token and token in text:
         text = text.replace(token, REDACTED)
     match = _NMBRS_CODE.search(text)
+    number = int(match.group(1)) if match else None
+    if number not in _CATEGORY_BY_CODE and names_retirement(text):
+        # 1001-1004 keep their meaning whatever the text around them says.
+        return CallFailed.unreachable(UnreachableCause.SERVICE_GONE, f"SOAP fault naming the service gone: {_shorten(text)}",
+                                      number)
     if match:
-        number = int(match.group(1))
+        assert number is not None
         said = _shorten(match.group(2)) or _shorten(text)
         if number in _TRANSIENT_CODES:
             return CallFailed.unreachable(UnreachableCause.NMBRS_ERROR, f"Nmbrs error {number}: {said}", number)
@@ -132,7 +164,11 @@ def classify_fault(fault_code: str | None, fault_text: str | None, *, token: str
 def _status_failure(status: int, what: str) -> CallFailed:
     if status >= 500 or status in (408, 429):
         return CallFailed.unreachable(UnreachableCause.HTTP_ERROR, f"HTTP {status} {what}")
-    # 3xx/4xx: a wrong base URL (404, a redirect to a login page) or a request the server cannot
+    if status in GONE_STATUSES:
+        # What a retired endpoint answers, and also what a wrong TOKENDESK_NMBRS_URL answers: either
+        # way not retried, and nothing about the token (the re-check weighs it over the whole run).
+        return CallFailed.unreachable(UnreachableCause.SERVICE_GONE, f"HTTP {status} {what}")
+    # 3xx/4xx: a wrong base URL (a redirect to a login page) or a request the server cannot
     # take; retrying will not help and it says nothing about the token.
     return CallFailed.unreachable(UnreachableCause.MISCONFIGURED, f"HTTP {status} {what}")
 

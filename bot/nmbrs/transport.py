@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -60,6 +61,14 @@ class QuietTransport(AsyncTransport):
             failure = CallFailed.unreachable(UnreachableCause.TIMEOUT, f"no answer in time ({_name(exc)})")
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             failure = CallFailed.unreachable(UnreachableCause.MISCONFIGURED, f"unusable Nmbrs URL ({_name(exc)})")
+        except httpx.ConnectError as exc:
+            if _refused(exc):
+                # The host is there and says nothing listens: how a switched-off endpoint may answer. Still
+                # retried, since a restarting server refuses for a moment too.
+                failure = CallFailed.unreachable(UnreachableCause.SERVICE_GONE, "connection refused by the Nmbrs host",
+                                                 retry=True)
+            else:
+                failure = CallFailed.unreachable(UnreachableCause.CONNECTION, f"connection failed ({_name(exc)})")
         except httpx.TransportError as exc:
             failure = CallFailed.unreachable(UnreachableCause.CONNECTION, f"connection failed ({_name(exc)})")
         # Raised outside the except clauses so the httpx exception (and its request) is not
@@ -94,6 +103,23 @@ class QuietTransport(AsyncTransport):
 
 class _TooLarge(Exception):
     pass
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connect error was the host refusing (ECONNREFUSED), not DNS, a route or a reset."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or getattr(current, "errno", None) == errno.ECONNREFUSED:
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
 
 
 def _name(exc: BaseException) -> str:

@@ -299,3 +299,9 @@ def support_digest(details: Mapping[str, Any], lang: str) -> dict[str, Any]:
     lines, sections = alert_text.digest_lines(MRKDWN, details, lang)
     lines += [line for section in sections for line in section]
     return {"text": escape(support_label("digest", lang)), "blocks": [_section("\n".join(lines))]}
+
+
+def support_soap(alert: Alert, lang: str) -> dict[str, Any]:
+    """Top level: SOAP looks switched off, or answers again (handlers.recheck.switchoff)."""
+    lines = alert_text.soap_lines(MRKDWN, alert, lang)
+    return {"text": escape(support_label(alert.kind, lang)), "blocks": [_section("\n".join(lines))]}

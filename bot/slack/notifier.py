@@ -17,13 +17,14 @@ from bot.slack import blocks
 from bot.slack.people import People
 from handlers.model import Alert, AlertKind, LinkCard
 from handlers.text import customer_alerts, replies
+from handlers.text.alert_text import SOAP_KINDS
 from storage import support_threads
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 #: Support-channel alerts that stand on their own rather than in a link's thread.
-TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST})
+TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, *SOAP_KINDS})
 #: Thread messages that are also shown in the channel (Slack's "also send to channel").
 BROADCAST = frozenset({AlertKind.BROKEN})
 #: Slack errors after which a customer's DM is tried again later rather than handed to support.
@@ -70,6 +71,8 @@ class SlackNotifier:
             message = blocks.support_stuck(alert.details, self.lang)
         elif alert.kind is AlertKind.DIGEST:
             message = blocks.support_digest(alert.details, self.lang)
+        elif alert.kind in SOAP_KINDS:
+            message = blocks.support_soap(alert, self.lang)
         else:  # a link alert without its link (never queued so): still told, not lost
             message = blocks.support_note(alert, self.lang)
         await self.client.chat_postMessage(channel=self.support_channel, unfurl_links=False, **message)

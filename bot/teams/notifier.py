@@ -18,13 +18,14 @@ from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
 from handlers.text import customer_alerts, replies
+from handlers.text.alert_text import SOAP_KINDS
 from handlers.text.locale import lang_for_locale
 from storage import support_threads
 
 log = logging.getLogger(__name__)
 
 #: Support-channel alerts that stand on their own rather than in a link's thread.
-TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST})
+TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, *SOAP_KINDS})
 
 
 class NotInstalled(Exception):
@@ -86,6 +87,8 @@ class TeamsNotifier:
             content = support_cards.stuck(alert.details, self.lang, names=await self._names(alert.details.get("user_id")))
         elif alert.kind is AlertKind.DIGEST:
             content = support_cards.digest(alert.details, self.lang)
+        elif alert.kind in SOAP_KINDS:
+            content = support_cards.soap(alert, self.lang)
         else:  # a link alert without its link (never queued so): still told, not lost
             content = support_cards.note(alert, self.lang)
         await self.sender.open_thread(await self._service_url(), self.support_channel,

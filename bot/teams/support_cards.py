@@ -28,6 +28,8 @@ def _paragraphs(lines: list[str]) -> str:
 
 def summary(alert: Alert, lang: str) -> str:
     """The notification preview: the link's id and what happened (no outside text)."""
+    if alert.kind in alert_text.SOAP_KINDS:
+        return support_label(alert.kind, lang)
     if alert.kind is AlertKind.DIGEST or alert.kind is AlertKind.CUSTOMER_STUCK or alert.link is None:
         return support_label("digest", lang) if alert.kind is AlertKind.DIGEST else "tokendesk"
     return f"{alert.link.short_id}: {support_label(alert.kind, lang)}"
@@ -58,3 +60,9 @@ def digest(details: Mapping[str, Any], lang: str) -> AdaptiveCard:
     """The nightly summary (details from handlers.recheck's digest)."""
     lines, sections = alert_text.digest_lines(_MARKDOWN, details, lang)
     return card([text(_paragraphs(lines)), *(text("\n".join(section)) for section in sections)])
+
+
+def soap(alert: Alert, lang: str) -> AdaptiveCard:
+    """SOAP looks switched off, or answers again (handlers.recheck.switchoff)."""
+    lines = alert_text.soap_lines(_MARKDOWN, alert, lang)
+    return card([text(_paragraphs(lines), color="Attention" if alert.kind is AlertKind.SOAP_SWITCHED_OFF else "Default")])

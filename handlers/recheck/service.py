@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.alerts import Outbox, queue
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.ports import Nmbrs
+from handlers.recheck import switchoff
 from handlers.recheck.pipeline import Pipeline
 from handlers.recheck.rest import RestCheck
 from handlers.recheck.values import (
     MANUAL_TRIGGERS,
     CheckReport,
     LinkNotFound,
+    MigrationSummary,
     RecheckBusy,
     RecheckPolicy,
     RunProgress,
@@ -33,7 +36,7 @@ from handlers.recheck.values import (
     iso,
 )
 from handlers.trace import correlation_id
-from storage import checks, runs
+from storage import checks, runs, soap_signs
 from storage import links as link_store
 from storage.cipher import TokenCipher
 from storage.lease import DatabaseLease, LeaseHeld
@@ -69,6 +72,7 @@ class Recheck:
         lease_ttl_s: float = 60.0,
         retry_pending_after_s: float = 600.0,
         rest: RestCheck | None = None,
+        migration_summary: MigrationSummary | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -82,6 +86,8 @@ class Recheck:
         self.sleep = sleep
         self.concurrency = concurrency
         self.retry_pending_after = timedelta(seconds=retry_pending_after_s)
+        # The migration tracker's numbers for the "SOAP looks switched off" alert (None: not wired).
+        self.migration_summary = migration_summary
         self.lease = DatabaseLease(sessions, name=LEASE_NAME, holder=holder, ttl_s=lease_ttl_s, clock=clock)
         self.pipeline = Pipeline(sessions=sessions, cipher=cipher, gateway=gateway, outbox=outbox, policy=policy,
                                  clock=clock, concurrency=concurrency, rest=rest)
@@ -244,15 +250,26 @@ class Recheck:
 
     async def _finish(self, run_id: int, *, resumed: bool) -> RunSummary:
         now = self.clock()
+        async with self.sessions() as session:
+            verdict = await switchoff.verdict_of(session, run_id=run_id, policy=self.policy)
+        migration = None
+        if verdict.news is AlertKind.SOAP_SWITCHED_OFF:  # asked outside the transaction: it reads on its own
+            migration = await switchoff.migration_numbers(self.migration_summary)
         async with self.sessions() as session, session.begin():
             run = await session.get(RecheckRun, run_id, with_for_update=True)
             assert run is not None
-            summary = await self._summary(session, run, now, resumed=resumed)
+            # The switch-off signs wait for this verdict; settled in the run's last transaction, so a crash
+            # before it leaves them waiting for the resumed run, never settled twice.
+            await switchoff.settle(session, run, verdict, cipher=self.cipher, policy=self.policy, now=now,
+                                   nights=run.trigger not in MANUAL_TRIGGERS)
+            summary = replace(await self._summary(session, run, now, resumed=resumed), soap=verdict.to_counts())
             run.status, run.finished_at = "finished", now
             run.counts = {
                 "states": summary.counts, "outcomes": summary.outcomes, "checked": summary.checked,
                 "failed": summary.failed, "changes": len(summary.changes), "confirmations": summary.confirmations,
+                soap_signs.COUNTS_KEY: verdict.to_counts(),
             }
+            await switchoff.announce(session, run, verdict, migration=migration)
             if self._wants_digest(summary):
                 await queue(session, Alert(AlertKind.DIGEST, None, _digest_details(summary)), key=f"digest:run:{run_id}")
         self.outbox.kick()

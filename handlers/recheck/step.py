@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import queue
-from handlers.model import Alert, AlertKind, LinkCard, Person, Rejected, Unreachable, Valid, Validation
+from handlers.model import (
+    Alert, AlertKind, LinkCard, Person, Rejected, Unreachable, UnreachableCause, Valid, Validation,
+)
 from handlers.recheck.transitions import Answer as Verdict
 from handlers.recheck.transitions import Decision, LinkFacts, Rules, decide
-from handlers.recheck.values import Answer, CheckReport, Failure, RecheckPolicy, iso
+from handlers.recheck.values import SOAP_SWITCHED_OFF, Answer, CheckReport, Failure, RecheckPolicy, iso
 from handlers.scope import scope_change
 from handlers.text.explain import explain
 from storage import links as link_store
@@ -228,17 +230,45 @@ class Step:
         link = self.link
         cause = str(result.cause)
         link.last_fault_code, link.last_reason = result.code, cause
+        if self._waits_for_run(result):
+            # A switch-off sign in a run: recorded now, settled by the run's verdict at its end
+            # (handlers.recheck.switchoff), so that SOAP switched off is not one alert per link.
+            await self._record(outcome="unreachable", reason=cause, code=result.code, latency_s=result.latency_s)
+            return self._report("unreachable", None, cause, code=result.code, result=result)
         decision = self._decide(link, Verdict.UNREACHABLE)
         await self._record(outcome="unreachable", reason=cause, code=result.code, transition=decision.transition,
                            latency_s=result.latency_s)
-        if AlertKind.UNVERIFIED in decision.alerts:
-            words = explain(result, "en")
-            await self._alert(AlertKind.UNVERIFIED, LinkCard.of(link), {
-                "nights": link.failed_checks, "cause": cause, "code": result.code, "detail": result.detail,
-                "headline": words.headline, "explanation": words.detail,
-            }, key=f"link:{link.id}:unverified:{self._check_id}")
-            log.warning("recheck: link %s could not be checked for %d nights", link.short_id, link.failed_checks)
+        await self._unverified(decision, result)
         return self._report("unreachable", decision.transition, cause, code=result.code, result=result)
+
+    def _waits_for_run(self, result: Unreachable) -> bool:
+        return (result.cause is UnreachableCause.SERVICE_GONE and self.run_id is not None
+                and self.trigger == "recheck" and not self.link.is_rest)
+
+    async def settle(self, check: Check, *, switched_off: bool) -> None:
+        """Apply a switch-off sign that waited for its run's verdict (`check`, this link's latest): with SOAP
+        switched off nothing changes but the reason; otherwise it is the ordinary transient failure it was."""
+        self.check = check
+        link = self.link
+        if switched_off:
+            self._decide(link, Verdict.SWITCHED_OFF)
+            link.last_reason = check.reason = SOAP_SWITCHED_OFF
+            return
+        assert isinstance(self.answer, Unreachable)
+        decision = self._decide(link, Verdict.UNREACHABLE)
+        check.transition = decision.transition
+        await self._unverified(decision, self.answer)
+
+    async def _unverified(self, decision: Decision, result: Unreachable) -> None:
+        link = self.link
+        if AlertKind.UNVERIFIED not in decision.alerts:
+            return
+        words = explain(result, "en")
+        await self._alert(AlertKind.UNVERIFIED, LinkCard.of(link), {
+            "nights": link.failed_checks, "cause": str(result.cause), "code": result.code, "detail": result.detail,
+            "headline": words.headline, "explanation": words.detail,
+        }, key=f"link:{link.id}:unverified:{self._check_id}")
+        log.warning("recheck: link %s could not be checked for %d nights", link.short_id, link.failed_checks)
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -27,6 +27,10 @@ class Answer(StrEnum):
     word to support (per link and code: the step keys the alert so)."""
     ERROR = "error"
     """A fault on our side (decryption, an unexpected exception): says nothing about the token."""
+    SWITCHED_OFF = "switched_off"
+    """No verdict, and the run found SOAP looks switched off (most of its SOAP checks answered as a retired
+    endpoint would): nothing counts toward the unverified rule and nobody is told per link; the run tells
+    support once (handlers.recheck.switchoff)."""
     NEW_TOKEN = "new_token"
     """Valid, for a pending link whose user and environment another link already has: the token
     moves onto that link, and the decision is about that (existing) link."""
@@ -79,8 +83,9 @@ def decide(link: LinkFacts, answer: Answer, *, rules: Rules, now: datetime, scop
     if answer is Answer.NEW_TOKEN:
         return _new_token(link, scope_changed=scope_changed)
     unchanged = Decision(link.state, None, (), link.failed_checks, link.confirm_due_at)
-    if link.state not in CHECKED_STATES or answer is Answer.ERROR:
-        # Revoked and rejected links hold no token to check; our own faults prove nothing.
+    if link.state not in CHECKED_STATES or answer in (Answer.ERROR, Answer.SWITCHED_OFF):
+        # Revoked and rejected links hold no token to check; our own faults prove nothing, and neither does
+        # an API that is gone for everyone: the link keeps its state, streak, confirmation and credentials.
         return unchanged
     if answer is Answer.VALID:
         return _valid(link, scope_changed=scope_changed)

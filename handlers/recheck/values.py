@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 from handlers.model import LinkCard, Validation
@@ -23,6 +24,10 @@ class RecheckPolicy:
     """always, changes or off."""
     language: str = "nl"
     """For customers whose language is unknown (TOKENDESK_LANGUAGE)."""
+    switch_off_share: float = 0.8
+    """SOAP looks switched off when at least this share of a run's SOAP checks answered as a retired endpoint…"""
+    switch_off_min: int = 10
+    """…and the run made at least this many SOAP checks (fewer prove nothing; they stay ordinary failures)."""
 
     @classmethod
     def from_settings(cls, settings: Any) -> "RecheckPolicy":
@@ -30,6 +35,30 @@ class RecheckPolicy:
             confirm_delay_s=settings.confirm_delay_s, unverified_after=settings.unverified_after,
             notify_customers=settings.notify_customers, digest=settings.digest, language=settings.language,
         )
+
+
+#: The reason a link and its check record when the run found SOAP switched off (no state changes for it).
+SOAP_SWITCHED_OFF = "soap_switched_off"
+
+
+@dataclass(frozen=True)
+class MigrationNumbers:
+    """The SOAP → REST move in numbers, for the "SOAP looks switched off" alert (from the migration tracker)."""
+
+    soap_links: int
+    debtors_to_move: int
+    debtors_covered: int
+    """Debtors of SOAP links that a REST link covers (or that support marked not needed)."""
+    days_left: int | None = None
+    """Until TOKENDESK_NMBRS_SOAP_UNTIL; None when it is not set. Negative once it has passed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"soap_links": self.soap_links, "debtors_to_move": self.debtors_to_move,
+                "debtors_covered": self.debtors_covered, "days_left": self.days_left}
+
+
+MigrationSummary: TypeAlias = Callable[[], "MigrationNumbers | None | Awaitable[MigrationNumbers | None]"]
+"""Asked once when the switch-off is reported; may be async (it reads the database). None: no tracker."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,8 @@ class RunSummary:
     failures: list[dict[str, Any]] = field(default_factory=list)
     trigger: str = "schedule"
     resumed: bool = False
+    soap: dict[str, Any] | None = None
+    """The run's SOAP verdict: {"verdict": switched_off | answering | None, "checks": n, "signs": m}."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,7 +95,7 @@ class RunSummary:
             "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
             "checked": self.checked, "failed": self.failed, "confirmations": self.confirmations,
             "counts": self.counts, "outcomes": self.outcomes, "changes": self.changes,
-            "broken": self.broken, "failures": self.failures,
+            "broken": self.broken, "failures": self.failures, "soap": self.soap,
         }
 
 

@@ -1,5 +1,5 @@
 """The words of support-channel alerts in Dutch or English, the same on Slack and Teams: a link's first
-post and the updates in its thread, a customer who is stuck, the nightly digest.
+post and the updates in its thread, a customer who is stuck, the nightly digest, SOAP switched off (and back).
 
 Pure functions from neutral alerts (handlers.alerts) to lines of text; the adapter's Markup writes bold,
 icons and people its own way and lays the lines out. Every outside value goes through markup.escape.
@@ -34,6 +34,7 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
         "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
         "digest": "Nachtelijke controle", "label_cleared": "label verwijderd",
+        AlertKind.SOAP_SWITCHED_OFF: "SOAP lijkt uitgezet", AlertKind.SOAP_ANSWERING: "SOAP antwoordt weer",
     },
     "en": {
         "sent_by": "Sent by", "no_env": "environment not known yet",
@@ -52,6 +53,7 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "companies_added": "companies added", "companies_removed": "companies removed",
         "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
         "digest": "Nightly check", "label_cleared": "label removed",
+        AlertKind.SOAP_SWITCHED_OFF: "SOAP looks switched off", AlertKind.SOAP_ANSWERING: "SOAP answers again",
     },
 }
 #: The icon of each alert in a link's thread, as an emoji shortcode name.
@@ -271,3 +273,50 @@ def digest_lines(m: Markup, details: Mapping[str, Any], lang: str) -> tuple[list
                 _items(m, "Werkt niet" if nl else "Broken", details.get("broken"), details.get("broken_total"), broken),
                 _items(m, "Fouten" if nl else "Failures", details.get("failures"), details.get("failed"), failure)]
     return lines, [section for section in sections if section]
+
+
+#: The desk-wide SOAP alerts (handlers.recheck.switchoff), which stand on their own in the support channel.
+SOAP_KINDS = frozenset({AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING})
+
+
+def soap_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
+    """SOAP looks switched off (with the migration's numbers), or answers again: once each, for the whole desk."""
+    nl, details = lang == "nl", alert.details
+    off = alert.kind is AlertKind.SOAP_SWITCHED_OFF
+    head = f"{m.icon('warning' if off else 'large_green_circle')} {m.bold(m.escape(support_label(alert.kind, lang)))}"
+    if details.get("run_id") is not None:
+        head += f" (run {m.escape(details['run_id'], m.id_limit)})"
+    signs, checks = m.escape(details.get("signs", "?"), 10), m.escape(details.get("checks", "?"), 10)
+    if not off:
+        return [head, f"{checks} SOAP-controles in deze run; {signs} kregen nog een antwoord als van een uitgezette dienst."
+                if nl else f"{checks} SOAP checks in this run; {signs} still got the answer of a switched-off service."]
+    lines = [head, (
+        f"{signs} van de {checks} SOAP-controles kregen een antwoord als van een uitgezette dienst "
+        "(HTTP 404/410, verbinding geweigerd of een melding dat de dienst er niet meer is)."
+        if nl else
+        f"{signs} of {checks} SOAP checks got the answer of a switched-off service "
+        "(HTTP 404/410, connection refused, or a fault saying the service is gone)."
+    ), (
+        "De koppelingen houden hun gegevens en status (reden soap_switched_off); niemand krijgt per koppeling een "
+        "melding. Zolang het zo blijft, hoor je dit niet opnieuw; een verkeerd ingestelde Nmbrs-URL ziet er "
+        "hetzelfde uit." if nl else
+        "The links keep their credentials and state (reason soap_switched_off); nobody is alerted per link. "
+        "While it lasts you will not hear this again; a wrong Nmbrs URL setting looks the same."
+    )]
+    lines.append(_migration_line(m, details.get("migration"), nl))
+    return lines
+
+
+def _migration_line(m: Markup, numbers: Any, nl: bool) -> str:
+    if not isinstance(numbers, Mapping):
+        return ("Migratie naar REST: geen cijfers (de migratietracker is niet ingesteld)." if nl
+                else "Migration to REST: no numbers (the migration tracker is not set up).")
+    move, covered = m.escape(numbers.get("debtors_to_move", "?"), 10), m.escape(numbers.get("debtors_covered", "?"), 10)
+    links = m.escape(numbers.get("soap_links", "?"), 10)
+    line = (f"Migratie naar REST: {move} debiteuren nog te verhuizen, {covered} gedekt door REST ({links} SOAP-koppelingen)"
+            if nl else f"Migration to REST: {move} debtors still to move, {covered} covered by REST ({links} SOAP links)")
+    days = numbers.get("days_left")
+    if isinstance(days, int):
+        line += (f", {m.escape(days, 10)} dagen tot de geplande einddatum" if nl
+                 else f", {m.escape(days, 10)} days to the planned end date")
+    return line + "."

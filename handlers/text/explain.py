@@ -206,6 +206,7 @@ _WHAT_HAPPENED_NL = {
     UnreachableCause.HTML: "Nmbrs liet een onderhouds- of foutpagina zien in plaats van een antwoord.",
     UnreachableCause.MALFORMED: "We kregen een onleesbaar antwoord van Nmbrs.",
     UnreachableCause.NMBRS_ERROR: "Nmbrs meldde een tijdelijke fout aan hun kant.",
+    UnreachableCause.SERVICE_GONE: "Nmbrs antwoordde alsof de oudere koppeling waarmee je token werkt niet meer bestaat.",
 }
 _WHAT_HAPPENED_EN = {
     UnreachableCause.TIMEOUT: "Nmbrs did not answer in time.",
@@ -214,6 +215,7 @@ _WHAT_HAPPENED_EN = {
     UnreachableCause.HTML: "Nmbrs showed a maintenance or error page instead of an answer.",
     UnreachableCause.MALFORMED: "Nmbrs sent an answer we could not read.",
     UnreachableCause.NMBRS_ERROR: "Nmbrs reported a temporary error on their side.",
+    UnreachableCause.SERVICE_GONE: "Nmbrs answered as if the older connection your token works with no longer exists.",
 }
 
 

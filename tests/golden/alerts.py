@@ -1,5 +1,5 @@
-"""Support-channel alerts (thread parents, updates, notes, a stuck customer, the digest) and customer alert
-DMs, as the Slack and Teams notifiers send them."""
+"""Support-channel alerts (thread parents, updates, notes, a stuck customer, the digest, SOAP switched off and
+back) and customer alert DMs, as the Slack and Teams notifiers send them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tests.golden.renderings import (
 
 #: What the notifiers post in (or, without a link, above) a link's thread; the other kinds never go there.
 THREAD_KINDS = tuple(kind for kind in AlertKind if kind not in (
-    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST))
+    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST,
+    AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING))
 ALERT_DETAILS = (
     {},
     {"by": "U123ABC"},
@@ -48,6 +49,16 @@ DIGESTS_IN = (
                 {"link": None, "username": None}, {"link": LONG, "reason": NASTY}], "broken_total": 2,
      "failures": [{"link": "L9", "username": "z", "reason": "decrypt"}, {"link": "L10"}, "not a mapping"]},
     {"checked": "<3>", "outcomes": "not a mapping", "counts": [], "changes": "nope", "broken": [], "failed": "x"},
+)
+#: The desk-wide SOAP alerts' details (handlers.recheck.switchoff), with and without the migration's numbers.
+SOAP_IN = (
+    {},
+    {"run_id": 12, "checks": 200, "signs": 200, "reason": "soap_switched_off", "migration": None},
+    {"run_id": 13, "checks": 40, "signs": 33, "migration": {"soap_links": 40, "debtors_to_move": 31,
+                                                            "debtors_covered": 9, "days_left": 12}},
+    {"run_id": NASTY, "checks": "<3>", "signs": LONG, "migration": {"soap_links": NASTY, "debtors_to_move": None,
+                                                                    "days_left": "<7>"}},
+    {"checks": 10, "signs": 0, "migration": "not a mapping"},
 )
 STUCK = (
     {},
@@ -113,6 +124,12 @@ def alert_family(out: dict[str, str]) -> None:
             out[f"alert/{ln}/stuck/{i}/slack"] = dump(attempt(lambda: slack.support_stuck(details, lang)))
             out[f"alert/{ln}/stuck/{i}/teams"] = dump(attempt(lambda: teams_json(teams_support.stuck(details, lang))))
             out[f"alert/{ln}/stuck/{i}/teams.names"] = dump(attempt(lambda: teams_json(teams_support.stuck(details, lang, names=NAMES))))
+        for (i, details), kind in itertools.product(enumerate(SOAP_IN), (AlertKind.SOAP_SWITCHED_OFF,
+                                                                          AlertKind.SOAP_ANSWERING)):
+            soap = Alert(kind=kind, details=dict(details))
+            out[f"alert/{ln}/soap/{kind.value}/{i}/slack"] = dump(attempt(lambda: slack.support_soap(soap, lang)))
+            out[f"alert/{ln}/soap/{kind.value}/{i}/teams"] = dump(attempt(lambda: teams_activity(
+                teams_support.soap(soap, lang), teams_support.summary(soap, lang))))
         for i, details in enumerate(DIGESTS_IN):
             digest = Alert(kind=AlertKind.DIGEST, details=dict(details))
             out[f"alert/{ln}/digest/{i}/slack"] = dump(attempt(lambda: slack.support_digest(details, lang)))

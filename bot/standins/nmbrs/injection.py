@@ -1,5 +1,6 @@
 """Fault injection for the Nmbrs SOAP stand-in: failures queued for the next requests (timeouts,
-503 pages, cut-off XML, faults, resets, a 50 MB answer) and faults on the n-th call."""
+503 pages, cut-off XML, faults, resets, a 50 MB answer, the answers of a retired endpoint), faults on
+the n-th call, and a switched-off SOAP API (every request answered as a retired endpoint, or the port closed)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,22 @@ from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 
-from bot.standins.nmbrs.envelopes import HTML_503, NS, content_type, envelope, nmbrs_fault_text
+from bot.standins.nmbrs.envelopes import HTML_404, HTML_503, NS, content_type, envelope, nmbrs_fault_text
 
-InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500", "huge"]
-INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500", "huge")
+InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500", "huge", "http404", "http410",
+                        "retired"]
+INJECTION_KINDS: tuple[str, ...] = ("timeout", "html503", "malformed", "fault", "reset", "http500", "huge", "http404",
+                                    "http410", "retired")
+#: How a switched-off SOAP API may answer (Nmbrs has not said): IIS' 404 page, 410 Gone, a fault saying the
+#: service is retired, or nothing listening on the port at all (connection refused).
+SwitchOffKind = Literal["http404", "http410", "retired", "refused"]
+SWITCH_OFF_KINDS: tuple[str, ...] = ("http404", "http410", "retired", "refused")
+#: The fault text of a retired service (one wording; the gateway looks for the idea, not these words).
+RETIRED_TEXT = "The Nmbrs SOAP API v3 has been retired and is no longer available. Please use the Nmbrs REST API."
+HTML_410 = (
+    "<!DOCTYPE html>\n<html><head><title>410 - Gone</title></head>\n"
+    "<body><h2>410 - The SOAP API has been retired.</h2></body></html>\n"
+)
 #: The size of a "huge" answer: a well-formed debtor list, sent chunked (no Content-Length).
 HUGE_BYTES = 50 * 1024 * 1024
 
@@ -57,7 +70,8 @@ class FaultInjection:
 
         kinds: timeout (sleep `hang_s`), html503, malformed (cut-off XML, 200), fault (`code`),
         reset (TCP RST, no answer), http500 (500 with an empty body), huge (a 200 with a
-        well-formed debtor list of HUGE_BYTES, streamed in chunks without a Content-Length).
+        well-formed debtor list of HUGE_BYTES, streamed in chunks without a Content-Length),
+        http404 (IIS' not-found page), http410 (410 Gone), retired (a server fault: the service is retired).
         """
         if kind not in INJECTION_KINDS:
             raise ValueError(f"unknown injection {kind!r}; one of {INJECTION_KINDS}")
@@ -103,6 +117,8 @@ class FaultInjection:
             return web.Response(status=200, text=cut, content_type=content_type(version))
         if kind == "fault":
             return self._fault_response(version, nmbrs_fault_text(injection.code))
+        if kind in ("http404", "http410", "retired"):
+            return self._retired(kind, version)
         if kind == "huge":
             return await self._huge(request, version)
         # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
@@ -113,6 +129,14 @@ class FaultInjection:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
         raise asyncio.CancelledError
+
+    def _retired(self, kind: str, version: int) -> web.Response:
+        """How a retired endpoint answers a SOAP request (everything but a closed port)."""
+        if kind == "http404":
+            return web.Response(status=404, text=HTML_404, content_type="text/html")
+        if kind == "http410":
+            return web.Response(status=410, text=HTML_410, content_type="text/html")
+        return self._fault_response(version, RETIRED_TEXT)
 
     async def _huge(self, request: web.Request, version: int) -> web.StreamResponse:
         ns = NS["DebtorService"]

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -56,7 +56,7 @@ from bot.standins.nmbrs.envelopes import (
     result_body,
     service_of,
 )
-from bot.standins.nmbrs.injection import FaultInjection, Injection
+from bot.standins.nmbrs.injection import SWITCH_OFF_KINDS, FaultInjection, Injection, SwitchOffKind
 
 
 class NmbrsStandIn(FaultInjection, BackgroundLoop):
@@ -68,6 +68,8 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
         self.host = host
         self.port = 0
         self._lock = threading.Lock()
+        self.switched_off: str | None = None
+        """One of SWITCH_OFF_KINDS while the SOAP API plays switched off (switch_off / switch_on)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -82,6 +84,14 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
 
     async def _main(self, ready: threading.Event) -> None:
         self._stopped = asyncio.Event()
+        await self._listen()
+        ready.set()
+        try:
+            await self._stopped.wait()
+        finally:
+            await self._close_port()
+
+    async def _listen(self) -> None:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # handler_cancellation: a client that gave up (timeout injection) frees its handler,
@@ -92,11 +102,36 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
         await site.start()
         self._runner = runner
         self.port = runner.addresses[0][1]
-        ready.set()
-        try:
-            await self._stopped.wait()
-        finally:
+
+    async def _close_port(self) -> None:
+        """Stop listening and close every open connection: the next connect is refused."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
             await runner.cleanup()
+
+    # -- a switched-off SOAP API ----------------------------------------------------------------
+
+    def switch_off(self, kind: SwitchOffKind) -> None:
+        """From now on answer every request as a retired endpoint would (see SWITCH_OFF_KINDS); `refused`
+        closes the port itself (kept connections too), so every connect is refused by the host."""
+        if kind not in SWITCH_OFF_KINDS:
+            raise ValueError(f"unknown switch-off {kind!r}; one of {SWITCH_OFF_KINDS}")
+        self.switch_on()
+        with self._lock:
+            self.switched_off = kind
+        if kind == "refused":
+            self._on_loop(self._close_port())
+
+    def switch_on(self) -> None:
+        """SOAP answers again, on the same port."""
+        with self._lock:
+            was, self.switched_off = self.switched_off, None
+        if was == "refused":
+            self._on_loop(self._listen())
+
+    def _on_loop(self, work: Coroutine[Any, Any, None]) -> None:
+        assert self._loop is not None, "the stand-in is not running"
+        asyncio.run_coroutine_threadsafe(work, self._loop).result(10)
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -111,6 +146,7 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
             self.require_domain = True
             self.extra_elements = False  # add elements our WSDL subset does not declare
             self.auth_failures: list[str] = []
+        self.switch_on()
         self.reset_counters()
 
     def reset_counters(self) -> None:
@@ -202,6 +238,9 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
         op_label = f"{service}.{operation}" if operation else None
         self._record(root, service, op_label, version, action)
 
+        gone = self.switched_off
+        if gone is not None and gone != "refused":
+            return self._retired(gone, version)
         injected = self._injection_for(op_label)
         if injected is not None:
             return await self._inject(request, injected, version)

@@ -268,3 +268,10 @@ async def test_openapi_document(api: Api) -> None:
     assert ok["discriminator"]["propertyName"] == "kind"
     assert {ref.rsplit("/", 1)[1] for ref in ok["discriminator"]["mapping"].values()} == {"Credentials", "RestCredentials"}
     assert "refresh_token" not in document["components"]["schemas"]["RestCredentials"]["properties"]
+    # What is pushed to TOKENDESK_WEBHOOK_URL: every event type, SOAP switched off with its reason.
+    assert set(document["webhooks"]) == {
+        "link.activated", "link.token_replaced", "link.broken", "link.restored", "link.scope_changed",
+        "link.unverified", "link.revoked", "soap.switched_off"}
+    soap = document["components"]["schemas"]["SoapSwitchedOffDetails"]["properties"]
+    assert soap["reason"]["const"] == "soap_switched_off"
+    assert document["components"]["schemas"]["SoapEventData"]["properties"]["kind"]["const"] == "soap"

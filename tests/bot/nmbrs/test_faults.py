@@ -58,6 +58,26 @@ def test_server_fault_without_code_is_transient() -> None:
     assert failure.cause is UnreachableCause.NMBRS_ERROR and failure.code is None and failure.retryable
 
 
+@pytest.mark.parametrize("text", [
+    "The Nmbrs SOAP API v3 has been retired and is no longer available.",
+    "This web service is discontinued; use the REST API",
+    "Server was unable to process request. ---> 9999: The SOAP service has been switched off",
+    "De SOAP API is uitgefaseerd",
+])
+def test_a_fault_naming_the_service_gone_is_a_switch_off_sign(text: str) -> None:
+    failure = classify_fault("soap:Server", text)
+    assert failure.cause is UnreachableCause.SERVICE_GONE and failure.category is None and not failure.retryable
+
+
+@pytest.mark.parametrize("text", [
+    "Service temporarily unavailable, please try again later",  # maintenance: an ordinary outage
+    "Server was unable to process request. ---> Object reference not set",
+    "Server was unable to process request. ---> 1001: Invalid Authentication. The API is no longer available",
+])
+def test_other_faults_are_not_switch_off_signs(text: str) -> None:
+    assert classify_fault("soap:Server", text).cause is not UnreachableCause.SERVICE_GONE
+
+
 def test_long_fault_texts_are_shortened() -> None:
     failure = classify_fault("soap:Server", "---> 1001: " + "x" * 5000)
     assert len(failure.text) <= 300
@@ -92,8 +112,9 @@ def test_answers_for_zeep(status: int, content_type: str, body: bytes) -> None:
         (503, "text/html", b"<!DOCTYPE html><html><body>Maintenance</body></html>", UnreachableCause.HTML),
         (200, "text/html; charset=utf-8", b"<html><body>Login</body></html>", UnreachableCause.HTML),
         (502, "text/plain", b"  <!doctype HTML>\n<html>", UnreachableCause.HTML),
-        (404, "text/html", b"<!DOCTYPE html><html>Not found</html>", UnreachableCause.MISCONFIGURED),
-        (404, "", b"", UnreachableCause.MISCONFIGURED),
+        (404, "text/html", b"<!DOCTYPE html><html>Not found</html>", UnreachableCause.SERVICE_GONE),
+        (404, "", b"", UnreachableCause.SERVICE_GONE),
+        (410, "text/plain", b"Gone", UnreachableCause.SERVICE_GONE),
         (301, "text/html", b"", UnreachableCause.MISCONFIGURED),
         (415, "text/plain", b"Unsupported Media Type", UnreachableCause.MISCONFIGURED),
         (500, "", b"", UnreachableCause.HTTP_ERROR),

@@ -317,27 +317,55 @@ async def test_companies_without_explicit_debtor(nmbrs: NmbrsStandIn, gateway: N
     assert result.debtors[0].number is None and result.companies[0].debtor_id == 7
 
 
-async def test_nothing_listening_is_a_connection_failure(make_gateway: GatewayFactory) -> None:
+async def test_nothing_listening_is_a_refused_connection(make_gateway: GatewayFactory) -> None:
+    # The host answers "nothing here" (RST): a sign of a switched-off endpoint, weighed by the re-check over a
+    # whole run; a single one is still retried like any connection failure.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     result = await make_gateway(base_url=f"http://127.0.0.1:{port}/soap/v3/", retries=1).validate(USERNAME, TOKEN)
 
     assert isinstance(result, Unreachable)
-    assert (result.cause, result.operation) == (UnreachableCause.CONNECTION, ENV)
-    assert result.transient
+    assert (result.cause, result.operation) == (UnreachableCause.SERVICE_GONE, ENV)
+    assert result.detail == "connection refused by the Nmbrs host" and result.transient
 
 
-async def test_wrong_path_is_misconfigured_and_not_retried(nmbrs: NmbrsStandIn, make_gateway: GatewayFactory) -> None:
-    # A 404 from a wrong TOKENDESK_NMBRS_URL says nothing about the token and will not heal by
-    # itself: misconfigured (not transient), so nobody's link is marked broken or retried for it.
+async def test_wrong_path_answers_like_a_retired_endpoint_and_is_not_retried(
+    nmbrs: NmbrsStandIn, make_gateway: GatewayFactory
+) -> None:
+    # A 404 from a wrong TOKENDESK_NMBRS_URL looks exactly like a retired endpoint: it says nothing about the
+    # token and will not heal by retrying; the re-check reports it as "SOAP looks switched off" when most
+    # checks of a run answer so.
     base_url = nmbrs.base_url.replace("/soap/v3/", "/soap/v2/")
     result = await make_gateway(base_url=base_url, retries=3).validate(USERNAME, TOKEN)
 
     assert isinstance(result, Unreachable)
-    assert result.cause is UnreachableCause.MISCONFIGURED and not result.transient
+    assert result.cause is UnreachableCause.SERVICE_GONE
     assert "404" in result.detail
     assert nmbrs.total_calls == 1
+
+
+@pytest.mark.parametrize(("kind", "detail", "attempts"), [
+    ("http404", "HTTP 404 with an HTML page", 1),
+    ("http410", "HTTP 410 with an HTML page", 1),
+    ("retired", "SOAP fault naming the service gone: The Nmbrs SOAP API v3 has been retired", 1),
+    ("refused", "connection refused by the Nmbrs host", 0),  # nothing reaches the stand-in
+])
+async def test_a_switched_off_soap_api_is_told_apart(
+    nmbrs: NmbrsStandIn, make_gateway: GatewayFactory, kind: str, detail: str, attempts: int
+) -> None:
+    gateway = make_gateway(retries=2)
+    assert isinstance(await gateway.validate(USERNAME, TOKEN), Valid)
+    nmbrs.reset_counters()
+    nmbrs.switch_off(kind)  # type: ignore[arg-type]
+    result = await gateway.validate(USERNAME, TOKEN)
+
+    assert isinstance(result, Unreachable) and (result.cause, result.operation) == (UnreachableCause.SERVICE_GONE, ENV)
+    assert result.detail.startswith(detail)
+    # 404, 410 and the fault are not asked twice; a refused connection is retried (a restart refuses too).
+    assert nmbrs.total_calls == attempts
+    nmbrs.switch_on()
+    assert isinstance(await gateway.validate(USERNAME, TOKEN), Valid)
 
 
 async def test_missing_soap_action_is_our_bug_not_retried(nmbrs: NmbrsStandIn, make_gateway: GatewayFactory) -> None:

@@ -77,6 +77,6 @@ def test_results_are_frozen() -> None:
 def test_enums_are_strings() -> None:
     assert [c.value for c in RejectionCategory] == ["credentials", "rights", "subscription", "other", "consent", "lost"]
     assert {c.value for c in UnreachableCause} == {
-        "timeout", "connection", "http_error", "html", "malformed", "nmbrs_error", "misconfigured"
+        "timeout", "connection", "http_error", "html", "malformed", "nmbrs_error", "misconfigured", "service_gone"
     }
     assert f"{RejectionCategory.RIGHTS}" == "rights"

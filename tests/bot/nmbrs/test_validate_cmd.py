@@ -85,9 +85,9 @@ async def test_unreachable(make_gateway: GatewayFactory, as_json: bool) -> None:
     assert code == 4
     if as_json:
         data = json.loads(out.getvalue())
-        assert data["outcome"] == "unreachable" and data["cause"] == "connection"
+        assert data["outcome"] == "unreachable" and data["cause"] == "service_gone"  # refused: the sign of a retired endpoint
     else:
-        assert "unreachable (connection)" in out.getvalue()
+        assert "unreachable (service_gone)" in out.getvalue()
         assert "Nothing is known to be wrong with your token" in out.getvalue()
 
 

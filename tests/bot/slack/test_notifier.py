@@ -41,6 +41,10 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
                        "changes_total": 1, "broken": [{"link": "L1", "username": "a@b.nl", "environment": "acme",
                                                        "reason": "credentials", "code": 1001}],
                        "broken_total": 1, "failures": [], "failed": 0},
+    AlertKind.SOAP_SWITCHED_OFF: {"run_id": 8, "checks": 200, "signs": 190, "reason": "soap_switched_off",
+                                  "migration": {"soap_links": 200, "debtors_to_move": 150, "debtors_covered": 50,
+                                                "days_left": None}},
+    AlertKind.SOAP_ANSWERING: {"run_id": 9, "checks": 200, "signs": 0},
 }
 
 
@@ -131,12 +135,21 @@ async def test_every_alert_kind_is_delivered(app: Served, kind: AlertKind) -> No
         assert last["channel"] == dm_channel(CUSTOMER)
         assert app.slack.calls("conversations.open")[0].params["users"] == CUSTOMER
         assert "acme" in shown and "…cdef" in shown
-    elif kind in (AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST):
+    elif kind in (AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING):
         assert last["channel"] == SUPPORT_CHANNEL and "thread_ts" not in last
     else:
         assert last["channel"] == SUPPORT_CHANNEL
         if kind is not AlertKind.ACTIVATED:
             assert last["thread_ts"] == (await threads(app))[0].thread_id
+
+
+async def test_soap_switched_off_is_one_post_of_its_own_with_the_migration_numbers(app: Served) -> None:
+    await send(app, AlertKind.SOAP_SWITCHED_OFF, None)
+    [post] = app.posts(SUPPORT_CHANNEL)
+    shown = texts(post)
+    assert "thread_ts" not in post and "SOAP lijkt uitgezet" in shown  # the desk's language (nl)
+    assert "190 van de 200 SOAP-controles" in shown and "150 debiteuren nog te verhuizen, 50 gedekt door REST" in shown
+    assert not await threads(app)
 
 
 async def test_customer_broken_dm_in_the_customers_slack_language_with_the_button(app: Served) -> None:

@@ -120,6 +120,15 @@ def test_support_cards_escape_and_name_people() -> None:
     assert "Nightly check" in digest and "+4" in digest
 
 
+def test_soap_switched_off_card_says_it_once_for_the_desk() -> None:
+    off = Alert(AlertKind.SOAP_SWITCHED_OFF, None, {"run_id": 3, "checks": 40, "signs": 38, "migration": None})
+    shown = _json(support_cards.soap(off, "en"))
+    assert "SOAP looks switched off" in shown and "38 of 40 SOAP checks" in shown and "Attention" in shown
+    assert "the migration tracker is not set up" in shown and support_cards.summary(off, "nl") == "SOAP lijkt uitgezet"
+    back = _json(support_cards.soap(Alert(AlertKind.SOAP_ANSWERING, None, {"checks": 40, "signs": 1}), "nl"))
+    assert "SOAP antwoordt weer" in back and "Attention" not in back
+
+
 @pytest.mark.parametrize("text, plain", [
     ("<at>tokendesk</at> list broken", "list broken"),
     ("<p>login a@b.nl</p><p>token <code>abc123def456</code></p>", "login a@b.nl\ntoken `abc123def456`"),

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.standins.webhook_receiver import Receiver
 from bot.webhooks import Backoff, WebhookConfigError, WebhookSender, secret_key, sign, webhook_problems
-from handlers.model import AlertKind
+from handlers.alerts import queue
+from handlers.model import Alert, AlertKind
 from storage.db import create_engine, session_factory
 from storage.models import LinkState, WebhookEvent, WebhookStatus, utcnow
 from storage.webhook_events import retry_events
@@ -289,3 +290,30 @@ def test_sender_refuses_a_url_without_a_secret(sqlite_url: str) -> None:
     with pytest.raises(WebhookConfigError, match="too short"):
         WebhookSender.from_settings(settings, None)  # type: ignore[arg-type]
     assert KEY == secret_key(SECRET)
+
+
+async def test_soap_switched_off_is_delivered_signed_without_a_link(
+    sessions, cipher, receiver: Receiver, clock: FakeClock  # type: ignore[no-untyped-def]
+) -> None:
+    a = await make_link(sessions, cipher, "hr@acme.nl")
+    await transition(sessions, a, AlertKind.ACTIVATED)
+    details = {"run_id": 4, "checks": 200, "signs": 200, "reason": "soap_switched_off", "migration": None}
+    async with sessions() as session, session.begin():
+        assert await queue(session, Alert(AlertKind.SOAP_SWITCHED_OFF, None, details), key="soap_switched_off:run:4")
+        assert not await queue(session, Alert(AlertKind.SOAP_SWITCHED_OFF, None, details), key="soap_switched_off:run:4")
+        # SOAP answering again is for support only: no event.
+        await queue(session, Alert(AlertKind.SOAP_ANSWERING, None, {"checks": 200, "signs": 0}), key="soap:back")
+    await transition(sessions, a, AlertKind.BROKEN, state=LinkState.BROKEN)
+    sender = sender_for(sessions, receiver, clock)
+    try:
+        assert await sender.deliver_due() == 3
+    finally:
+        await sender.stop()
+    assert receiver.types() == ["link.activated", "soap.switched_off", "link.broken"]
+    [soap] = [item for item in receiver.accepted if item.document["type"] == "soap.switched_off"]
+    assert soap.document["data"] == {"kind": "soap", "details": details}
+    assert soap.headers["webhook-id"] == soap.document["id"]
+    assert soap.headers["webhook-signature"] == sign(
+        secret_key(SECRET), event_id=soap.document["id"], timestamp=int(soap.headers["webhook-timestamp"]),
+        body=soap.body)
+    assert [e.link_id for e in await events(sessions)] == [a, None, a]

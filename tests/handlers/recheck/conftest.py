@@ -17,6 +17,7 @@ from bot.standins.nmbrs.server import NmbrsStandIn
 from handlers.alerts import Outbox
 from handlers.model import Alert
 from handlers.recheck import Recheck, RecheckPolicy
+from handlers.recheck.values import MigrationSummary
 from storage.cipher import TokenCipher
 from storage.db import create_engine, session_factory
 from storage.links import store_credentials
@@ -83,14 +84,14 @@ class Desk:
     made: list[Recheck] = field(default_factory=list)
 
     def recheck(self, *, holder: str = "test:1", sleep: Callable[[float], Awaitable[None]] | None = None,
-                concurrency: int = 4, **policy: Any) -> Recheck:
+                concurrency: int = 4, migration_summary: MigrationSummary | None = None, **policy: Any) -> Recheck:
         values: dict[str, Any] = {"confirm_delay_s": 300.0, "unverified_after": 2, "notify_customers": True,
                                   "digest": "changes", "language": "en"}
         values.update(policy)
         recheck = Recheck(
             sessions=self.sessions, cipher=self.cipher, gateway=self.gateway, outbox=self.outbox,
             policy=RecheckPolicy(**values), holder=holder, clock=self.time.clock,
-            sleep=sleep or self.time.sleep, concurrency=concurrency,
+            sleep=sleep or self.time.sleep, concurrency=concurrency, migration_summary=migration_summary,
         )
         self.made.append(recheck)
         return recheck

@@ -95,6 +95,10 @@ CASES = [
     # -- a fault on our side (decryption, unexpected exception): nothing changes ---------------------
     *[(f"{state} error", facts(state, streak=1, due=LATER), Answer.ERROR, rules(), False,
        d(state, None, streak=1, due=LATER)) for state in (S.PENDING, S.ACTIVE, S.UNVERIFIED, S.BROKEN)],
+    # -- the run found SOAP switched off: nothing changes, nobody is told per link -------------------
+    *[(f"{state} while SOAP looks switched off", facts(state, streak=UNVERIFIED_AFTER - 1, due=LATER),
+       Answer.SWITCHED_OFF, rules(), False, d(state, None, streak=UNVERIFIED_AFTER - 1, due=LATER))
+      for state in (S.PENDING, S.ACTIVE, S.UNVERIFIED, S.BROKEN)],
     # -- a fault code outside 1001-1004: state, streak and confirmation kept; support told -----------
     *[(f"{state} unexpected fault", facts(state, streak=1, due=LATER), Answer.UNEXPECTED, rules(), False,
        d(state, None, (K.UNVERIFIED,), streak=1, due=LATER))
@@ -102,7 +106,8 @@ CASES = [
     # -- revoked and rejected links hold no token: no answer moves them ------------------------------
     *[(f"{state} {answer}", facts(state), answer, rules(), False, d(state, None))
       for state in (S.REVOKED, S.REJECTED)
-      for answer in (Answer.VALID, Answer.REJECTED, Answer.UNREACHABLE, Answer.UNEXPECTED, Answer.ERROR)],
+      for answer in (Answer.VALID, Answer.REJECTED, Answer.UNREACHABLE, Answer.UNEXPECTED, Answer.ERROR,
+                     Answer.SWITCHED_OFF)],
     # -- a pending link's token turns out to replace an existing link's ------------------------------
     ("new token for an active link", facts(S.ACTIVE), Answer.NEW_TOKEN, rules(), False,
      d(S.ACTIVE, "rotated", (K.ACTIVATED, K.TOKEN_REPLACED, K.CUSTOMER_RESULT))),
