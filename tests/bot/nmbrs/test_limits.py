@@ -31,18 +31,31 @@ async def test_one_limiter_bounds_two_gateways(nmbrs: NmbrsStandIn, make_gateway
     assert nmbrs.max_in_flight == 2
 
 
+class StartRecordingLimiter(CallLimiter):
+    """The limiter under test, noting the loop time at which it lets each call start."""
+
+    def __init__(self, *args: float) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.starts: list[float] = []
+
+    async def __aenter__(self) -> None:
+        await super().__aenter__()
+        self.starts.append(asyncio.get_running_loop().time())
+
+
 async def test_rate_is_bounded(nmbrs: NmbrsStandIn, make_gateway: GatewayFactory) -> None:
     rate = 100.0
-    gateway = make_gateway(limiter=CallLimiter(concurrency=50, rate_per_s=rate))
+    limiter = StartRecordingLimiter(50, rate)
+    gateway = make_gateway(limiter=limiter)
     await asyncio.gather(*(gateway.validate(USERNAME, TOKEN) for _ in range(8)))
 
-    arrivals = sorted(nmbrs.arrivals)
-    assert len(arrivals) == 40
-    # Starts are spaced 1/rate apart; arrival jitter may bunch a few, never a burst.
-    window = 0.1
-    busiest = max(sum(1 for t in arrivals if start <= t < start + window) for start in arrivals)
-    assert busiest <= rate * window + 3
-    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) / rate * 0.8
+    assert nmbrs.total_calls == 40 and len(limiter.starts) == 40
+    # The i-th call never starts before i/rate after the first: no burst above the rate, however
+    # the machine is loaded (a late wake-up only makes calls later, which is not asserted here:
+    # how close the desk gets to the rate is measured by bench/, not by a timed test).
+    starts = sorted(limiter.starts)
+    early = [i for i, t in enumerate(starts) if t - starts[0] < i / rate - 0.002]
+    assert early == []
 
 
 async def test_limiter_releases_slots_on_errors_and_cancellation() -> None:
