@@ -30,6 +30,8 @@ EVENT_TYPES: dict[str, str] = {
     "scope_changed": "link.scope_changed",
     "unverified": "link.unverified",
     "revoked": "link.revoked",
+    "debtor_migrated": "debtor.migrated",
+    "link_migrated": "link.migrated",
 }
 
 

@@ -298,6 +298,10 @@ class AlertKind(StrEnum):
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
     DIGEST = "digest"  # support channel: nightly summary
+    DEBTOR_MIGRATED = "debtor_migrated"  # SOAP link's thread: a REST link covers one of its debtors
+    LINK_MIGRATED = "link_migrated"  # SOAP link's thread: nothing left to move; revoke the SOAP token? (button)
+    MIGRATION_MATCH = "migration_match"  # support channel: which SOAP debtor does a new REST link cover? (buttons)
+    MIGRATION_REMINDER = "migration_reminder"  # support channel: N days left until SOAP stops
 
 
 #: Alerts that go to the customer rather than to support.

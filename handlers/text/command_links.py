@@ -124,6 +124,11 @@ _PROBLEMS = {
     "missing_invitation": ("Which invitation? Give its id, like I7.", "Welke uitnodiging? Geef het id, zoals I7."),
     "bad_invitation": ("That is not an invitation id; write it like I7.",
                        "Dat is geen id van een uitnodiging; schrijf het als I7."),
+    "missing_debtor": ("Which debtor? Write its number after the link id.",
+                       "Welke debiteur? Zet het nummer achter het id van de koppeling."),
+    "bad_debtor": ("That is not a debtor number: letters, digits, dots, dashes and underscores, at most 32.",
+                   "Dat is geen debiteurnummer: letters, cijfers, punten, streepjes en liggende streepjes, "
+                   "hoogstens 32."),
     "too_many": ("That is more than this command takes.", "Dat is meer dan deze opdracht aanneemt."),
     "missing_label": ("The label is empty. Write the text after the link id.",
                       "Het label is leeg. Zet de tekst achter het id van de koppeling."),
