@@ -388,7 +388,7 @@ class Commands:
             audit(session, **_actor(person), action=action, result="failed", detail={"problem": f"no_{what}"})
         return Unavailable(what)
 
-    @command("migration", "migration [link | not-needed <link> <debtor number>]", audience=Audience.STAFF)
+    @command("migration", "migration [link]", audience=Audience.STAFF)
     async def _migration(self, person: Person, args: Args, staff: bool) -> Outcome:
         if self.migration is None or args.subcommand == "invite":  # invite: a later step (issue 15)
             return await self._no_invitations(person, "command.migration", "migration")

@@ -23,11 +23,11 @@ from handlers.migration.outcomes import (
     NoDebtor,
     NotMigrating,
 )
-from handlers.migration.service import OVERVIEW_CAP, Migration, Refusal, days_left, overview
+from handlers.migration.service import OVERVIEW_CAP, Migration, Refusal, days_left, overview, overview_document
 
 __all__ = [
     "BY_BUTTON", "AskedSupport", "ConsentMatch", "Covered", "NothingToMatch", "by_support", "on_rest_consent",
     "MIGRATION_OUTCOMES", "AlreadyDecided", "MarkedNotNeeded", "MatchConfirmed", "MatchDeclined", "MatchGone",
     "MigrationChecklist", "MigrationOutcome", "MigrationOverview", "NoDebtor", "NotMigrating", "OVERVIEW_CAP",
-    "Migration", "Refusal", "days_left", "overview",
+    "Migration", "Refusal", "days_left", "overview", "overview_document",
 ]

@@ -169,3 +169,25 @@ class Migration:
     def _kick(self) -> None:
         if self.outbox is not None:
             self.outbox.kick()
+
+
+def _debtor_document(debtor: Any) -> dict[str, Any]:
+    return {"id": debtor.debtor_id, "number": debtor.number, "name": debtor.name, "state": str(debtor.state),
+            "rest_link": f"L{debtor.rest_link_id}" if debtor.rest_link_id is not None else None,
+            "matched_by": debtor.matched_by,
+            "matched_at": debtor.matched_at.isoformat() if debtor.matched_at else None}
+
+
+def overview_document(found: MigrationOverview) -> dict[str, Any]:
+    """The overview as JSON for operators and the integration (`tokendesk migration --json`, /api/v1/migration)."""
+    totals = found.totals
+    return {
+        "soap_until": found.soap_until.isoformat() if found.soap_until else None,
+        "days_left": found.days_left,
+        "totals": {"soap_links": totals.soap_links, "debtors": totals.debtors, "to_move": totals.to_move,
+                   "covered": totals.covered, "not_needed": totals.not_needed, "links_to_move": totals.links_to_move},
+        "links": [{"id": move.link_id, "short_id": move.short_id, "state": move.state, "username": move.username,
+                   "environment": move.environment, "label": move.label, "to_move": move.to_move,
+                   "debtors": [_debtor_document(d) for d in move.debtors]} for move in found.links],
+        "more": found.more,
+    }

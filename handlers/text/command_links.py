@@ -65,6 +65,9 @@ _SUMMARIES = {
     "invite": ("a one-time web link for a customer outside Slack and Teams (invite revoke I7 ends one)",
                "een eenmalige weblink voor een klant buiten Slack en Teams (invite revoke I7 beëindigt er een)"),
     "invites": ("open invitations", "openstaande uitnodigingen"),
+    "migration": ("SOAP → REST progress, or one link's debtors (migration not-needed L5 4 marks debtor 4 not needed)",
+                  "voortgang SOAP → REST, of de debiteuren van één koppeling (migration not-needed L5 4 markeert "
+                  "debiteur 4 als niet nodig)"),
 }
 _STAFF_STATUS = ("any link by id, username, environment or label",
                  "elke koppeling op id, gebruikersnaam, omgeving of label")
