@@ -12,7 +12,9 @@ from sqlalchemy import select
 from bot.standins.nmbrs.accounts import StandinDebtor
 from bot.standins.nmbrs_rest import RestDebtor
 from handlers.commands import Commands
-from handlers.migration import ConsentMatch, Migration, on_rest_consent
+from handlers import migration_buttons
+from handlers.migration import AskedSupport, ConsentMatch, Covered, MatchConfirmed, Migration, on_rest_consent
+from handlers.migration_message import MATCH
 from handlers.model import Person
 from handlers.staff import FixedStaff
 from storage.models import Link, WebhookEvent
@@ -80,6 +82,19 @@ class Scene:
     async def events(self) -> list[WebhookEvent]:
         async with self.desk.sessions() as session:
             return list((await session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))).all())
+
+
+async def three_consented(scene: Scene) -> int:
+    """Debtors 1 and 2 from their buttons, 3 without: support confirms it. Returns 3's REST link."""
+    _, first = await scene.consent(1, 1, "Bakkerij Jansen", target=(scene.soap_link, 2001))
+    _, second = await scene.consent(2, "2", "  garage de vries ", target=(scene.soap_link, 2002))
+    assert isinstance(first, Covered) and isinstance(second, Covered) and not second.link_done
+    rest_link, third = await scene.consent(3, 3, "Kapsalon Els")
+    assert isinstance(third, AskedSupport) and third.candidates == 1
+    outcome = await migration_buttons.press(scene.commands(), person=STAFF, action=MATCH,
+                                            value=f"{scene.soap_link}:2003:{rest_link}")
+    assert isinstance(outcome, MatchConfirmed) and outcome.rest_link_id == rest_link and not outcome.link_done
+    return rest_link
 
 
 async def make_scene(rest: RestDesk) -> Scene:

@@ -12,9 +12,7 @@ from handlers.migration import (
     BY_BUTTON,
     AlreadyDecided,
     AskedSupport,
-    Covered,
     MarkedNotNeeded,
-    MatchConfirmed,
     MatchDeclined,
     MigrationChecklist,
     MigrationOverview,
@@ -24,24 +22,11 @@ from handlers.migration import (
 from handlers.migration_message import MATCH, NONE, REVOKE
 from storage import migration as store
 from storage.models import MoveState
-from tests.handlers.migration.conftest import CUSTOMER, STAFF, Scene
-
-
-async def _three_consented(scene: Scene) -> int:
-    """Debtors 1 and 2 from their buttons, 3 without: support confirms it. Returns 3's REST link."""
-    _, first = await scene.consent(1, 1, "Bakkerij Jansen", target=(scene.soap_link, 2001))
-    _, second = await scene.consent(2, "2", "  garage de vries ", target=(scene.soap_link, 2002))
-    assert isinstance(first, Covered) and isinstance(second, Covered) and not second.link_done
-    rest_link, third = await scene.consent(3, 3, "Kapsalon Els")
-    assert isinstance(third, AskedSupport) and third.candidates == 1
-    outcome = await migration_buttons.press(scene.commands(), person=STAFF, action=MATCH,
-                                            value=f"{scene.soap_link}:2003:{rest_link}")
-    assert isinstance(outcome, MatchConfirmed) and outcome.rest_link_id == rest_link and not outcome.link_done
-    return rest_link
+from tests.handlers.migration.conftest import CUSTOMER, STAFF, Scene, three_consented
 
 
 async def test_three_of_five_consented_leaves_two_to_move(scene: Scene) -> None:
-    rest_link = await _three_consented(scene)
+    rest_link = await three_consented(scene)
     overview = await scene.migration().overview(person=STAFF)
     assert isinstance(overview, MigrationOverview)
     totals = overview.totals
@@ -71,7 +56,7 @@ async def test_three_of_five_consented_leaves_two_to_move(scene: Scene) -> None:
 
 
 async def test_all_decided_asks_to_revoke_the_soap_token_never_revokes_it(scene: Scene) -> None:
-    await _three_consented(scene)
+    await three_consented(scene)
     commands = scene.commands()
     four = await commands.handle(person=STAFF, text=f"migration not-needed L{scene.soap_link} 4")
     assert isinstance(four, MarkedNotNeeded) and not four.link_done
