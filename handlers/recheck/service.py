@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
+from handlers.migration import reminders as migration_reminders
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.ports import Nmbrs
 from handlers.recheck.pipeline import Pipeline
@@ -253,8 +254,13 @@ class Recheck:
                 "states": summary.counts, "outcomes": summary.outcomes, "checked": summary.checked,
                 "failed": summary.failed, "changes": len(summary.changes), "confirmations": summary.confirmations,
             }
+            # The migration's reminder (when one is due) rides in this transaction; its progress in the digest.
+            migration = await migration_reminders.nightly(session, soap_until=self.policy.soap_until, today=now.date())
             if self._wants_digest(summary):
-                await queue(session, Alert(AlertKind.DIGEST, None, _digest_details(summary)), key=f"digest:run:{run_id}")
+                details = _digest_details(summary)
+                if migration is not None:
+                    details["migration"] = migration
+                await queue(session, Alert(AlertKind.DIGEST, None, details), key=f"digest:run:{run_id}")
         self.outbox.kick()
         log.info(
             "recheck: run %s finished: %d checked, %d failed, %d changes, states %s",

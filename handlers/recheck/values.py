@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from handlers.model import LinkCard, Validation
@@ -23,12 +23,15 @@ class RecheckPolicy:
     """always, changes or off."""
     language: str = "nl"
     """For customers whose language is unknown (TOKENDESK_LANGUAGE)."""
+    soap_until: date | None = None
+    """TOKENDESK_NMBRS_SOAP_UNTIL: the migration tracker's reminders count down to it."""
 
     @classmethod
     def from_settings(cls, settings: Any) -> "RecheckPolicy":
         return cls(
             confirm_delay_s=settings.confirm_delay_s, unverified_after=settings.unverified_after,
             notify_customers=settings.notify_customers, digest=settings.digest, language=settings.language,
+            soap_until=getattr(settings, "nmbrs_soap_until", None),
         )
 
 
