@@ -28,7 +28,7 @@ from handlers.model import Person
 from handlers.staff import StaffDirectory
 from storage import migration as store
 from storage.audit import audit
-from storage.migration import Totals
+from storage.migration import DebtorMove, LinkMove, Totals
 from storage.models import Link, LinkKind, MoveState, utcnow
 
 log = logging.getLogger(__name__)
@@ -111,15 +111,9 @@ class Migration:
                 audit(session, **_actor(person), action=action, link_id=link_id, result="failed",
                       detail={"problem": "no_debtor", "number": number})
                 return NoDebtor(link_id, number)
-            done = None
-            if debtor.state is MoveState.TO_MOVE:
-                done = await cover(session, move=move, debtor=debtor, state=MoveState.NOT_NEEDED,
-                                   matched_by=_who(person), rest_link=None, now=self.clock())
-            if done is None:
-                audit(session, **_actor(person), action=action, link_id=link_id, result="failed",
-                      detail={"problem": "decided", "debtor": debtor.debtor_id, "state": str(debtor.state)})
-                return AlreadyDecided(link_id, debtor)
-            audit(session, **_actor(person), action=action, link_id=link_id, detail={"debtor": debtor.debtor_id})
+            done = await self._decide(session, person, action, move=move, debtor=debtor, rest_link=None)
+        if done is None:
+            return AlreadyDecided(link_id, debtor)
         self._kick()
         return MarkedNotNeeded(link_id, debtor, link_done=done)
 
@@ -135,18 +129,28 @@ class Migration:
                 audit(session, **_actor(person), action=action, result="failed",
                       detail={"link": f"L{link_id}", "debtor": debtor_id, "rest_link": f"L{rest_link_id}"})
                 return MatchGone(rest_link_id)
-            done = None
-            if debtor.state is MoveState.TO_MOVE:
-                done = await cover(session, move=move, debtor=debtor, state=MoveState.COVERED,
-                                   matched_by=_who(person), rest_link=rest, now=self.clock())
-            if done is None:
-                audit(session, **_actor(person), action=action, link_id=link_id, result="failed",
-                      detail={"problem": "decided", "debtor": debtor_id, "rest_link": f"L{rest_link_id}"})
-                return AlreadyDecided(link_id, debtor)
-            audit(session, **_actor(person), action=action, link_id=link_id,
-                  detail={"debtor": debtor_id, "rest_link": f"L{rest_link_id}"})
+            done = await self._decide(session, person, action, move=move, debtor=debtor, rest_link=rest)
+        if done is None:
+            return AlreadyDecided(link_id, debtor)
         self._kick()
         return MatchConfirmed(link_id, debtor, rest_link_id, link_done=done)
+
+    async def _decide(self, session: AsyncSession, person: Person, action: str, *, move: LinkMove,
+                      debtor: DebtorMove, rest_link: Link | None) -> bool | None:
+        """Cover the debtor by `rest_link` (None: mark it not needed) as `person` decided, audited;
+        None when it was decided already, else whether its link is done now."""
+        done = None
+        if debtor.state is MoveState.TO_MOVE:
+            state = MoveState.COVERED if rest_link is not None else MoveState.NOT_NEEDED
+            done = await cover(session, move=move, debtor=debtor, state=state, matched_by=_who(person),
+                               rest_link=rest_link, now=self.clock())
+        detail = {"debtor": debtor.debtor_id, **({"rest_link": rest_link.short_id} if rest_link is not None else {})}
+        if done is None:
+            audit(session, **_actor(person), action=action, link_id=move.link_id, result="failed",
+                  detail={**detail, "problem": "decided", "state": str(debtor.state)})
+        else:
+            audit(session, **_actor(person), action=action, link_id=move.link_id, detail=detail)
+        return done
 
     async def decline_match(self, *, person: Person, rest_link_id: int) -> MigrationOutcome:
         """"None of these": recorded in the audit log only; the SOAP debtors stay to move."""
