@@ -28,7 +28,7 @@ from handlers.model import Person
 from handlers.staff import StaffDirectory
 from storage import migration as store
 from storage.audit import audit
-from storage.migration import DebtorMove, LinkMove, Totals
+from storage.migration import DebtorMove, LinkMove
 from storage.models import Link, LinkKind, MoveState, utcnow
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,6 @@ class Migration:
         self.outbox = outbox
         self.soap_until = soap_until
         self.clock = clock
-
-    async def totals(self) -> Totals:
-        async with self.sessions() as session:
-            return store.totals(await store.link_moves(session))
 
     async def overview(self, *, person: Person) -> MigrationOutcome:
         async with self.sessions() as session, session.begin():

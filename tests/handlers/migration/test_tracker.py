@@ -12,6 +12,8 @@ from handlers.migration import (
     BY_BUTTON,
     AlreadyDecided,
     AskedSupport,
+    Covered,
+    NothingToMatch,
     MarkedNotNeeded,
     MatchDeclined,
     MigrationChecklist,
@@ -121,3 +123,29 @@ async def test_a_debtor_that_leaves_the_soap_link_drops_out(sqlite_scene: Scene)
         totals = store.totals(await store.link_moves(session))
     assert (totals.debtors, totals.to_move, totals.covered) == (3, 3, 0)
     assert isinstance(await scene.commands().handle(person=STAFF, text="migration L999"), NotMigrating)
+
+
+async def test_a_renewed_consent_keeps_its_match_and_asks_nothing(sqlite_scene: Scene) -> None:
+    scene = sqlite_scene
+    first_id, first = await scene.consent(1, 1, "Bakkerij Jansen", target=(scene.soap_link, 2001))
+    assert isinstance(first, Covered)
+    again_id, again = await scene.consent(1, 1, "Bakkerij Jansen")  # the same debtor consents again (replaced)
+    assert again_id == first_id and isinstance(again, NothingToMatch)
+    await scene.desk.outbox.drain()
+    assert scene.desk.notifier.kinds().count("debtor_migrated") == 1 and "migration_match" not in scene.desk.notifier.kinds()
+
+
+async def test_support_sees_at_most_five_candidates(sqlite_scene: Scene) -> None:
+    scene = sqlite_scene
+    from bot.standins.nmbrs.accounts import StandinDebtor
+    from tests.handlers.migration.conftest import token_for, user_for
+
+    for n in range(20, 27):  # seven other accountants, each with a debtor numbered 3
+        scene.desk.nmbrs.add_account(user_for(n), token_for(n), f"kantoor{n}", debtors=[StandinDebtor(5000 + n, 3, f"Klant {n}")])
+        await scene.desk.link(n, environment=f"kantoor{n}")
+    _, found = await scene.consent(3, 3, "Kapsalon Els")
+    assert isinstance(found, AskedSupport) and found.candidates == 5
+    await scene.desk.outbox.drain()
+    [question] = scene.desk.notifier.of("migration_match")
+    assert question.details["candidates"][0]["debtor_id"] == 2003  # number and name: first
+    assert question.details["more"] == 3
