@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.api import errors
 from bot.api.links import links_router
-from bot.api.migration import migration_router
+from bot.api.migration import document_webhooks, migration_router
+from handlers.events import EVENT_TYPES
 from storage.apikeys import verify_key
 from handlers.recheck.rest import RestTokens
 from storage.cipher import TokenCipher
@@ -75,6 +76,7 @@ def build_api(
                      rest_tokens=rest_tokens)
     )
     app.include_router(migration_router(session=session, api_key=api_key, soap_until=soap_until))
+    document_webhooks(app, EVENT_TYPES.values())
     return app
 
 

@@ -71,3 +71,28 @@ def migration_router(*, session: Callable[..., Any], api_key: Callable[..., Any]
         return Migration.model_validate(overview_document(found))
 
     return router
+
+
+class EventData(BaseModel):
+    link: dict[str, Any] = Field(description="The link's metadata, as GET /links/{link} answers it (with `kind`); "
+                                             "for debtor.migrated and link.migrated the SOAP link.")
+    details: dict[str, Any] = Field(description="What happened: for debtor.migrated the SOAP debtor's id, number "
+                                                "and name, `rest_link` and `matched_by`; for link.migrated the counts.")
+
+
+class WebhookEvent(BaseModel):
+    """A signed webhook delivery (Standard Webhooks); see the README for the signature."""
+
+    id: str = Field(description="evt_…; the same on every retry.")
+    type: str
+    timestamp: str
+    data: EventData
+
+
+def document_webhooks(app: Any, types: Any) -> None:
+    """Name every webhook event type in the OpenAPI document (OpenAPI 3.1 `webhooks`)."""
+    for type_ in sorted(types):
+        def receive(body: WebhookEvent) -> None:  # pragma: no cover - documentation only, never served
+            """Documentation of a webhook the desk sends to TOKENDESK_WEBHOOK_URL."""
+
+        app.webhooks.post(type_, summary=f"{type_} event", operation_id=f"webhook_{type_.replace('.', '_')}")(receive)

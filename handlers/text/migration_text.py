@@ -194,10 +194,15 @@ def candidate_line(m: Markup, item: Mapping[str, Any]) -> str:
     return f"L{item.get('link_id')} {where}: {debtor_label(m, item.get('debtor_number'), item.get('debtor_name'))}"
 
 
+#: A button's label is plain text, never parsed; angle brackets are still swapped for look-alikes so no
+#: client, log or copy of it can read a `<!channel>` out of a debtor's name.
+_PLAIN = str.maketrans({"<": "‹", ">": "›"})
+
+
 def candidate_button(item: Mapping[str, Any]) -> str:
     number = str(item.get("debtor_number") or "")[:20]
     name = str(item.get("debtor_name") or "")[:30]
-    return f"L{item.get('link_id')} · {number} {name}".strip()
+    return f"L{item.get('link_id')} · {number} {name}".strip().translate(_PLAIN)
 
 
 def candidates_more(more: int, nl: bool) -> str:

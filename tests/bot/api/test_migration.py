@@ -68,3 +68,5 @@ async def test_the_openapi_document_describes_it(migration_api: Api) -> None:
     operation = document["paths"]["/migration"]["get"]
     assert operation["operationId"] == "getMigration" and "401" in operation["responses"]
     assert {"soap_until", "days_left", "totals", "links"} <= set(document["components"]["schemas"]["Migration"]["properties"])
+    assert {"debtor.migrated", "link.migrated", "link.broken"} <= set(document["webhooks"])
+    assert document["webhooks"]["debtor.migrated"]["post"]["requestBody"]["content"]["application/json"]
