@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     brand_name: str = Field(default="tokendesk", min_length=1, max_length=80, alias="TOKENDESK_BRAND_NAME")
     invite_ttl: str = Field(default="7d", alias="TOKENDESK_INVITE_TTL")
     """How long an invitation link lives: a number and d, h or m (`7d`, `12h`, `30m`)."""
+    nmbrs_soap_until: date | None = Field(default=None, alias="TOKENDESK_NMBRS_SOAP_UNTIL")
+    """The day the desk assumes the SOAP API stops (the migration tracker counts down to it)."""
+    migration_remind_days: int = Field(default=7, alias="TOKENDESK_MIGRATION_REMIND_DAYS")
+    """Least days between two migration invitations for one link."""
 
     _split = field_validator("support_users", "teams_support_users", mode="before")(_split_csv)
 
@@ -136,6 +140,26 @@ class Settings(BaseSettings):
     def _ttl(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("nmbrs_soap_until", mode="before")
+    @classmethod
+    def _soap_until(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("expected a date like 2027-06-30 (YYYY-MM-DD)") from None
+        return value
+
+    @field_validator("migration_remind_days", mode="before")
+    @classmethod
+    def _remind_days(cls, value: object) -> object:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 365:
+            raise ValueError("expected a whole number of days from 1 to 365")
+        return int(text)
 
     @property
     def invite_lifetime(self) -> timedelta:

@@ -26,7 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.alerts import Outbox
 from storage.pending_conversations import forget_expired as prune_conversations
 from handlers.recheck import Recheck, RecheckPolicy
+from handlers.migration import days_left
 from handlers.recheck.rest import RestCheck
+from handlers.recheck.values import MigrationNumbers, MigrationSummary
+from storage import migration as migration_store
 from handlers.trace import correlation_id, new_correlation_id
 from storage.deliveries import prune as prune_deliveries
 from storage.lease import DatabaseLease, LeaseHeld, holder_id
@@ -74,11 +77,25 @@ def build_recheck(desk: Desk, outbox: Outbox, *, holder: str | None = None, **op
     """The one Recheck of a process, from the desk's settings, database, cipher and gateway."""
     tokens = rest_tokens(desk, **options)
     rest = RestCheck(tokens) if tokens is not None else None
+    options.setdefault("migration_summary", migration_summary(desk))
     return Recheck(
         sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox, rest=rest,
         policy=RecheckPolicy.from_settings(desk.settings), holder=holder or holder_id(),
         concurrency=desk.settings.recheck_concurrency, **options,
     )
+
+
+def migration_summary(desk: Desk) -> MigrationSummary:
+    """The migration tracker's numbers for the "SOAP looks switched off" alert, read when it is sent."""
+
+    async def summary() -> MigrationNumbers:
+        async with desk.sessions() as session:
+            totals = migration_store.totals(await migration_store.link_moves(session))
+        return MigrationNumbers(soap_links=totals.soap_links, debtors_to_move=totals.to_move,
+                                debtors_covered=totals.covered + totals.not_needed,
+                                days_left=days_left(desk.settings.nmbrs_soap_until, utcnow().date()))
+
+    return summary
 
 
 def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:

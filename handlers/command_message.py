@@ -37,6 +37,21 @@ from handlers.commands import (
     Unknown,
     Usage,
 )
+from handlers.message_parts import (
+    Aside,
+    Button,
+    Choices,
+    Composed,
+    Fields,
+    Lead,
+    Listing,
+    More,
+    Part,
+    RevokeChoice,
+    Subline,
+)
+from handlers.migration import MIGRATION_OUTCOMES
+from handlers import migration_message
 from handlers.invitations import BadInvitation, InvitationList, InvitationRevoked, Invited, NoInvitation
 from handlers.text import command_text as words
 from handlers.text import invite_text
@@ -45,72 +60,6 @@ from handlers.text.markup import Markup
 
 #: `list` shows at most this many links where a message cannot be split (Teams cards).
 LIST_LINES = 30
-
-
-@dataclass(frozen=True)
-class Lead:
-    """A paragraph of its own."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class More:
-    """A paragraph that continues the one above (Slack: the same section)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Subline:
-    """A secondary line of the paragraph above (Slack: the same section; Teams: small)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Aside:
-    """Subtle lines under the answer (Slack: a context block; Teams: small text)."""
-
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A run of lines under an optional head; long runs may be split (Slack) or capped (`limit`)."""
-
-    head: str | None
-    lines: tuple[str, ...]
-    bullets: bool = False
-    """The lines carry no bullet of their own: platforms that need one for a line break add it."""
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class Fields:
-    """One link's facts: a title and name/value pairs (consecutive ones are set apart)."""
-
-    title: str
-    pairs: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class RevokeChoice:
-    """Confirm (destructive) and Cancel buttons for revoking one link."""
-
-    link_id: int
-    confirm: str
-    cancel: str
-
-
-Part: TypeAlias = Lead | More | Subline | Aside | Listing | Fields | RevokeChoice
-
-
-@dataclass(frozen=True)
-class Composed:
-    parts: tuple[Part, ...]
-    summary: str | None = None
-    """The plain one-line version (Slack's fallback text) when it is not the first paragraph."""
 
 
 @dataclass(frozen=True)
@@ -155,8 +104,12 @@ def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed
             return _one(words.no_link(outcome.short_id, nl))
         case Unavailable() if outcome.what == "invitations":
             return _one(invite_text.invitations_unavailable(nl))
+        case Unavailable() if outcome.what == "migration":
+            return _one(words.migration_unavailable(nl))
         case Unavailable():
             return _one(words.unavailable(nl))
+        case _ if isinstance(outcome, MIGRATION_OUTCOMES):
+            return migration_message.compose(outcome, m, nl)
         case Invited():
             head, link, todo = invite_text.invited(m, outcome.short_id, outcome.name, outcome.url, outcome.expires_at, nl)
             return Composed((Lead(head), Lead(link), Aside((todo,))), summary=head)

@@ -30,6 +30,8 @@ EVENT_TYPES: dict[str, str] = {
     "scope_changed": "link.scope_changed",
     "unverified": "link.unverified",
     "revoked": "link.revoked",
+    "debtor_migrated": "debtor.migrated",
+    "link_migrated": "link.migrated",
 }
 #: Alert kinds about a whole kind of link rather than one link: (event type, the kind of link it is about).
 DESK_EVENT_TYPES: dict[str, tuple[str, str]] = {

@@ -304,6 +304,10 @@ class AlertKind(StrEnum):
     DIGEST = "digest"  # support channel: nightly summary
     SOAP_SWITCHED_OFF = "soap_switched_off"  # support channel: most SOAP checks of a run answered as a retired API
     SOAP_ANSWERING = "soap_answering"  # support channel: after that, SOAP answers again
+    DEBTOR_MIGRATED = "debtor_migrated"  # SOAP link's thread: a REST link covers one of its debtors
+    LINK_MIGRATED = "link_migrated"  # SOAP link's thread: nothing left to move; revoke the SOAP token? (button)
+    MIGRATION_MATCH = "migration_match"  # support channel: which SOAP debtor does a new REST link cover? (buttons)
+    MIGRATION_REMINDER = "migration_reminder"  # support channel: N days left until SOAP stops
 
 
 #: Alerts that go to the customer rather than to support.

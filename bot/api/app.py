@@ -6,6 +6,7 @@ Everything it needs is passed in (sessions, cipher, a metrics hook); nothing is 
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.api import errors
 from bot.api.links import links_router
+from bot.api.migration import migration_router
 from bot.api.webhook_docs import document_webhooks
 from storage.apikeys import verify_key
 from handlers.recheck.rest import RestTokens
@@ -42,6 +44,7 @@ def build_api(
     cipher: TokenCipher,
     on_credentials_read: Callable[[str], None] | None = None,
     rest_tokens: RestTokens | None = None,
+    soap_until: date | None = None,
 ) -> FastAPI:
     """The /api/v1 application. `on_credentials_read(result)` is called once per credentials request
     with served, refused, not_found or failed (e.g. a Prometheus counter's `labels(result=…).inc`)."""
@@ -74,6 +77,7 @@ def build_api(
         links_router(session=session, api_key=api_key, cipher=cipher, on_credentials_read=on_credentials_read,
                      rest_tokens=rest_tokens)
     )
+    app.include_router(migration_router(session=session, api_key=api_key, soap_until=soap_until))
     return app
 
 

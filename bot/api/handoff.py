@@ -51,7 +51,7 @@ def build_handoff(
     api = build_api(
         sessions=sessions, cipher=cipher,
         on_credentials_read=lambda result: metrics.credentials_reads.labels(result=result).inc(),
-        rest_tokens=rest_tokens,
+        rest_tokens=rest_tokens, soap_until=settings.nmbrs_soap_until,
     )
     sender = WebhookSender.from_settings(
         settings, sessions,

@@ -11,6 +11,12 @@ from pydantic import BaseModel, Field
 from bot.api.schemas import LinkOut
 from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES
 
+MIGRATION_EVENTS = {
+    "debtor_migrated": "A REST link now covers one debtor of a SOAP link (the link is the SOAP link; details: the SOAP "
+                       "debtor's id, number and name, `rest_link` and `matched_by`).",
+    "link_migrated": "Nothing is left to move for a SOAP link (the link is the SOAP link; details: the counts covered "
+                     "and not needed). The SOAP token is revoked only when support says so.",
+}
 SIGNED = ("Signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers); "
           "delivered at least once, in order per link. Answer 2xx quickly.")
 
@@ -63,8 +69,9 @@ class SoapSwitchedOffEvent(BaseModel):
 
 def document_webhooks(app: FastAPI) -> None:
     """Add every event type to `app`'s OpenAPI document."""
-    for type_ in EVENT_TYPES.values():
-        _document(app, type_, LinkEvent, f"A link's transition: `{type_}`. {SIGNED}")
+    for kind, type_ in EVENT_TYPES.items():
+        what = MIGRATION_EVENTS.get(kind, f"A link's transition: `{type_}`.")
+        _document(app, type_, LinkEvent, f"{what} {SIGNED}")
     soap_type, _kind = DESK_EVENT_TYPES["soap_switched_off"]
     _document(app, soap_type, SoapSwitchedOffEvent,
               f"SOAP looks switched off (reported once for the whole desk, not per link). {SIGNED}")

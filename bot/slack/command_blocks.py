@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack.blocks import SLASH, Mrkdwn, escape, mention
-from handlers import command_message
+from handlers import command_message, migration_message
 from handlers.command_message import (
     Aside,
+    Choices,
     Composed,
     Dialect,
     Fields,
@@ -26,6 +27,7 @@ from handlers.command_message import (
     compose,
 )
 from handlers.commands import Outcome, SupportSummary
+from handlers.model import Alert
 from handlers.text import command_text as words
 from handlers.text.command_text import pick
 from handlers.text.markup import cut
@@ -150,6 +152,9 @@ def layout(composed: Composed) -> Message:
             case RevokeChoice():
                 close()
                 blocks.append(_revoke_actions(part))
+            case Choices():
+                close()
+                blocks.append(_choices(part))
     close()
     return {"text": composed.summary if composed.summary is not None else first or "", "blocks": blocks}
 
@@ -166,6 +171,35 @@ def _revoke_actions(choice: RevokeChoice) -> dict[str, Any]:
              "text": {"type": "plain_text", "text": choice.cancel}},
         ],
     }
+
+
+#: action_id prefix of a neutral button (handlers.message_parts.Button): `nmbrs_` + its action, dots as _.
+BUTTON_PREFIX = "nmbrs_"
+
+
+def button_action(action_id: str) -> str:
+    """The neutral action of a button's action_id (`nmbrs_migration_match_2` → `migration.match`)."""
+    words = action_id.removeprefix(BUTTON_PREFIX).split("_")
+    return ".".join(words[:-1])
+
+
+def _choices(choices: Choices) -> dict[str, Any]:
+    # Slack wants each action_id unique in its block: the button's position is appended.
+    elements = []
+    for index, button in enumerate(choices.buttons):
+        element: dict[str, Any] = {
+            "type": "button", "action_id": f"{BUTTON_PREFIX}{button.action.replace('.', '_')}_{index}",
+            "value": button.value, "text": {"type": "plain_text", "text": cut(button.label, 75)},
+        }
+        if button.style:
+            element["style"] = button.style
+        elements.append(element)
+    return {"type": "actions", "elements": elements}
+
+
+def migration_alert(alert: Alert, lang: str) -> Message:
+    """A migration tracker message in the support channel (with its buttons)."""
+    return layout(migration_message.compose_alert(alert, _MRKDWN, is_nl(lang)))
 
 
 def check_all_progress(done: int, total: int, nl: bool) -> Message:

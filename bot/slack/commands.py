@@ -17,6 +17,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import re
+
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -34,14 +36,19 @@ from handlers.commands import (
     Commands,
     OpenConnect,
     Outcome,
+    Refused,
 )
+from handlers import migration_buttons
 from handlers.invitations import Invited
+from handlers.migration import Migration
 from handlers.model import Person
 from handlers.text.locale import language
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/nmbrs"
+#: The migration tracker's buttons (command_blocks numbers each button of a block).
+MIGRATION_BUTTONS = re.compile(r"^nmbrs_migration_(match|none|revoke)_\d+$")
 #: How long the command may take before it is acknowledged with "one moment" (Slack allows 3 s).
 ACK_BUDGET_S = 2.0
 #: Posts a response_url accepts (Slack: five within 30 minutes).
@@ -51,8 +58,10 @@ PROGRESS_MIN_INTERVAL_S = 2.0
 
 
 def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Commands:
+    migration = Migration(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox,
+                          soap_until=ctx.desk.settings.nmbrs_soap_until)
     return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
-                    invitations=ctx.invitations)
+                    invitations=ctx.invitations, migration=migration)
 
 
 class Replier:
@@ -245,6 +254,22 @@ class CommandListeners:
             outcome = await commands.cancel_revoke(person=person, link_id=link_id)
         await replier.send(command_blocks.render(outcome, person.lang, home_team=self.ctx.team_id))
 
+    async def on_migration_button(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        """A migration tracker button in the support channel: the answer replaces the message (so it
+        is not pressed twice), except a refusal, which only the presser sees."""
+        await ack()
+        person = await self.ctx.people.person_from(client, body)
+        action = (body.get("actions") or [{}])[0]
+        if person is None:
+            return
+        outcome = await migration_buttons.press(commands_for(self.ctx, client), person=person,
+                                                action=command_blocks.button_action(str(action.get("action_id") or "")),
+                                                value=str(action.get("value") or ""))
+        if outcome is None or not body.get("response_url"):
+            return
+        message = command_blocks.render(outcome, person.lang, home_team=self.ctx.team_id)
+        await respond(replace_original=not isinstance(outcome, Refused), response_type="ephemeral", **message)
+
     async def on_revoke_confirm(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         await self._on_revoke_button(ack, body, client, respond, confirm=True)
 
@@ -258,6 +283,7 @@ def register(app: AsyncApp, ctx: SlackContext, **options: Any) -> CommandListene
     app.command(COMMAND)(ctx.track(listeners.on_command))
     app.action(REVOKE_CONFIRM)(ctx.track(listeners.on_revoke_confirm))
     app.action(REVOKE_CANCEL)(ctx.track(listeners.on_revoke_cancel))
+    app.action(MIGRATION_BUTTONS)(ctx.track(listeners.on_migration_button))
     return listeners
 
 

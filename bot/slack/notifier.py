@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.slack import blocks
+from bot.slack import blocks, command_blocks
+from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.slack.people import People
 from handlers.model import Alert, AlertKind, LinkCard
 from handlers.text import customer_alerts, replies
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 #: Support-channel alerts that stand on their own rather than in a link's thread.
-TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, *SOAP_KINDS})
+TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.MIGRATION_MATCH,
+                       AlertKind.MIGRATION_REMINDER, *SOAP_KINDS})
 #: Thread messages that are also shown in the channel (Slack's "also send to channel").
-BROADCAST = frozenset({AlertKind.BROKEN})
+BROADCAST = frozenset({AlertKind.BROKEN, AlertKind.LINK_MIGRATED})
 #: Slack errors after which a customer's DM is tried again later rather than handed to support.
 _RETRY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
@@ -73,6 +75,8 @@ class SlackNotifier:
             message = blocks.support_digest(alert.details, self.lang)
         elif alert.kind in SOAP_KINDS:
             message = blocks.support_soap(alert, self.lang)
+        elif alert.kind in MIGRATION_KINDS:
+            message = command_blocks.migration_alert(alert, self.lang)
         else:  # a link alert without its link (never queued so): still told, not lost
             message = blocks.support_note(alert, self.lang)
         await self.client.chat_postMessage(channel=self.support_channel, unfurl_links=False, **message)
@@ -83,7 +87,10 @@ class SlackNotifier:
         thread_ts, created = await self._thread(card, by=sender)
         if created and alert.kind is AlertKind.ACTIVATED:
             return  # the parent message is the activation
-        message = blocks.support_update(alert, self.lang)
+        if alert.kind in MIGRATION_KINDS:
+            message = command_blocks.migration_alert(alert, self.lang)
+        else:
+            message = blocks.support_update(alert, self.lang)
         extra: dict[str, Any] = {"reply_broadcast": True} if alert.kind in BROADCAST else {}
         await self.client.chat_postMessage(
             channel=self.support_channel, thread_ts=thread_ts, unfurl_links=False, **extra, **message

@@ -26,6 +26,7 @@ from handlers.commands import Commands, Rechecker
 from handlers.conversations import Conversations
 from handlers.intake import Intake
 from handlers.invitations import Invitations
+from handlers.migration import Migration
 from handlers.pending_intakes import PendingIntakes
 
 if TYPE_CHECKING:
@@ -157,7 +158,9 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         intake=intake,
         outbox=outbox,
         commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck,
-                          invitations=invitations),
+                          invitations=invitations,
+                          migration=Migration(sessions=desk.sessions, staff=staff, outbox=outbox,
+                                              soap_until=settings.nmbrs_soap_until)),
         conversations=conversations,
         sender=connection.sender,
         references=connection.references,

@@ -67,7 +67,8 @@ _EMOJI = {
     "large_green_circle": "🟢", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
     "no_entry": "⛔", "wastebasket": "🗑️", "grey_question": "❔", "white_check_mark": "✅", "x": "❌",
     "warning": "⚠️", "label": "🏷️", "arrows_counterclockwise": "🔄", "card_index_dividers": "🗂️", "link": "🔗",
-    "sos": "🆘", "crescent_moon": "🌙", "envelope": "✉️",
+    "sos": "🆘", "crescent_moon": "🌙", "envelope": "✉️", "twisted_rightwards_arrows": "🔀", "mag": "🔍",
+    "alarm_clock": "⏰",
 }
 
 

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from microsoft_teams.cards import AdaptiveCard, CardElement, Fact, FactSet, SubmitAction
 
 from bot.teams.cards import ACTION_KEY, TeamsMarkdown, card, small, text
-from handlers import command_message
+from handlers import command_message, migration_message
 from handlers.command_message import (
     Aside,
+    Choices,
     Composed,
     Dialect,
     Fields,
@@ -27,6 +28,7 @@ from handlers.command_message import (
     compose,
 )
 from handlers.commands import Outcome
+from handlers.model import Alert
 from handlers.text.command_text import pick
 from handlers.text.replies import is_nl
 
@@ -78,7 +80,16 @@ def layout(composed: Composed) -> AdaptiveCard:
                                  data={ACTION_KEY: REVOKE_CONFIRM, "link": part.link_id}),
                     SubmitAction(title=part.cancel, data={ACTION_KEY: REVOKE_CANCEL, "link": part.link_id}),
                 ]
+            case Choices():
+                actions += [SubmitAction(title=b.label, style="destructive" if b.style == "danger" else
+                                         "positive" if b.style == "primary" else None,
+                                         data={ACTION_KEY: b.action, "value": b.value}) for b in part.buttons]
     return card(body, actions)
+
+
+def migration_card(alert: Alert, lang: str) -> AdaptiveCard:
+    """A migration tracker message in the support channel (with its buttons)."""
+    return layout(migration_message.compose_alert(alert, _MARKDOWN, is_nl(lang)))
 
 
 def progress_card(done: int, total: int, nl: bool) -> AdaptiveCard:

@@ -27,8 +27,8 @@ from bot.teams.context import TeamsContext
 from bot.teams.intakes import chat_target, complete
 from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person
 from bot.teams.references import channel_key, personal_key, team_key, user_key
-from handlers import dm, form
-from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome, TokenInCommand
+from handlers import dm, form, migration_buttons
+from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome, Refused, TokenInCommand
 from handlers.model import Person
 from handlers.pending_intakes import DM
 from handlers.parse import Found, find_credentials
@@ -190,6 +190,8 @@ class Listeners:
             await self._on_form(item, who, run)
         elif action in (command_cards.REVOKE_CONFIRM, command_cards.REVOKE_CANCEL):
             await self._on_revoke_button(item, who, confirm=action == command_cards.REVOKE_CONFIRM)
+        elif action in migration_buttons.ACTIONS:
+            await self._on_migration_button(item, who, str(action))
         elif item.value is not None and not item.text:
             log.info("card submit without a known action; ignored")
         else:
@@ -304,6 +306,18 @@ class Listeners:
             await self._send(item, content, summary)
             return
         await self.ctx.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
+
+    async def _on_migration_button(self, item: Inbound, who: Person, action: str) -> None:
+        assert item.value is not None
+        outcome = await migration_buttons.press(self.ctx.commands, person=who, action=action,
+                                                value=str(item.value.get("value") or ""))
+        if outcome is None:
+            return
+        content = command_cards.render(outcome, who.lang)
+        if isinstance(outcome, Refused):  # the question stays for support
+            await self._send(item, content, command_cards.summary_of(outcome, who.lang))
+        else:
+            await self._replace(item, item.reply_to_id, content, command_cards.summary_of(outcome, who.lang))
 
     async def _on_revoke_button(self, item: Inbound, who: Person, *, confirm: bool) -> None:
         assert item.value is not None

@@ -12,7 +12,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.teams import cards, support_cards
+from bot.teams import cards, command_cards, support_cards
+from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
@@ -25,7 +26,8 @@ from storage import support_threads
 log = logging.getLogger(__name__)
 
 #: Support-channel alerts that stand on their own rather than in a link's thread.
-TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, *SOAP_KINDS})
+TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.MIGRATION_MATCH,
+                       AlertKind.MIGRATION_REMINDER, *SOAP_KINDS})
 
 
 class NotInstalled(Exception):
@@ -89,6 +91,8 @@ class TeamsNotifier:
             content = support_cards.digest(alert.details, self.lang)
         elif alert.kind in SOAP_KINDS:
             content = support_cards.soap(alert, self.lang)
+        elif alert.kind in MIGRATION_KINDS:
+            content = command_cards.migration_card(alert, self.lang)
         else:  # a link alert without its link (never queued so): still told, not lost
             content = support_cards.note(alert, self.lang)
         await self.sender.open_thread(await self._service_url(), self.support_channel,
@@ -103,7 +107,10 @@ class TeamsNotifier:
         if created and alert.kind is AlertKind.ACTIVATED:
             return  # the thread's first post is the activation
         names = await self._names(alert.details.get("by"))
-        content = support_cards.update(alert, self.lang, names=names)
+        if alert.kind in MIGRATION_KINDS:
+            content = command_cards.migration_card(alert, self.lang)
+        else:
+            content = support_cards.update(alert, self.lang, names=names)
         await self.sender.send(service_url, thread, cards.message(content, support_cards.summary(alert, self.lang)))
 
     async def _thread(self, service_url: str, item: LinkCard, *, by: object = None) -> tuple[str, bool]:

@@ -49,6 +49,7 @@ from handlers.commands.outcomes import (
 from handlers.commands.parser import Args, UnknownCommand, UsageError, parse_args, split
 from handlers.commands.table import COMMANDS, Audience, allowed_commands, command
 from handlers.invitations import Invitations
+from handlers.migration import Migration
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.redact import holds_credential, redact
@@ -109,12 +110,14 @@ class Commands:
         outbox: Outbox | None = None,
         recheck: Rechecker | None = None,
         invitations: Invitations | None = None,
+        migration: Migration | None = None,
     ) -> None:
         self.sessions = sessions
         self.staff = staff
         self.outbox = outbox
         self.recheck = recheck
         self.invitations = invitations
+        self.migration = migration
 
     async def handle(self, *, person: Person, text: str) -> Outcome:
         """One `/nmbrs <text>`: quick (database only); checks come back queued, see run_check."""
@@ -380,10 +383,21 @@ class Commands:
             return await self._no_invitations(person, "command.invites")
         return await self.invitations.list_open(person=person)
 
-    async def _no_invitations(self, person: Person, action: str) -> Outcome:
+    async def _no_invitations(self, person: Person, action: str, what: str = "invitations") -> Outcome:
         async with self.sessions() as session, session.begin():
-            audit(session, **_actor(person), action=action, result="failed", detail={"problem": "no_public_url"})
-        return Unavailable("invitations")
+            audit(session, **_actor(person), action=action, result="failed", detail={"problem": f"no_{what}"})
+        return Unavailable(what)
+
+    @command("migration", "migration [link]", audience=Audience.STAFF)
+    async def _migration(self, person: Person, args: Args, staff: bool) -> Outcome:
+        if self.migration is None or args.subcommand == "invite":  # invite: a later step (issue 15)
+            return await self._no_invitations(person, "command.migration", "migration")
+        if args.subcommand == "not_needed":
+            assert args.link_id is not None and args.text is not None
+            return await self.migration.not_needed(person=person, link_id=args.link_id, number=args.text)
+        if args.link_id is not None:
+            return await self.migration.checklist(person=person, link_id=args.link_id)
+        return await self.migration.overview(person=person)
 
     # the support home page
 

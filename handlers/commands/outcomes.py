@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeAlias
 from handlers.commands.parser import STATES
 from handlers.commands.table import CommandSpec
 from handlers.invitations import InvitationOutcome
+from handlers.migration import MigrationOutcome
 from handlers.model import LinkCard, Person
 from storage.models import RecheckRun
 
@@ -256,5 +257,5 @@ class SupportSummary:
 Outcome: TypeAlias = (
     Help | OpenConnect | Unknown | Usage | Refused | TokenInCommand | NoLink | Unavailable | StatusResult | LinkList
     | NotCheckable | CheckQueued | CheckAllQueued | Checked | CheckedAll | Busy | History | Labelled | RevokeAsk
-    | Revoked | AlreadyRevoked | RevokeCancelled | InvitationOutcome
+    | Revoked | AlreadyRevoked | RevokeCancelled | InvitationOutcome | MigrationOutcome
 )

@@ -51,6 +51,8 @@ class Args:
     text: str | None = None
     invitation_id: int | None = None
     """`invite revoke I7`."""
+    subcommand: str | None = None
+    """`migration not-needed …` / `migration invite …`."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def parse_args(spec: CommandSpec, rest: str) -> Args:
         return Args()
     if spec.name == "invite":
         return _invite_args(spec, rest, words)
+    if spec.name == "migration":
+        return _migration_args(spec, words)
     if spec.name == "check" and words and words[0].lower() == "all":
         if len(words) > 1:
             raise UsageError(spec, "too_many")
@@ -133,6 +137,41 @@ def _invite_args(spec: CommandSpec, rest: str, words: list[str]) -> Args:
     if len(rest) > MAX_LABEL:
         raise UsageError(spec, "label_too_long", limit=MAX_LABEL)
     return Args(text=rest.strip())
+
+
+#: `migration not-needed <link> <debtor number>`: a debtor number as Nmbrs shows it.
+_DEBTOR_NUMBER = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
+
+
+def _link(spec: CommandSpec, word: str) -> int:
+    link_id = link_store.parse_short_id(word)
+    if link_id is None:
+        raise UsageError(spec, "bad_link", given=redact(word)[:40])
+    return link_id
+
+
+def _migration_args(spec: CommandSpec, words: list[str]) -> Args:
+    """`migration`, `migration <link>`, `migration not-needed <link> <number>`, `migration invite <link|all>`."""
+    if not words:
+        return Args()
+    first = words[0].lower()
+    if first == "not-needed":
+        if len(words) < 3:
+            raise UsageError(spec, "missing_debtor" if len(words) == 2 else "missing_link")
+        if len(words) > 3:
+            raise UsageError(spec, "too_many")
+        if not _DEBTOR_NUMBER.match(words[2]):
+            raise UsageError(spec, "bad_debtor", given=redact(words[2])[:40])
+        return Args(subcommand="not_needed", link_id=_link(spec, words[1]), text=words[2])
+    if first == "invite":
+        if len(words) != 2:
+            raise UsageError(spec, "missing_link" if len(words) < 2 else "too_many")
+        if words[1].lower() == "all":
+            return Args(subcommand="invite", everything=True)
+        return Args(subcommand="invite", link_id=_link(spec, words[1]))
+    if len(words) > 1:
+        raise UsageError(spec, "too_many")
+    return Args(link_id=_link(spec, words[0]))
 
 
 def clean_label(spec: CommandSpec, label: str) -> str:

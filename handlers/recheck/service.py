@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
+from handlers.migration import reminders as migration_reminders
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.ports import Nmbrs
 from handlers.recheck import switchoff
@@ -252,9 +253,9 @@ class Recheck:
         now = self.clock()
         async with self.sessions() as session:
             verdict = await switchoff.verdict_of(session, run_id=run_id, policy=self.policy)
-        migration = None
+        numbers = None
         if verdict.news is AlertKind.SOAP_SWITCHED_OFF:  # asked outside the transaction: it reads on its own
-            migration = await switchoff.migration_numbers(self.migration_summary)
+            numbers = await switchoff.migration_numbers(self.migration_summary)
         async with self.sessions() as session, session.begin():
             run = await session.get(RecheckRun, run_id, with_for_update=True)
             assert run is not None
@@ -269,9 +270,14 @@ class Recheck:
                 "failed": summary.failed, "changes": len(summary.changes), "confirmations": summary.confirmations,
                 soap_signs.COUNTS_KEY: verdict.to_counts(),
             }
-            await switchoff.announce(session, run, verdict, migration=migration)
+            await switchoff.announce(session, run, verdict, migration=numbers)
+            # The migration's reminder (when one is due) rides in this transaction; its progress in the digest.
+            migration = await migration_reminders.nightly(session, soap_until=self.policy.soap_until, today=now.date())
             if self._wants_digest(summary):
-                await queue(session, Alert(AlertKind.DIGEST, None, _digest_details(summary)), key=f"digest:run:{run_id}")
+                details = _digest_details(summary)
+                if migration is not None:
+                    details["migration"] = migration
+                await queue(session, Alert(AlertKind.DIGEST, None, details), key=f"digest:run:{run_id}")
         self.outbox.kick()
         log.info(
             "recheck: run %s finished: %d checked, %d failed, %d changes, states %s",

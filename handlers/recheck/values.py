@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from handlers.model import LinkCard, Validation
@@ -28,12 +28,15 @@ class RecheckPolicy:
     """SOAP looks switched off when at least this share of a run's SOAP checks answered as a retired endpoint…"""
     switch_off_min: int = 10
     """…and the run made at least this many SOAP checks (fewer prove nothing; they stay ordinary failures)."""
+    soap_until: date | None = None
+    """TOKENDESK_NMBRS_SOAP_UNTIL: the migration tracker's reminders count down to it."""
 
     @classmethod
     def from_settings(cls, settings: Any) -> "RecheckPolicy":
         return cls(
             confirm_delay_s=settings.confirm_delay_s, unverified_after=settings.unverified_after,
             notify_customers=settings.notify_customers, digest=settings.digest, language=settings.language,
+            soap_until=getattr(settings, "nmbrs_soap_until", None),
         )
 
 

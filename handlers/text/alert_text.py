@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import customer_alerts
+from handlers.text import customer_alerts, migration_text
 from handlers.text.explain import explain
 from handlers.text.markup import Markup
 from handlers.text.replies import label, link_facts, state_label
@@ -35,6 +35,8 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
         "digest": "Nachtelijke controle", "label_cleared": "label verwijderd",
         AlertKind.SOAP_SWITCHED_OFF: "SOAP lijkt uitgezet", AlertKind.SOAP_ANSWERING: "SOAP antwoordt weer",
+        AlertKind.DEBTOR_MIGRATED: "Debiteur verhuisd naar REST", AlertKind.LINK_MIGRATED: "Helemaal verhuisd naar REST",
+        AlertKind.MIGRATION_MATCH: "Welke SOAP-debiteur?", AlertKind.MIGRATION_REMINDER: "Migratieherinnering",
     },
     "en": {
         "sent_by": "Sent by", "no_env": "environment not known yet",
@@ -54,6 +56,8 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
         "digest": "Nightly check", "label_cleared": "label removed",
         AlertKind.SOAP_SWITCHED_OFF: "SOAP looks switched off", AlertKind.SOAP_ANSWERING: "SOAP answers again",
+        AlertKind.DEBTOR_MIGRATED: "Debtor moved to REST", AlertKind.LINK_MIGRATED: "Moved to REST completely",
+        AlertKind.MIGRATION_MATCH: "Which SOAP debtor?", AlertKind.MIGRATION_REMINDER: "Migration reminder",
     },
 }
 #: The icon of each alert in a link's thread, as an emoji shortcode name.
@@ -257,6 +261,8 @@ def digest_lines(m: Markup, details: Mapping[str, Any], lang: str) -> tuple[list
         failed = m.escape(details["failed"], 10)
         lines.append(f"{failed} konden niet gecontroleerd worden door een fout bij ons" if nl
                      else f"{failed} could not be checked because of a fault on our side")
+    if details.get("migration"):
+        lines.append(migration_text.digest_line(m, details["migration"], nl))
 
     def change(item: Mapping[str, Any]) -> str:
         why = f" ({m.escape(item['reason'], m.reason_limit)})" if item.get("reason") else ""

@@ -65,6 +65,9 @@ _SUMMARIES = {
     "invite": ("a one-time web link for a customer outside Slack and Teams (invite revoke I7 ends one)",
                "een eenmalige weblink voor een klant buiten Slack en Teams (invite revoke I7 beëindigt er een)"),
     "invites": ("open invitations", "openstaande uitnodigingen"),
+    "migration": ("SOAP → REST progress, or one link's debtors (migration not-needed L5 4 marks debtor 4 not needed)",
+                  "voortgang SOAP → REST, of de debiteuren van één koppeling (migration not-needed L5 4 markeert "
+                  "debiteur 4 als niet nodig)"),
 }
 _STAFF_STATUS = ("any link by id, username, environment or label",
                  "elke koppeling op id, gebruikersnaam, omgeving of label")
@@ -124,6 +127,11 @@ _PROBLEMS = {
     "missing_invitation": ("Which invitation? Give its id, like I7.", "Welke uitnodiging? Geef het id, zoals I7."),
     "bad_invitation": ("That is not an invitation id; write it like I7.",
                        "Dat is geen id van een uitnodiging; schrijf het als I7."),
+    "missing_debtor": ("Which debtor? Write its number after the link id.",
+                       "Welke debiteur? Zet het nummer achter het id van de koppeling."),
+    "bad_debtor": ("That is not a debtor number: letters, digits, dots, dashes and underscores, at most 32.",
+                   "Dat is geen debiteurnummer: letters, cijfers, punten, streepjes en liggende streepjes, "
+                   "hoogstens 32."),
     "too_many": ("That is more than this command takes.", "Dat is meer dan deze opdracht aanneemt."),
     "missing_label": ("The label is empty. Write the text after the link id.",
                       "Het label is leeg. Zet de tekst achter het id van de koppeling."),

@@ -124,6 +124,11 @@ def no_link(short_id: str, nl: bool) -> str:
     return pick(nl, f"There is no link {short_id}.", f"Er is geen koppeling {short_id}.")
 
 
+def migration_unavailable(nl: bool) -> str:
+    return pick(nl, "Migration invitations are not available yet on this server.",
+                "Migratie-uitnodigingen zijn op deze server nog niet beschikbaar.")
+
+
 def unavailable(nl: bool) -> str:
     return pick(nl, "Checking is not available on this server (the re-check is not running).",
                 "Controleren kan niet op deze server (de hercontrole draait niet).")

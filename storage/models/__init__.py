@@ -10,6 +10,7 @@ from storage.models.conversation import PendingConversation
 from storage.models.invitation import Invitation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkKind, LinkState
+from storage.models.migration_debtor import MigrationDebtor, MoveState
 from storage.models.pending_intake import PendingIntake
 from storage.models.revocation import PendingRevocation
 from storage.models.run import Lease, RecheckRun
@@ -20,7 +21,7 @@ from storage.models.webhook import WebhookEvent, WebhookStatus
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
     "Invitation",
-    "Lease", "Link", "LinkKind", "LinkState", "PendingConversation", "PendingIntake", "PendingRevocation",
+    "Lease", "Link", "LinkKind", "LinkState", "MigrationDebtor", "MoveState", "PendingConversation", "PendingIntake", "PendingRevocation",
     "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",
 ]

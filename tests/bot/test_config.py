@@ -100,3 +100,24 @@ def test_invite_ttl_and_brand() -> None:
         with pytest.raises(SettingsError) as raised:
             load_settings(TOKENDESK_INVITE_TTL=bad)
         assert raised.value.problems == [f"TOKENDESK_INVITE_TTL: expected a duration like 7d, 12h or 30m (got {bad!r})"]
+
+
+def test_migration_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert s.nmbrs_soap_until is None and s.migration_remind_days == 7
+    monkeypatch.setenv("TOKENDESK_NMBRS_SOAP_UNTIL", " 2027-06-30 ")
+    monkeypatch.setenv("TOKENDESK_MIGRATION_REMIND_DAYS", "14")
+    s = load_settings()
+    assert str(s.nmbrs_soap_until) == "2027-06-30" and s.migration_remind_days == 14
+    monkeypatch.setenv("TOKENDESK_NMBRS_SOAP_UNTIL", "")
+    assert load_settings().nmbrs_soap_until is None
+
+
+def test_bad_migration_settings_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENDESK_NMBRS_SOAP_UNTIL", "next summer")
+    monkeypatch.setenv("TOKENDESK_MIGRATION_REMIND_DAYS", "0")
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings()
+    text = str(excinfo.value)
+    assert "TOKENDESK_NMBRS_SOAP_UNTIL" in text and "YYYY-MM-DD" in text
+    assert "TOKENDESK_MIGRATION_REMIND_DAYS" in text and "1 to 365" in text

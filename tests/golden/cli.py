@@ -65,7 +65,7 @@ async def _seed(url: str) -> None:
 
 
 def cli_database(out: dict[str, str]) -> None:
-    """`tokendesk links`, `apikeys` and `webhooks` in this process over fresh SQLite files (one empty, one
+    """`tokendesk links`, `apikeys`, `webhooks` and `migration` in this process over fresh SQLite files (one empty, one
     seeded); the environment and logging are restored after."""
     import asyncio
     import contextlib
@@ -89,6 +89,7 @@ def cli_database(out: dict[str, str]) -> None:
                 every = (["links"], ["links", "--json"], *(["links", "--state", s] for s in STATES),
                          *(["links", "--state", s, "--json"] for s in ("broken", "revoked")))
                 runs = [*every, *HANDOFF_RUNS] if seeded else [*every[:3], *HANDOFF_RUNS[:3]]
+                runs += [["migration"], ["migration", "--json"]]  # last: the steps before keep their numbers
                 for step, args in enumerate(runs):
                     stdout, stderr = io.StringIO(), io.StringIO()
                     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):

@@ -42,6 +42,8 @@ def summary(n_changes: int, failed: int, finished: bool, **extra: Any) -> Any:
 
 
 INVITE_COMMANDS = ("invite", "invites")
+#: Rendered by tests.golden.migration, after everything else.
+LATER_COMMANDS = (*INVITE_COMMANDS, "migration")
 
 
 def invitation_outcomes() -> dict[str, Any]:
@@ -72,7 +74,7 @@ def command_outcomes() -> dict[str, Any]:
         for word in ("", "frobnicate", NASTY, LONG):
             out[f"unknown_{staff}_{len(word)}"] = Unknown(word=word, commands=allowed_commands(staff=staff))
     for k, (spec, problem, given) in enumerate(itertools.product(
-            [spec for spec in COMMANDS.values() if spec.name not in INVITE_COMMANDS], ("too_many", "missing_label", "label_control", "label_secret", "bad_state", "bad_link",
+            [spec for spec in COMMANDS.values() if spec.name not in LATER_COMMANDS], ("too_many", "missing_label", "label_control", "label_secret", "bad_state", "bad_link",
                                 "label_too_long", "query_too_long", "missing_link", "brand_new"),
             (None, "brokn", NASTY))):
         limit = (None, 200)[k % 2]

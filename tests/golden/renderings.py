@@ -162,11 +162,11 @@ class Cases(dict):
 
 def render_all() -> dict[str, str]:
     # The families import the adapter above, so they are imported only once it is complete.
-    from tests.golden import alerts, cli, commands, connect, customers
+    from tests.golden import alerts, cli, commands, connect, customers, migration
 
     out = Cases()
     for family in (customers.customer_family, customers.explain_family, customers.words_family, commands.command_family,
-                   alerts.alert_family, cli.cli_family, connect.connect_family):
+                   alerts.alert_family, cli.cli_family, connect.connect_family, migration.migration_family):
         family(out)
     return dict(out)
 

@@ -257,7 +257,7 @@ async def test_openapi_document(api: Api) -> None:
     assert response.status_code == 200
     document = response.json()
     assert document["servers"] == [{"url": "/api/v1"}]
-    assert set(document["paths"]) == {"/links", "/links/{link}", "/links/{link}/credentials"}
+    assert set(document["paths"]) == {"/links", "/links/{link}", "/links/{link}/credentials", "/migration"}
     assert document["components"]["securitySchemes"]["ApiKey"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "td_<id>_<secret>",
         "description": "An API key from `tokendesk apikeys create`.",

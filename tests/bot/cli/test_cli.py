@@ -16,7 +16,7 @@ from storage.cipher import generate_key_line, parse_keys
 
 COMMANDS = [[], ["serve"], ["validate"], ["recheck"], ["keys"], ["keys", "generate"], ["keys", "rotate"], ["copy-db"],
             ["migrate"], ["links"], ["apikeys"], ["apikeys", "create"], ["apikeys", "list"], ["apikeys", "revoke"],
-            ["webhooks"], ["invite"]]
+            ["webhooks"], ["invite"], ["migration"]]
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -45,6 +45,15 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
                                   "migration": {"soap_links": 200, "debtors_to_move": 150, "debtors_covered": 50,
                                                 "days_left": None}},
     AlertKind.SOAP_ANSWERING: {"run_id": 9, "checks": 200, "signs": 0},
+    AlertKind.DEBTOR_MIGRATED: {"debtor_id": 1, "debtor_number": "101", "debtor_name": "<!channel> Holding",
+                                "rest_link": "L9", "rest_link_id": 9, "matched_by": "consent from migration button"},
+    AlertKind.LINK_MIGRATED: {"debtors": 1, "covered": 1, "not_needed": 0, "rest_links": ["L9"]},
+    AlertKind.MIGRATION_MATCH: {"rest_link": "L9", "rest_link_id": 9, "debtor_number": "101", "debtor_name": "<!here>",
+                                "more": 0, "candidates": [{"link_id": 1, "environment": "acme", "label": None,
+                                                           "debtor_id": 1, "debtor_number": "101",
+                                                           "debtor_name": "<!channel> Holding"}]},
+    AlertKind.MIGRATION_REMINDER: {"days": 7, "threshold": 7, "soap_until": "2027-06-30",
+                                   "totals": {"to_move": 3, "links_to_move": 1, "covered": 2}},
 }
 
 
@@ -135,7 +144,8 @@ async def test_every_alert_kind_is_delivered(app: Served, kind: AlertKind) -> No
         assert last["channel"] == dm_channel(CUSTOMER)
         assert app.slack.calls("conversations.open")[0].params["users"] == CUSTOMER
         assert "acme" in shown and "…cdef" in shown
-    elif kind in (AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING):
+    elif kind in (AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING,
+                  AlertKind.MIGRATION_MATCH, AlertKind.MIGRATION_REMINDER):
         assert last["channel"] == SUPPORT_CHANNEL and "thread_ts" not in last
     else:
         assert last["channel"] == SUPPORT_CHANNEL

@@ -116,7 +116,7 @@ async def test_help_shows_what_the_caller_may_use(commands) -> None:  # type: ig
     customer = await commands.handle(person=CUSTOMER, text="")
     assert isinstance(customer, Help) and [c.name for c in customer.commands] == ["help", "connect", "status"]
     staff = await commands.handle(person=STAFF, text="help")
-    assert isinstance(staff, Help) and staff.staff and len(staff.commands) == 10
+    assert isinstance(staff, Help) and staff.staff and len(staff.commands) == 11
     assert isinstance(await commands.handle(person=CUSTOMER, text="connect"), OpenConnect)
 
 

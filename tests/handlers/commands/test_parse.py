@@ -19,11 +19,12 @@ from handlers.commands import (
 
 def test_the_table_declares_who_may_run_what() -> None:
     assert list(COMMANDS) == ["help", "connect", "status", "list", "check", "history", "label", "revoke",
-                              "invite", "invites"]
+                              "invite", "invites", "migration"]
     customers = {spec.name for spec in COMMANDS.values() if spec.audience is Audience.EVERYONE}
     assert customers == {"help", "connect", "status"}
     assert [s.name for s in allowed_commands(staff=False)] == ["help", "connect", "status"]
-    assert len(allowed_commands(staff=True)) == 10
+    assert len(allowed_commands(staff=True)) == 11
+    assert COMMANDS["migration"].audience is Audience.STAFF and COMMANDS["migration"].usage == "migration [link]"
     assert COMMANDS["invite"].audience is Audience.STAFF and COMMANDS["invites"].audience is Audience.STAFF
     assert COMMANDS["label"].usage == "label <link> <text>"
 
@@ -110,6 +111,29 @@ def test_invitation_commands_parse(text: str, args: Args) -> None:
     ("invite revoke I7 I8", "too_many"), ("invites open", "too_many"), ("invite " + "x" * 201, "label_too_long"),
 ])
 def test_invitation_commands_refuse_what_does_not_fit(text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(text)
+    assert raised.value.problem == problem
+
+
+@pytest.mark.parametrize("text, args", [
+    ("migration", Args()),
+    ("migration L5", Args(link_id=5)),
+    ("MIGRATION not-needed l5 1002", Args(subcommand="not_needed", link_id=5, text="1002")),
+    ("migration invite L5", Args(subcommand="invite", link_id=5)),
+    ("migration invite all", Args(subcommand="invite", everything=True)),
+])
+def test_migration_commands_parse(text: str, args: Args) -> None:
+    assert parse(text).args == args
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("migration L5 L6", "too_many"), ("migration acme", "bad_link"), ("migration not-needed", "missing_link"),
+    ("migration not-needed L5", "missing_debtor"), ("migration not-needed L5 <!here>", "bad_debtor"),
+    ("migration not-needed L5 4 5", "too_many"), ("migration not-needed x 4", "bad_link"),
+    ("migration invite", "missing_link"), ("migration invite L5 L6", "too_many"),
+])
+def test_migration_commands_refuse_what_does_not_fit(text: str, problem: str) -> None:
     with pytest.raises(UsageError) as raised:
         parse(text)
     assert raised.value.problem == problem

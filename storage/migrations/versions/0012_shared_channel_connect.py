@@ -1,8 +1,8 @@
 """Slack Connect: invitations handed to one person who pressed "Connect Nmbrs" in a shared channel,
 and the Connect message a form submission came through (issue 14, shared channels)
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
