@@ -271,7 +271,7 @@ async def test_openapi_document(api: Api) -> None:
     # What is pushed to TOKENDESK_WEBHOOK_URL: every event type, SOAP switched off with its reason.
     assert set(document["webhooks"]) == {
         "link.activated", "link.token_replaced", "link.broken", "link.restored", "link.scope_changed",
-        "link.unverified", "link.revoked", "soap.switched_off"}
+        "link.unverified", "link.revoked", "soap.switched_off", "debtor.migrated", "link.migrated"}
     soap = document["components"]["schemas"]["SoapSwitchedOffDetails"]["properties"]
     assert soap["reason"]["const"] == "soap_switched_off"
     assert document["components"]["schemas"]["SoapEventData"]["properties"]["kind"]["const"] == "soap"
