@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from bot.metrics import Metrics
-    from bot.pages import InvitePages
+    from bot.pages import ConsentPages, InvitePages
     from bot.scheduler import RecheckScheduler
     from bot.slack.app import AsyncApp  # the bolt app's type, named where Slack lives
     from bot.slack.context import SlackContext
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
+    from handlers.connect import AfterConsent, Connect
     from handlers.intake import Intake
     from handlers.invitations import Invitations
     from handlers.pending_intakes import PendingIntakes
@@ -262,6 +263,7 @@ async def build_runtime(
         )
         recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
         invitations = build_invitations(settings, desk.sessions, intake=intake, outbox=outbox)
+        connect = build_connect(desk, outbox)
         ctx = SlackContext(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
@@ -304,9 +306,10 @@ async def build_runtime(
         if teams is not None:
             routes[teams.path] = teams.endpoint
         pages = invite_pages(settings, ctx.invitations)
+        consent = consent_pages(settings, connect)
         web_app = build_web_app(
             desk.sessions, metrics=metrics, lifespans=hooks, health_checks=checks, api=handoff.api,
-            post_routes=routes, routers=[pages.router()] if pages is not None else [],
+            post_routes=routes, routers=[part.router() for part in (pages, consent) if part is not None],
         )
     except BaseException:
         if own_desk:
@@ -338,6 +341,35 @@ def invite_pages(settings: Settings, invitations: "Invitations | None") -> "Invi
     redact_access_log()
     return InvitePages(invitations, brand=settings.brand_name, default_lang=settings.language,
                        https=settings.public_url.startswith("https://"))
+
+
+def build_connect(desk: Desk, outbox: "Outbox | None", *,
+                  after_consent: "Sequence[AfterConsent]" = ()) -> "Connect | None":
+    """The REST consent use case, or None when REST is off. `after_consent` hooks run inside the
+    transaction that stores a consent (the migration tracker registers one here)."""
+    from handlers.connect import Connect
+
+    settings = desk.settings
+    if desk.rest is None or settings.public_url is None or settings.rest_redirect_uri is None:
+        return None
+    assert settings.nmbrs_client_id is not None
+    return Connect(
+        sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, outbox=outbox, public_url=settings.public_url,
+        authorize_endpoint=desk.rest.authorize_endpoint, client_id=settings.nmbrs_client_id,
+        redirect_uri=settings.rest_redirect_uri, scopes=settings.rest_scopes, pkce=settings.nmbrs_pkce,
+        after_consent=after_consent,
+    )
+
+
+def consent_pages(settings: Settings, connect: "Connect | None") -> "ConsentPages | None":
+    """GET /connect/nmbrs/start and /callback (bot.pages.connect), when REST is on."""
+    from bot.pages import ConsentPages, redact_access_log
+
+    if connect is None or settings.public_url is None:
+        return None
+    redact_access_log()
+    return ConsentPages(connect, brand=settings.brand_name, default_lang=settings.language,
+                        https=settings.public_url.startswith("https://"))
 
 
 #: The name tests and benchmarks have always built the runtime with (same arguments).

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.slack import blocks
 from bot.slack.people import People
-from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import customer_alerts, replies
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
+from handlers.text import replies
+from handlers.text.customer_reply import customer_reply
 from storage import support_threads
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class SlackNotifier:
         self.notify_customers = notify_customers
 
     async def deliver(self, alert: Alert) -> None:
-        if alert.kind in (AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT):
+        if alert.kind in CUSTOMER_KINDS:
             await self._to_customer(alert)
         elif alert.kind in TOP_LEVEL or alert.link is None:
             await self._top_level(alert)
@@ -104,17 +105,14 @@ class SlackNotifier:
             return
         card = alert.link
         user_id = alert.details.get("user_id") or (card.user_id if card else None)
-        if card is None or not user_id:
+        if (card is None and alert.kind is not AlertKind.CUSTOMER_CONSENT) or not user_id:
             raise NoRecipient(f"{alert.kind} alert without a link or user")
         if self.people is not None:
             lang = await self.people.lang_of(self.client, str(user_id))
         else:
             lang = replies.lang_of(alert.lang, self.lang)
-        if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = customer_alerts.customer_broken(card, alert.details, lang)
-        else:
-            reply = customer_alerts.customer_result(card, alert.details, lang)
+        reply = customer_reply(alert, lang)
         opened = await self.client.conversations_open(users=str(user_id))
         channel = opened["channel"]["id"]
         await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
-        log.info("customer told about link %s (%s)", card.short_id, alert.kind)
+        log.info("customer told about link %s (%s)", card.short_id if card else "-", alert.kind)

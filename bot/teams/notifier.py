@@ -17,7 +17,8 @@ from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
-from handlers.text import customer_alerts, replies
+from handlers.text import replies
+from handlers.text.customer_reply import customer_reply
 from handlers.text.locale import lang_for_locale
 from storage import support_threads
 
@@ -127,17 +128,14 @@ class TeamsNotifier:
         item = alert.link
         user_id = alert.details.get("user_id") or (item.user_id if item else None)
         tenant_id = alert.details.get("team_id") or (item.team_id if item else None)
-        if item is None or not user_id or not tenant_id:
+        if (item is None and alert.kind is not AlertKind.CUSTOMER_CONSENT) or not user_id or not tenant_id:
             raise NoRecipient(f"{alert.kind} alert without a link or user")
         place = await self.references.person(tenant_id=str(tenant_id), user_id=str(user_id))
         if place is None:
             raise NotInstalled("no 1:1 chat with this customer is known (the app was never installed for them)")
         # The customer's own Teams locale wins over the desk's default language.
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
-        if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = customer_alerts.customer_broken(item, alert.details, lang)
-        else:
-            reply = customer_alerts.customer_result(item, alert.details, lang)
+        reply = customer_reply(alert, lang)
         content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang))
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
-        log.info("customer told about link %s on Teams (%s)", item.short_id, alert.kind)
+        log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)
