@@ -268,7 +268,7 @@ async def build_runtime(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
-            invitations=invitations,
+            invitations=invitations, connect=connect,
             pending=pending,
             recorder=AckRecorder(sessions=desk.sessions, pending=pending, timeout_s=settings.intake_write_timeout_s),
         )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
     from handlers.commands import Rechecker
+    from handlers.connect import Connect
     from handlers.invitations import Invitations
     from handlers.pending_intakes import PendingIntakes
     from handlers.staff import StaffDirectory
@@ -56,6 +57,8 @@ class SlackContext:
     """Intakes recorded before the acknowledgement and finished by a worker (issue 12 finding 3)."""
     recorder: "AckRecorder | None" = None
     """Writes delivery claims and pending intakes before the acknowledgement, batched."""
+    connect: "Connect | None" = None
+    """REST consent (the "Connect with Nmbrs" URL button's tickets); None when REST is off."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
 

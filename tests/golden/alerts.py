@@ -17,7 +17,8 @@ from tests.golden.renderings import (
 
 #: What the notifiers post in (or, without a link, above) a link's thread; the other kinds never go there.
 THREAD_KINDS = tuple(kind for kind in AlertKind if kind not in (
-    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST))
+    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_CONSENT, AlertKind.CUSTOMER_STUCK,
+    AlertKind.DIGEST))
 ALERT_DETAILS = (
     {},
     {"by": "U123ABC"},
