@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
-    from handlers.connect import AfterConsent, Connect
+    from handlers.connect import AfterConsent, Connect, Tickets
     from handlers.intake import Intake
     from handlers.invitations import Invitations
     from handlers.pending_intakes import PendingIntakes
@@ -238,7 +238,8 @@ async def build_runtime(
         client = build_client(settings)
         identity = await who_am_i(client)
         people = People(team_id=identity.team_id, default_lang=settings.language)
-        slack_notifier = build_notifier(settings, desk.sessions, client, people)
+        tickets = build_tickets(desk)
+        slack_notifier = build_notifier(settings, desk.sessions, client, people, tickets)
         teams_connection = teams_connection_for(desk, teams_endpoints)
         notifiers: list[Notifier] = [slack_notifier]
         if teams_connection is not None:
@@ -248,7 +249,7 @@ async def build_runtime(
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
         from bot.slack.intakes import AckRecorder, SlackAnswerer
 
-        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people)]
+        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people, tickets=tickets)]
         if teams_connection is not None:
             from bot.teams.intakes import TeamsAnswerer
 
@@ -263,7 +264,7 @@ async def build_runtime(
         )
         recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
         invitations = build_invitations(settings, desk.sessions, intake=intake, outbox=outbox)
-        connect = build_connect(desk, outbox)
+        connect = build_connect(desk, tickets, outbox)
         ctx = SlackContext(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
@@ -343,18 +344,27 @@ def invite_pages(settings: Settings, invitations: "Invitations | None") -> "Invi
                        https=settings.public_url.startswith("https://"))
 
 
-def build_connect(desk: Desk, outbox: "Outbox | None", *,
+def build_tickets(desk: Desk) -> "Tickets | None":
+    """The tickets of "Connect with Nmbrs" URL buttons, or None when REST is off."""
+    from handlers.connect import Tickets
+
+    if desk.rest is None or desk.settings.public_url is None:
+        return None
+    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url)
+
+
+def build_connect(desk: Desk, tickets: "Tickets | None", outbox: "Outbox | None", *,
                   after_consent: "Sequence[AfterConsent]" = ()) -> "Connect | None":
     """The REST consent use case, or None when REST is off. `after_consent` hooks run inside the
     transaction that stores a consent (the migration tracker registers one here)."""
     from handlers.connect import Connect
 
     settings = desk.settings
-    if desk.rest is None or settings.public_url is None or settings.rest_redirect_uri is None:
+    if desk.rest is None or tickets is None or settings.rest_redirect_uri is None:
         return None
     assert settings.nmbrs_client_id is not None
     return Connect(
-        sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, outbox=outbox, public_url=settings.public_url,
+        tickets=tickets, cipher=desk.cipher, gateway=desk.rest, outbox=outbox,
         authorize_endpoint=desk.rest.authorize_endpoint, client_id=settings.nmbrs_client_id,
         redirect_uri=settings.rest_redirect_uri, scopes=settings.rest_scopes, pkce=settings.nmbrs_pkce,
         after_consent=after_consent,
@@ -413,7 +423,8 @@ async def recheck_runtime(
 
                 # Only lang_of is used here, which needs no team; customers' locales decide their language.
                 people = People(team_id="", default_lang=settings.language)
-                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people))
+                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people,
+                                                build_tickets(desk)))
             teams = teams_connection_for(desk, teams_endpoints)
             if teams is not None:
                 await stack.enter_async_context(teams.started())

@@ -142,31 +142,17 @@ def constant_equal(cookie: str | None, cookie_hash: str) -> bool:
     return hmac.compare_digest(given.encode(), cookie_hash.encode())
 
 
-class Connect:
-    """The consent use case. One per process; `after_consent` is fixed when it is built."""
+class Tickets:
+    """Makes the tickets of "Connect with Nmbrs" URLs. Apart from Connect so that what posts the
+    buttons (the chat notifiers, built before the outbox that Connect needs) can have it."""
 
-    def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], cipher: TokenCipher, gateway: NmbrsRest,
-        outbox: Outbox | None, public_url: str, authorize_endpoint: str, client_id: str, redirect_uri: str,
-        scopes: Sequence[str], pkce: bool = True, after_consent: Sequence[AfterConsent] = (),
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], public_url: str,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.sessions = sessions
-        self.cipher = cipher
-        self.gateway = gateway
-        self.outbox = outbox
         self.public_url = public_url.rstrip("/")
-        self.authorize_endpoint = authorize_endpoint
-        self.client_id = client_id
-        self.redirect_uri = redirect_uri
-        self.scopes = tuple(scopes)
-        self.pkce = pkce
-        self.after_consent: tuple[AfterConsent, ...] = tuple(after_consent)
         self.clock = clock
 
-    # --- the ticket -------------------------------------------------------------------------------
-
-    async def ticket_url(
+    async def url(
         self, person: Person, *, invitation_id: int | None = None, migration_link_id: int | None = None,
         migration_debtor_id: int | None = None,
     ) -> str:
@@ -179,6 +165,31 @@ class Connect:
                 language=person.lang, now=now, ttl=TICKET_TTL, invitation_id=invitation_id,
                 migration_link_id=migration_link_id, migration_debtor_id=migration_debtor_id)
         return f"{self.public_url}{START_PATH}?{urlencode({'t': new.ticket})}"
+
+
+class Connect:
+    """The consent use case. One per process; `after_consent` is fixed when it is built."""
+
+    def __init__(
+        self, *, tickets: Tickets, cipher: TokenCipher, gateway: NmbrsRest, outbox: Outbox | None,
+        authorize_endpoint: str, client_id: str, redirect_uri: str, scopes: Sequence[str], pkce: bool = True,
+        after_consent: Sequence[AfterConsent] = (),
+    ) -> None:
+        self.tickets = tickets
+        self.sessions = tickets.sessions
+        self.clock = tickets.clock
+        self.cipher = cipher
+        self.gateway = gateway
+        self.outbox = outbox
+        self.authorize_endpoint = authorize_endpoint
+        self.client_id = client_id
+        self.redirect_uri = redirect_uri
+        self.scopes = tuple(scopes)
+        self.pkce = pkce
+        self.after_consent: tuple[AfterConsent, ...] = tuple(after_consent)
+
+    async def ticket_url(self, person: Person, **target: int | None) -> str:
+        return await self.tickets.url(person, **target)  # type: ignore[arg-type]
 
     # --- start --------------------------------------------------------------------------------------
 
@@ -349,5 +360,5 @@ def _chat_alert(facts: TicketFacts, outcome: ConsentOutcome, card: LinkCard | No
 
 __all__ = [
     "AfterConsent", "CALLBACK_PATH", "Connect", "ConsentFailed", "ConsentOutcome", "ConsentRefused", "Consented",
-    "Denied", "NmbrsError", "START_PATH", "StartOutcome", "StateInvalid", "Started", "TicketFacts", "TicketGone",
+    "Denied", "NmbrsError", "START_PATH", "StartOutcome", "StateInvalid", "Started", "TicketFacts", "TicketGone", "Tickets",
 ]

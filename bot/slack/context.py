@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from handlers.commands import Rechecker
     from handlers.connect import Connect
     from handlers.invitations import Invitations
+    from handlers.model import Person
+    from handlers.text.replies import Reply
     from handlers.pending_intakes import PendingIntakes
     from handlers.staff import StaffDirectory
 
@@ -61,6 +63,13 @@ class SlackContext:
     """REST consent (the "Connect with Nmbrs" URL button's tickets); None when REST is off."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
+
+    async def consent_url(self, person: "Person", reply: "Reply | None" = None) -> str | None:
+        """A fresh "Connect with Nmbrs" URL for this person when REST is on (and `reply`, if given,
+        offers to connect); None otherwise."""
+        if self.connect is None or (reply is not None and not reply.offer_connect):
+            return None
+        return await self.connect.ticket_url(person)
 
     @property
     def settings(self) -> Settings:

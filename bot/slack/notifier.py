@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.slack import blocks
 from bot.slack.people import People
-from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
+from handlers.connect import Tickets
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.customer_reply import customer_reply
 from storage import support_threads
@@ -46,8 +47,11 @@ class SlackNotifier:
         lang: str,
         notify_customers: bool = True,
         people: People | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self.client = client
+        self.tickets = tickets
+        """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.people = people
         """Looks up a customer's Slack locale, so a nightly alert speaks their language."""
         self.sessions = sessions
@@ -112,7 +116,12 @@ class SlackNotifier:
         else:
             lang = replies.lang_of(alert.lang, self.lang)
         reply = customer_reply(alert, lang)
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            team_id = alert.details.get("team_id") or (card.team_id if card else None)
+            consent_url = await self.tickets.url(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
         opened = await self.client.conversations_open(users=str(user_id))
         channel = opened["channel"]["id"]
-        await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
+        await self.client.chat_postMessage(channel=channel, unfurl_links=False,
+                                           **blocks.reply_message(reply, lang, consent_url=consent_url))
         log.info("customer told about link %s (%s)", card.short_id if card else "-", alert.kind)

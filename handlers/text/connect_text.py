@@ -35,6 +35,17 @@ _PAGE = {
 }
 
 
+_HINT = {
+    "nl": "Of geef met “Koppelen met Nmbrs” toestemming op de pagina van Nmbrs zelf; dan is er geen token nodig.",
+    "en": "Or press “Connect with Nmbrs” to give permission on Nmbrs' own page; no token needed.",
+}
+
+
+def consent_hint(lang: str) -> str:
+    """The line next to the buttons when both ways to connect are offered."""
+    return _HINT[language(lang)]
+
+
 def consent_button(lang: str) -> str:
     """The label of the URL button that opens Nmbrs' consent page."""
     return _BUTTON[language(lang)]

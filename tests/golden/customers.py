@@ -155,6 +155,7 @@ def words_family(out: dict[str, str]) -> None:
             out[f"words/{ln}/label/{key}"] = dump(attempt(lambda: replies.label(key, lang)))
         out[f"words/{ln}/consent_button"] = dump(attempt(lambda: connect_text.consent_button(lang)))
         out[f"words/{ln}/consent_page"] = dump(attempt(lambda: connect_text.consent_page_words(lang)))
+        out[f"words/{ln}/consent_hint"] = dump(attempt(lambda: connect_text.consent_hint(lang)))
         for state in (*STATES, "", "<odd>"):
             out[f"words/{ln}/state_label/{state}"] = dump(attempt(lambda: replies.state_label(state, lang)))
         for key in (*SUPPORT_KEYS, *AlertKind):

@@ -29,10 +29,13 @@ INTAKE_ID = "pending_intake_id"  # bot.slack.intakes.INTAKE_ID (which imports th
 log = logging.getLogger(__name__)
 
 
-async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None) -> None:
-    """Open the credentials form (used by the Connect button and `/nmbrs connect`)."""
+async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None,
+                             consent_url: str | None = None) -> None:
+    """Open the credentials form (used by the Connect button and `/nmbrs connect`); `consent_url`:
+    REST is on, and the form offers Nmbrs' consent page too."""
     await client.views_open(
-        trigger_id=trigger_id, view=blocks.connect_modal(lang, replies.form_intro(lang), username=username)
+        trigger_id=trigger_id,
+        view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, consent_url=consent_url),
     )
 
 

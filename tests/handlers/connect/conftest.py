@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.standins.nmbrs_rest import PRACTICE_CLIENT_ID, consent
-from handlers.connect import AfterConsent, Connect, ConsentOutcome, Started
+from handlers.connect import AfterConsent, Connect, ConsentOutcome, Started, Tickets
 from handlers.model import Person
 from storage.models import AlertRecord, Link
 from tests.bot.standins.rest_helpers import CALLBACK, SCOPE
@@ -34,10 +34,10 @@ CUSTOMER = Person(platform="slack", team_id="T1", user_id="U1", lang="en")
 
 def make_connect(rest: RestDesk, *, pkce: bool = True, after_consent: tuple[AfterConsent, ...] = (),
                  scopes: str = SCOPE) -> Connect:
-    return Connect(sessions=rest.desk.sessions, cipher=rest.desk.cipher, gateway=rest.gateway, outbox=None,
-                   public_url=PUBLIC_URL, authorize_endpoint=rest.gateway.authorize_endpoint,
-                   client_id=PRACTICE_CLIENT_ID, redirect_uri=CALLBACK, scopes=scopes.split(), pkce=pkce,
-                   after_consent=after_consent, clock=rest.desk.time.clock)
+    tickets = Tickets(sessions=rest.desk.sessions, public_url=PUBLIC_URL, clock=rest.desk.time.clock)
+    return Connect(tickets=tickets, cipher=rest.desk.cipher, gateway=rest.gateway, outbox=None,
+                   authorize_endpoint=rest.gateway.authorize_endpoint, client_id=PRACTICE_CLIENT_ID,
+                   redirect_uri=CALLBACK, scopes=scopes.split(), pkce=pkce, after_consent=after_consent)
 
 
 def ticket_of(url: str) -> str:

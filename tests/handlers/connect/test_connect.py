@@ -83,7 +83,9 @@ async def test_a_forged_or_missing_state_is_refused(rest_desk: RestDesk) -> None
     connect = make_connect(rest_desk)
     trip = await visit(connect, 1)
     code = trip.query["code"]
-    for state in (secrets.token_urlsafe(32), "", None, "x" * 5000, trip.query["state"][:-1] + "A"):
+    real = trip.query["state"]
+    near = real[:-1] + ("B" if real[-1] == "A" else "A")  # one character off
+    for state in (secrets.token_urlsafe(32), "", None, "x" * 5000, near, real + "A"):
         outcome = await connect.callback(state=state, cookie=trip.started.cookie, code=code, error=None)
         assert isinstance(outcome, StateInvalid), state
     assert rest_desk.nmbrs.calls["token.authorization_code"] == 0 and await links(rest_desk) == []
