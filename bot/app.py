@@ -183,13 +183,14 @@ def pending_lifespan(pending: "PendingIntakes", *, every_s: float) -> "Lifespan"
     return run
 
 
-def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
+def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None",
+                         tickets: "Tickets | None" = None) -> "TeamsConnection | None":
     """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
     if not desk.settings.teams_enabled:
         return None
     from bot.teams.app import connect_teams  # the Teams SDK is imported only when Teams is on
 
-    return connect_teams(desk.settings, desk.sessions, endpoints)
+    return connect_teams(desk.settings, desk.sessions, endpoints, tickets)
 
 
 async def build_runtime(
@@ -240,7 +241,7 @@ async def build_runtime(
         people = People(team_id=identity.team_id, default_lang=settings.language)
         tickets = build_tickets(desk)
         slack_notifier = build_notifier(settings, desk.sessions, client, people, tickets)
-        teams_connection = teams_connection_for(desk, teams_endpoints)
+        teams_connection = teams_connection_for(desk, teams_endpoints, tickets)
         notifiers: list[Notifier] = [slack_notifier]
         if teams_connection is not None:
             notifiers.append(teams_connection.notifier)
@@ -253,7 +254,8 @@ async def build_runtime(
         if teams_connection is not None:
             from bot.teams.intakes import TeamsAnswerer
 
-            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language))
+            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language,
+                                           tickets=tickets))
         pending = PendingIntakes(
             sessions=desk.sessions, cipher=desk.cipher, intake=intake, conversations=conversations,
             answerers=answerers,
@@ -280,7 +282,7 @@ async def build_runtime(
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
                                 conversations=conversations, recheck=recheck, invitations=invitations,
-                                pending=pending)
+                                pending=pending, tickets=tickets)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,
@@ -306,7 +308,7 @@ async def build_runtime(
             routes[SLACK_PATH] = slack_endpoint(bolt, signing_secret=secret, metrics=metrics)
         if teams is not None:
             routes[teams.path] = teams.endpoint
-        pages = invite_pages(settings, ctx.invitations)
+        pages = invite_pages(settings, ctx.invitations, tickets)
         consent = consent_pages(settings, connect)
         web_app = build_web_app(
             desk.sessions, metrics=metrics, lifespans=hooks, health_checks=checks, api=handoff.api,
@@ -332,16 +334,17 @@ def build_invitations(
                        intake=intake, outbox=outbox)
 
 
-def invite_pages(settings: Settings, invitations: "Invitations | None") -> "InvitePages | None":
-    """The invitation pages (bot.pages), which offer what this desk supports: the token form (SOAP);
-    the REST consent button joins them as an offer once the desk has REST."""
+def invite_pages(settings: Settings, invitations: "Invitations | None",
+                 tickets: "Tickets | None" = None) -> "InvitePages | None":
+    """The invitation pages (bot.pages), which offer what this desk supports: the token form (SOAP)
+    and, with REST on (`tickets`), the "Connect with Nmbrs" consent button."""
     from bot.pages import InvitePages, redact_access_log
 
     if invitations is None or settings.public_url is None:
         return None
     redact_access_log()
     return InvitePages(invitations, brand=settings.brand_name, default_lang=settings.language,
-                       https=settings.public_url.startswith("https://"))
+                       https=settings.public_url.startswith("https://"), tickets=tickets)
 
 
 def build_tickets(desk: Desk) -> "Tickets | None":
@@ -415,6 +418,7 @@ async def recheck_runtime(
     desk = await build_desk(settings)
     try:
         async with AsyncExitStack() as stack:
+            tickets = build_tickets(desk)
             notifiers: list[Notifier] = []
             slack = settings.slack_bot_token is not None and bool(settings.support_channel)
             if slack:
@@ -423,9 +427,8 @@ async def recheck_runtime(
 
                 # Only lang_of is used here, which needs no team; customers' locales decide their language.
                 people = People(team_id="", default_lang=settings.language)
-                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people,
-                                                build_tickets(desk)))
-            teams = teams_connection_for(desk, teams_endpoints)
+                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people, tickets))
+            teams = teams_connection_for(desk, teams_endpoints, tickets)
             if teams is not None:
                 await stack.enter_async_context(teams.started())
                 notifiers.append(teams.notifier)

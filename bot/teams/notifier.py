@@ -16,7 +16,8 @@ from bot.teams import cards, support_cards
 from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
-from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
+from handlers.connect import Tickets
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.customer_reply import customer_reply
 from handlers.text.locale import lang_for_locale
@@ -51,7 +52,10 @@ class TeamsNotifier:
         tenant_id: str | None,
         lang: str,
         notify_customers: bool = True,
+        tickets: Tickets | None = None,
     ) -> None:
+        self.tickets = tickets
+        """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.sender = sender
         self.references = references
         self.sessions = sessions
@@ -136,6 +140,9 @@ class TeamsNotifier:
         # The customer's own Teams locale wins over the desk's default language.
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         reply = customer_reply(alert, lang)
-        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang))
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            consent_url = await self.tickets.url(Person(PLATFORM, str(tenant_id), str(user_id), lang))
+        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang), consent_url=consent_url)
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
         log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)
