@@ -127,3 +127,15 @@ async def prune(session: AsyncSession, *, now: datetime) -> None:
     await session.execute(delete(OAuthState).where(
         (OAuthState.expires_at < before) | OAuthState.ticket_id.in_(old_tickets)))
     await session.execute(delete(ConnectTicket).where(ConnectTicket.expires_at < before))
+
+
+async def reseal_verifiers(session: AsyncSession, cipher: TokenCipher) -> int:
+    """`keys rotate`: the PKCE verifiers not yet under the primary key, sealed again (a consent in
+    progress survives a rotation that retires the old key afterwards). Returns how many."""
+    records = (await session.scalars(select(OAuthState).where(
+        OAuthState.verifier_ciphertext.is_not(None), OAuthState.verifier_key_id != cipher.primary_key_id,
+    ).with_for_update())).all()
+    for record in records:
+        sealed = cipher.seal(open_verifier(record, cipher) or "", row=state_row(record.id))
+        record.verifier_ciphertext, record.verifier_key_id = sealed.ciphertext, sealed.key_id
+    return len(records)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.standins.nmbrs_rest import PRACTICE_CLIENT_ID, consent
 from handlers.connect import AfterConsent, Connect, ConsentOutcome, Started, Tickets
 from handlers.model import Person
+from storage.cipher import TokenCipher
 from storage.models import AlertRecord, Link
 from tests.bot.standins.rest_helpers import CALLBACK, SCOPE
 from tests.handlers.recheck.conftest import any_desk, desk, gateway, nmbrs, sqlite_sessions  # noqa: F401
@@ -33,9 +34,9 @@ CUSTOMER = Person(platform="slack", team_id="T1", user_id="U1", lang="en")
 
 
 def make_connect(rest: RestDesk, *, pkce: bool = True, after_consent: tuple[AfterConsent, ...] = (),
-                 scopes: str = SCOPE) -> Connect:
+                 scopes: str = SCOPE, cipher: TokenCipher | None = None) -> Connect:
     tickets = Tickets(sessions=rest.desk.sessions, public_url=PUBLIC_URL, clock=rest.desk.time.clock)
-    return Connect(tickets=tickets, cipher=rest.desk.cipher, gateway=rest.gateway, outbox=None,
+    return Connect(tickets=tickets, cipher=cipher or rest.desk.cipher, gateway=rest.gateway, outbox=None,
                    authorize_endpoint=rest.gateway.authorize_endpoint, client_id=PRACTICE_CLIENT_ID,
                    redirect_uri=CALLBACK, scopes=scopes.split(), pkce=pkce, after_consent=after_consent)
 

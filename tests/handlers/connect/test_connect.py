@@ -281,3 +281,17 @@ def test_a_day_is_what_a_ticket_lives() -> None:
     from handlers.connect import STATE_TTL, TICKET_TTL
 
     assert TICKET_TTL == timedelta(hours=24) and STATE_TTL == timedelta(minutes=10)
+
+
+async def test_a_key_rotation_during_a_consent_keeps_its_verifier(rest_desk: RestDesk, key_line: str) -> None:
+    from storage.cipher import TokenCipher, generate_key_line, parse_keys
+    from storage.rotation import rotate_keys
+
+    rest_desk.user(1)
+    trip = await visit(make_connect(rest_desk), 1)
+    k2 = generate_key_line("k2")
+    report = await rotate_keys(rest_desk.desk.sessions, TokenCipher(parse_keys(k2 + "," + key_line)))
+    assert report.states == 1
+    # The old key retired: the verifier still opens, so the consent completes (PKCE checked at Nmbrs).
+    outcome = await trip.back(make_connect(rest_desk, cipher=TokenCipher(parse_keys(k2))))
+    assert isinstance(outcome, Consented)
