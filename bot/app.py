@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.consent import build_connect, build_tickets, consent_pages
 from bot.desk import Desk, rest_tokens
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
@@ -28,14 +29,14 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from bot.metrics import Metrics
-    from bot.pages import ConsentPages, InvitePages
+    from bot.pages import InvitePages
     from bot.scheduler import RecheckScheduler
     from bot.slack.app import AsyncApp  # the bolt app's type, named where Slack lives
     from bot.slack.context import SlackContext
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
-    from handlers.connect import AfterConsent, Connect, Tickets
+    from handlers.connect import Tickets
     from handlers.intake import Intake
     from handlers.invitations import Invitations
     from handlers.pending_intakes import PendingIntakes
@@ -345,44 +346,6 @@ def invite_pages(settings: Settings, invitations: "Invitations | None",
     redact_access_log()
     return InvitePages(invitations, brand=settings.brand_name, default_lang=settings.language,
                        https=settings.public_url.startswith("https://"), tickets=tickets)
-
-
-def build_tickets(desk: Desk) -> "Tickets | None":
-    """The tickets of "Connect with Nmbrs" URL buttons, or None when REST is off."""
-    from handlers.connect import Tickets
-
-    if desk.rest is None or desk.settings.public_url is None:
-        return None
-    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url)
-
-
-def build_connect(desk: Desk, tickets: "Tickets | None", outbox: "Outbox | None", *,
-                  after_consent: "Sequence[AfterConsent]" = ()) -> "Connect | None":
-    """The REST consent use case, or None when REST is off. `after_consent` hooks run inside the
-    transaction that stores a consent (the migration tracker registers one here)."""
-    from handlers.connect import Connect
-
-    settings = desk.settings
-    if desk.rest is None or tickets is None or settings.rest_redirect_uri is None:
-        return None
-    assert settings.nmbrs_client_id is not None
-    return Connect(
-        tickets=tickets, cipher=desk.cipher, gateway=desk.rest, outbox=outbox,
-        authorize_endpoint=desk.rest.authorize_endpoint, client_id=settings.nmbrs_client_id,
-        redirect_uri=settings.rest_redirect_uri, scopes=settings.rest_scopes, pkce=settings.nmbrs_pkce,
-        after_consent=after_consent,
-    )
-
-
-def consent_pages(settings: Settings, connect: "Connect | None") -> "ConsentPages | None":
-    """GET /connect/nmbrs/start and /callback (bot.pages.connect), when REST is on."""
-    from bot.pages import ConsentPages, redact_access_log
-
-    if connect is None or settings.public_url is None:
-        return None
-    redact_access_log()
-    return ConsentPages(connect, brand=settings.brand_name, default_lang=settings.language,
-                        https=settings.public_url.startswith("https://"))
 
 
 #: The name tests and benchmarks have always built the runtime with (same arguments).
