@@ -5,6 +5,7 @@ Platform- and framework-neutral: bot.pages.connect serves the routes, the chat a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -237,6 +238,7 @@ class Connect:
             return StateInvalid()
         tokens = await self.gateway.exchange(code, code_verifier=verifier)
         if not isinstance(tokens, TokenAnswer):
+            log.warning("connect: the code exchange failed (%s, code %s)", type(tokens).__name__, tokens.code)
             return await self._tell(facts, ConsentFailed(tokens, facts.lang))
         refused = self._refusal(tokens, facts.lang)
         if refused is not None:
@@ -246,7 +248,12 @@ class Connect:
         if not isinstance(view, RestView):
             await self._hand_back(tokens)
             return await self._tell(facts, ConsentFailed(view, facts.lang))
-        outcome = await self._store(facts, tokens, view)
+        try:
+            outcome = await self._store(facts, tokens, view)
+        except BaseException:
+            # Nothing was stored: what Nmbrs gave must not stay valid out there with nobody holding it.
+            await asyncio.shield(self._hand_back(tokens))
+            raise
         if self.outbox is not None:
             self.outbox.kick()
         return outcome

@@ -4,6 +4,7 @@ of it, in the person's language. Neither query string reaches the access log (bo
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,7 @@ from handlers.connect import CALLBACK_PATH, START_PATH, Connect, StateInvalid, T
 from handlers.text.connect_text import consent_page_words, consent_reply
 from handlers.text.invite_text import accept_language, other_language
 from handlers.text.locale import language
+from handlers.text.replies import internal_error
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,14 @@ class ConsentPages:
 
     async def callback(self, request: Request) -> Response:
         query = request.query_params
-        outcome = await self.connect.callback(state=query.get("state"), cookie=request.cookies.get(COOKIE),
-                                              code=query.get("code"), error=query.get("error"))
+        try:
+            outcome = await self.connect.callback(state=query.get("state"), cookie=request.cookies.get(COOKIE),
+                                                  code=query.get("code"), error=query.get("error"))
+        except Exception:  # noqa: BLE001 - logged once here; the browser gets a page, not a bare 500
+            log.exception("connect: the callback failed; nothing was stored")
+            lang = self._lang(request)
+            reply = dataclasses.replace(internal_error(lang), offer_connect=False)
+            return self._page(reply, lang, status=500)
         lang = self._lang(request) if isinstance(outcome, StateInvalid) else outcome.lang
         status = 400 if isinstance(outcome, StateInvalid) else 200
         response = self._page(consent_reply(outcome, lang), lang, status=status)

@@ -173,3 +173,15 @@ async def test_with_an_https_public_url_the_cookie_is_secure_and_hsts_is_sent(re
         started = await http.get(await rest_app.start_path())
     assert started.status_code == 302 and "Secure" in started.headers["set-cookie"]
     assert started.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_a_failure_on_our_side_is_a_page_in_words_not_a_bare_error(rest_app: RestServed) -> None:
+    async with httpx.AsyncClient(base_url=rest_app.url, headers=EN) as browser:
+        started = await start(rest_app, browser)
+        location = await consent(started.headers["location"], email=EMAIL, password=PASSWORD)
+        # Our own database loses a table between the two requests: an error the callback cannot answer.
+        async with rest_app.served.ctx.desk.engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TABLE oauth_states")
+        page = await browser.get(location.removeprefix(rest_app.url))
+    assert page.status_code == 500 and "Something went wrong on our side" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")

@@ -295,3 +295,15 @@ async def test_a_key_rotation_during_a_consent_keeps_its_verifier(rest_desk: Res
     # The old key retired: the verifier still opens, so the consent completes (PKCE checked at Nmbrs).
     outcome = await trip.back(make_connect(rest_desk, cipher=TokenCipher(parse_keys(k2))))
     assert isinstance(outcome, Consented)
+
+
+async def test_when_storing_fails_what_nmbrs_gave_is_revoked(rest_desk: RestDesk) -> None:
+    rest_desk.user(1)
+
+    async def hook(session, facts, stored) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("database gone")
+
+    connect = make_connect(rest_desk, after_consent=(hook,))
+    with pytest.raises(RuntimeError):
+        await (await visit(connect, 1)).back(connect)
+    assert rest_desk.nmbrs.calls["revocation"] == 1 and rest_desk.nmbrs.live_refresh_tokens() == 0
