@@ -252,7 +252,10 @@ class Connect:
             outcome = await self._store(facts, tokens, view)
         except BaseException:
             # Nothing was stored: what Nmbrs gave must not stay valid out there with nobody holding it.
-            await asyncio.shield(self._hand_back(tokens))
+            try:
+                await asyncio.shield(self._hand_back(tokens))
+            except Exception:  # noqa: BLE001 - the storing error is the one to raise
+                log.warning("connect: a consent that was not stored could not be revoked either")
             raise
         if self.outbox is not None:
             self.outbox.kick()
