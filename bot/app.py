@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.consent import build_connect, build_tickets, consent_pages, match_migration
 from bot.desk import Desk, rest_tokens
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from bot.teams.app import TeamsConnection, TeamsEndpoints, TeamsRuntime
     from bot.web import HealthCheck, Lifespan
     from handlers.alerts import Outbox
+    from handlers.connect import Tickets
     from handlers.intake import Intake
     from handlers.invitations import Invitations
     from handlers.pending_intakes import PendingIntakes
@@ -182,13 +184,14 @@ def pending_lifespan(pending: "PendingIntakes", *, every_s: float) -> "Lifespan"
     return run
 
 
-def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None") -> "TeamsConnection | None":
+def teams_connection_for(desk: Desk, endpoints: "TeamsEndpoints | None",
+                         tickets: "Tickets | None" = None) -> "TeamsConnection | None":
     """The Teams connection (SDK app and notifier) when Teams is configured, else None."""
     if not desk.settings.teams_enabled:
         return None
     from bot.teams.app import connect_teams  # the Teams SDK is imported only when Teams is on
 
-    return connect_teams(desk.settings, desk.sessions, endpoints)
+    return connect_teams(desk.settings, desk.sessions, endpoints, tickets)
 
 
 async def build_runtime(
@@ -237,8 +240,9 @@ async def build_runtime(
         client = build_client(settings)
         identity = await who_am_i(client)
         people = People(team_id=identity.team_id, default_lang=settings.language)
-        slack_notifier = build_notifier(settings, desk.sessions, client, people)
-        teams_connection = teams_connection_for(desk, teams_endpoints)
+        tickets = build_tickets(desk)
+        slack_notifier = build_notifier(settings, desk.sessions, client, people, tickets)
+        teams_connection = teams_connection_for(desk, teams_endpoints, tickets)
         notifiers: list[Notifier] = [slack_notifier]
         if teams_connection is not None:
             notifiers.append(teams_connection.notifier)
@@ -247,11 +251,12 @@ async def build_runtime(
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
         from bot.slack.intakes import AckRecorder, SlackAnswerer
 
-        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people)]
+        answerers: list[Answerer] = [SlackAnswerer(client=client, people=people, tickets=tickets)]
         if teams_connection is not None:
             from bot.teams.intakes import TeamsAnswerer
 
-            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language))
+            answerers.append(TeamsAnswerer(sender=teams_connection.sender, default_lang=settings.language,
+                                           tickets=tickets))
         pending = PendingIntakes(
             sessions=desk.sessions, cipher=desk.cipher, intake=intake, conversations=conversations,
             answerers=answerers,
@@ -262,11 +267,12 @@ async def build_runtime(
         )
         recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
         invitations = build_invitations(settings, desk.sessions, intake=intake, outbox=outbox)
+        connect = build_connect(desk, tickets, outbox, after_consent=(match_migration,))
         ctx = SlackContext(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
-            invitations=invitations,
+            invitations=invitations, connect=connect,
             pending=pending,
             recorder=AckRecorder(sessions=desk.sessions, pending=pending, timeout_s=settings.intake_write_timeout_s),
         )
@@ -277,7 +283,7 @@ async def build_runtime(
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
                                 conversations=conversations, recheck=recheck, invitations=invitations,
-                                pending=pending)
+                                pending=pending, tickets=tickets)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,
@@ -303,10 +309,11 @@ async def build_runtime(
             routes[SLACK_PATH] = slack_endpoint(bolt, signing_secret=secret, metrics=metrics)
         if teams is not None:
             routes[teams.path] = teams.endpoint
-        pages = invite_pages(settings, ctx.invitations)
+        pages = invite_pages(settings, ctx.invitations, tickets)
+        consent = consent_pages(settings, connect)
         web_app = build_web_app(
             desk.sessions, metrics=metrics, lifespans=hooks, health_checks=checks, api=handoff.api,
-            post_routes=routes, routers=[pages.router()] if pages is not None else [],
+            post_routes=routes, routers=[part.router() for part in (pages, consent) if part is not None],
         )
     except BaseException:
         if own_desk:
@@ -328,16 +335,17 @@ def build_invitations(
                        intake=intake, outbox=outbox)
 
 
-def invite_pages(settings: Settings, invitations: "Invitations | None") -> "InvitePages | None":
-    """The invitation pages (bot.pages), which offer what this desk supports: the token form (SOAP);
-    the REST consent button joins them as an offer once the desk has REST."""
+def invite_pages(settings: Settings, invitations: "Invitations | None",
+                 tickets: "Tickets | None" = None) -> "InvitePages | None":
+    """The invitation pages (bot.pages), which offer what this desk supports: the token form (SOAP)
+    and, with REST on (`tickets`), the "Connect with Nmbrs" consent button."""
     from bot.pages import InvitePages, redact_access_log
 
     if invitations is None or settings.public_url is None:
         return None
     redact_access_log()
     return InvitePages(invitations, brand=settings.brand_name, default_lang=settings.language,
-                       https=settings.public_url.startswith("https://"))
+                       https=settings.public_url.startswith("https://"), tickets=tickets)
 
 
 #: The name tests and benchmarks have always built the runtime with (same arguments).
@@ -373,6 +381,7 @@ async def recheck_runtime(
     desk = await build_desk(settings)
     try:
         async with AsyncExitStack() as stack:
+            tickets = build_tickets(desk)
             notifiers: list[Notifier] = []
             slack = settings.slack_bot_token is not None and bool(settings.support_channel)
             if slack:
@@ -381,8 +390,8 @@ async def recheck_runtime(
 
                 # Only lang_of is used here, which needs no team; customers' locales decide their language.
                 people = People(team_id="", default_lang=settings.language)
-                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people))
-            teams = teams_connection_for(desk, teams_endpoints)
+                notifiers.append(build_notifier(settings, desk.sessions, build_client(settings), people, tickets))
+            teams = teams_connection_for(desk, teams_endpoints, tickets)
             if teams is not None:
                 await stack.enter_async_context(teams.started())
                 notifiers.append(teams.notifier)

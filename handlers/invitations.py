@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox, queue
 from handlers.intake import REJECTED_PER_HOUR, Connected, Intake, IntakeOutcome, Refused
-from handlers.model import Alert, AlertKind, Person
+from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.redact import redact
 from storage import intake_attempts as attempts
 from storage import invitations as store
@@ -199,23 +199,29 @@ class Invitations:
     async def _spend(self, invitation: Invitation, outcome: Connected) -> None:
         card = outcome.card
         async with self.sessions() as session, session.begin():
-            spent = await store.spend(session, invitation_id=invitation.id, link_id=card.id, now=utcnow())
-            audit(session, platform=WEB, team_id=BY_INVITATION, actor=invitation.short_id, action="invitation.use",
-                  link_id=card.id, result="ok" if spent else "failed",
-                  detail={"invitation": invitation.short_id} if spent else {"problem": "already_used"})
-            if spent:
-                # In the link's thread, right after its first post: which invitation, whose, and
-                # where to write to the customer (no chat reaches them).
-                details = {"invitation": invitation.short_id, "name": invitation.name, "email": invitation.email,
-                           "by": invitation.created_by, "by_platform": invitation.created_platform,
-                           "by_team": invitation.created_team}
-                if invitation.channel_id:  # made for one person from a shared channel's Connect message
-                    details.update(channel=invitation.channel_id, from_invitation=f"I{invitation.via_id}")
-                await queue(session, Alert(AlertKind.INVITED, card, details),
-                            key=f"link:{card.id}:invited:{invitation.id}")
+            await use_up(session, invitation, card)
         if self.outbox is not None:
             self.outbox.kick()
         log.info("invitations: %s used by link %s", invitation.short_id, card.short_id)
+
+
+async def use_up(session: AsyncSession, invitation: Invitation, card: LinkCard) -> bool:
+    """Spend the invitation on this link, in the caller's transaction (SOAP form and REST consent
+    alike); False when another connection spent it first (audited so, no second thread note)."""
+    spent = await store.spend(session, invitation_id=invitation.id, link_id=card.id, now=utcnow())
+    audit(session, platform=WEB, team_id=BY_INVITATION, actor=invitation.short_id, action="invitation.use",
+          link_id=card.id, result="ok" if spent else "failed",
+          detail={"invitation": invitation.short_id} if spent else {"problem": "already_used"})
+    if spent:
+        # In the link's thread, right after its first post: which invitation, whose, and
+        # where to write to the customer (no chat reaches them).
+        details = {"invitation": invitation.short_id, "name": invitation.name, "email": invitation.email,
+                   "by": invitation.created_by, "by_platform": invitation.created_platform,
+                   "by_team": invitation.created_team}
+        if invitation.channel_id:  # made for one person from a shared channel's Connect message
+            details.update(channel=invitation.channel_id, from_invitation=f"I{invitation.via_id}")
+        await queue(session, Alert(AlertKind.INVITED, card, details), key=f"link:{card.id}:invited:{invitation.id}")
+    return spent
 
 
 def _row(record: Invitation) -> InvitationRow:
@@ -225,5 +231,5 @@ def _row(record: Invitation) -> InvitationRow:
 
 __all__ = [
     "BadInvitation", "Gone", "InvitationList", "InvitationOutcome", "InvitationRevoked", "InvitationRow",
-    "Invitations", "Invited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name",
+    "Invitations", "Invited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name", "use_up",
 ]

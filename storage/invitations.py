@@ -140,3 +140,9 @@ def rejected_from_address(*, address: str, username: str | None, reason: str | N
     """A rejection counted against a client address (the invitation's own is recorded by intake)."""
     return IntakeAttempt(platform="web", team_id="address", user_id=address[:128], at=utcnow(),
                          outcome="rejected", reason=reason, fault_code=code, username=username)
+
+
+async def get_open(session: AsyncSession, *, invitation_id: int, now: datetime) -> Invitation | None:
+    """The invitation by its id if it can still be used (a consent ticket bound to it)."""
+    found = await session.get(Invitation, invitation_id, populate_existing=True)
+    return found if found is not None and found.is_open(now) else None

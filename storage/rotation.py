@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy import or_
 
 from storage.cipher import Sealed, TokenCipher, pending_row, revocation_row
+from storage.connect import reseal_verifiers
 from storage.links import open_token, seal_onto
 from storage.models import Link, PendingConversation, PendingIntake, PendingRevocation
 from storage.pending_intakes import reseal
@@ -27,10 +28,12 @@ class RotationReport:
     revocations: int = 0
     intakes: int = 0
     """Pending intakes (acknowledged, not yet answered) re-encrypted."""
+    states: int = 0
+    """PKCE verifiers of consents in progress re-encrypted."""
 
     @property
     def changed(self) -> int:
-        return self.links + self.pending + self.revocations + self.intakes
+        return self.links + self.pending + self.revocations + self.intakes + self.states
 
 
 async def rotate_keys(
@@ -100,6 +103,7 @@ async def rotate_keys(
         for intake in intakes:
             reseal(intake, cipher)
             report.intakes += 1
+        report.states = await reseal_verifiers(session, cipher)
     async with sessions() as session, session.begin():
         queued = (await session.scalars(
             select(PendingRevocation).where(PendingRevocation.token_key_id != primary).with_for_update()

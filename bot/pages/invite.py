@@ -23,7 +23,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.pages.security import CSRF_COOKIE, Csrf, secure_headers
 from bot.web import BodyTooLarge, read_body
 from handlers.intake import BadInput, Limited, Pending, Refused
-from handlers.invitations import Gone, Invitations, SubmitOutcome
+from handlers.connect import Tickets
+from handlers.invitations import BY_INVITATION, WEB, Gone, Invitations, OpenInvitation, SubmitOutcome
+from handlers.model import Person
+from handlers.text.connect_text import consent_button, consent_page_words
 from handlers.text.invite_text import accept_language, other_language, page_words
 from handlers.text.replies import internal_error, outcome_reply
 from handlers.text.locale import language
@@ -38,8 +41,9 @@ KEEP_RESULTS = 1000
 KEEP_FOR_S = 900.0
 MAX_FORM = 8 * 1024
 STATIC_PATH = "/static/pages/invite.css"
-#: An offer on the page besides the token form (the REST consent button, once the desk supports it).
+#: An offer on the page besides the token form: the REST consent button (when `tickets` are given).
 OFFER_TEMPLATES: tuple[str, ...] = ()
+CONSENT_OFFER = "_consent_offer.html"
 
 
 @dataclass
@@ -55,12 +59,14 @@ class InvitePages:
     """The routes of the invitation pages, built once with the use case and the page settings."""
 
     def __init__(self, invitations: Invitations, *, brand: str, default_lang: str, https: bool,
-                 offers: tuple[str, ...] = OFFER_TEMPLATES) -> None:
+                 offers: tuple[str, ...] = OFFER_TEMPLATES, tickets: Tickets | None = None) -> None:
         self.invitations = invitations
+        self.tickets = tickets
+        """With REST on: "Connect with Nmbrs" on the page, a ticket bound to the invitation."""
         self.brand = brand
         self.default_lang = language(default_lang)
         self.https = https
-        self.offers = offers
+        self.offers = (CONSENT_OFFER, *offers) if tickets is not None else offers
         self.csrf = Csrf(https=https)
         self.results: dict[str, Submission] = {}
         self.templates = Environment(loader=PackageLoader("bot.pages", "templates"),
@@ -88,7 +94,7 @@ class InvitePages:
         invitation = await self.invitations.find(secret)
         if invitation is None:
             return self._gone(lang)
-        return self._form_page(request, "invite.html", lang, secret, invitation.id, status=200)
+        return await self._form_page(request, "invite.html", lang, secret, invitation, status=200)
 
     async def submit(self, request: Request, secret: str) -> Response:
         try:
@@ -103,7 +109,7 @@ class InvitePages:
             return self._gone(lang)
         if not self.csrf.valid(invitation.id, request.cookies.get(CSRF_COOKIE), form.get("csrf")):
             log.info("pages: invitation %s form refused (CSRF token missing or wrong)", invitation.short_id)
-            return self._form_page(request, "invite.html", lang, secret, invitation.id, status=403, stale=True)
+            return await self._form_page(request, "invite.html", lang, secret, invitation, status=403, stale=True)
         username = form.get("username", "")[:254]
         task = asyncio.get_running_loop().create_task(self.invitations.submit(
             secret=secret, address=request.client.host if request.client else "unknown",
@@ -141,16 +147,20 @@ class InvitePages:
         if retry:
             invitation = await self.invitations.find(secret)
             if invitation is not None:
-                return self._form_page(request, "result.html", lang, secret, invitation.id, status=200,
-                                       reply=reply, retry=True, username=submission.username)
+                return await self._form_page(request, "result.html", lang, secret, invitation, status=200,
+                                             reply=reply, retry=True, username=submission.username)
         return self._render("result.html", lang, status=200, reply=reply, retry=False)
 
-    def _form_page(self, request: Request, template: str, lang: str, secret: str, invitation_id: int, *,
-                   status: int, **values: object) -> Response:
+    async def _form_page(self, request: Request, template: str, lang: str, secret: str, invitation: OpenInvitation,
+                         *, status: int, **values: object) -> Response:
         cookie = self.csrf.cookie_value(request.cookies.get(CSRF_COOKIE))
         values.setdefault("username", "")
+        if self.tickets is not None:
+            person = Person(platform=WEB, team_id=BY_INVITATION, user_id=invitation.short_id, lang=lang)
+            values["consent_url"] = await self.tickets.url(person, invitation_id=invitation.id)
+            values["cw"] = {**consent_page_words(lang), "button": consent_button(lang)}
         response = self._render(template, lang, status=status, action=f"/i/{secret}",
-                                csrf=self.csrf.token(invitation_id, cookie), offers=self.offers,
+                                csrf=self.csrf.token(invitation.id, cookie), offers=self.offers,
                                 switch_url=f"/i/{secret}?lang={other_language(lang)}", **values)
         self.csrf.set_cookie(response, cookie)
         return response

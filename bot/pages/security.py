@@ -1,6 +1,6 @@
 """What every customer-facing page sends and checks: the security headers, the CSRF token (a cookie
 plus a form field bound to it and to the invitation by an HMAC), and the access-log redaction of
-invitation secrets."""
+invitation secrets and of the consent routes' query strings (ticket, state, code)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ CSRF_COOKIE = "td_csrf"
 #: An invitation path as it reaches the access log; the secret is replaced, its kind kept.
 _INVITE_PATH = re.compile(r"/i/[^/?\s\"]+")
 INVITE_PATH_SHOWN = "/i/[secret]"
+#: A consent route with its query string (start?t=<ticket>, callback?code=…&state=…): the query goes.
+_CONNECT_QUERY = re.compile(r"(/connect/[^?\s\"]*)\?[^\s\"]*")
+CONNECT_QUERY_SHOWN = r"\1?[redacted]"
 
 
 def secure_headers(response: Response, *, https: bool) -> Response:
@@ -57,12 +60,12 @@ class Csrf:
 
 
 def redact_invite_path(text: str) -> str:
-    return _INVITE_PATH.sub(INVITE_PATH_SHOWN, text)
+    return _CONNECT_QUERY.sub(CONNECT_QUERY_SHOWN, _INVITE_PATH.sub(INVITE_PATH_SHOWN, text))
 
 
 class InvitePathFilter(logging.Filter):
-    """On uvicorn's access logger: the path argument of each line without the invitation secret
-    (uvicorn formats `%s - "%s %s HTTP/%s" %d` with the path as the third argument)."""
+    """On uvicorn's access logger: the path argument of each line without the invitation secret or
+    a consent route's query string (uvicorn formats `%s - "%s %s HTTP/%s" %d` with the path as the third argument)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):

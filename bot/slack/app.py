@@ -24,6 +24,7 @@ from bot.slack.listeners import actions, errors, events, shared, views
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
 from bot.slack.staff import SlackStaffDirectory
+from handlers.connect import Tickets
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,12 @@ async def who_am_i(client: AsyncWebClient) -> BotIdentity:
 
 
 def build_notifier(settings: Settings, sessions: async_sessionmaker[AsyncSession], client: AsyncWebClient,
-                   people: People) -> SlackNotifier:
-    """The Slack notifier of the outbox: support alerts to the support channel, customers' DMs."""
+                   people: People, tickets: Tickets | None = None) -> SlackNotifier:
+    """The Slack notifier of the outbox: support alerts to the support channel, customers' DMs
+    (with REST on, `tickets` for their "Connect with Nmbrs" button)."""
     return SlackNotifier(
         client=client, sessions=sessions, support_channel=settings.support_channel or "",
-        lang=settings.language, notify_customers=settings.notify_customers, people=people,
+        lang=settings.language, notify_customers=settings.notify_customers, people=people, tickets=tickets,
     )
 
 

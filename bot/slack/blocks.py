@@ -16,12 +16,15 @@ from handlers.intake import Via
 from handlers.model import Alert, LinkCard
 from handlers.text import alert_text
 from handlers.text.alert_text import support_label
+from handlers.text.connect_text import consent_button, consent_hint
 from handlers.text.replies import Reply, label, state_label
 
 Block = dict[str, Any]
 
 #: action_id of the button that opens the credentials form (DMs, ephemeral hints, App Home).
 CONNECT_ACTION = "tokendesk_connect_open"
+#: action_id of the URL button that opens Nmbrs' consent page (REST); Slack still sends its click.
+CONSENT_ACTION = "tokendesk_consent_open"
 #: callback_id of the credentials form.
 CONNECT_VIEW = "tokendesk_connect"
 USERNAME_BLOCK, TOKEN_BLOCK, INPUT_ACTION = "username", "token", "value"
@@ -105,14 +108,23 @@ def connect_button(lang: str, *, primary: bool = True) -> dict[str, Any]:
     return button
 
 
-def connect_actions(lang: str) -> Block:
-    return {"type": "actions", "block_id": "tokendesk_connect", "elements": [connect_button(lang)]}
+def consent_link_button(lang: str, url: str) -> dict[str, Any]:
+    """A URL button: Slack opens `url` (the consent start with a ticket) in the browser."""
+    return {"type": "button", "action_id": CONSENT_ACTION, "text": _plain(consent_button(lang)), "url": url}
+
+
+def connect_actions(lang: str, consent_url: str | None = None) -> Block:
+    """The Connect button (the credentials form) and, with REST on, the consent page's URL button."""
+    elements = [connect_button(lang)]
+    if consent_url:
+        elements.append(consent_link_button(lang, consent_url))
+    return {"type": "actions", "block_id": "tokendesk_connect", "elements": elements}
 
 
 # --- replies to customers ----------------------------------------------------------------------
 
 
-def reply_blocks(reply: Reply, lang: str, *, button: bool = True) -> list[Block]:
+def reply_blocks(reply: Reply, lang: str, *, button: bool = True, consent_url: str | None = None) -> list[Block]:
     """A neutral reply as blocks: headline with a tone mark, detail, facts, action, small print."""
     body = [f"{_TONE[reply.tone]} *{escape(reply.headline)}*"]
     if reply.detail:
@@ -123,15 +135,18 @@ def reply_blocks(reply: Reply, lang: str, *, button: bool = True) -> list[Block]
     if reply.action:
         blocks.append(_section(escape(reply.action)))
     if button and reply.offer_connect:
-        blocks.append(connect_actions(lang))
+        if consent_url:
+            blocks.append(_context(escape(consent_hint(lang))))
+        blocks.append(connect_actions(lang, consent_url))
     for note in reply.notes:
         blocks.append(_context(escape(note)))
     return blocks
 
 
-def reply_message(reply: Reply, lang: str, *, notes: Sequence[str] = ()) -> dict[str, Any]:
+def reply_message(reply: Reply, lang: str, *, notes: Sequence[str] = (),
+                  consent_url: str | None = None) -> dict[str, Any]:
     """chat.postMessage / chat.postEphemeral arguments (text is the notification fallback)."""
-    blocks = reply_blocks(reply, lang)
+    blocks = reply_blocks(reply, lang, consent_url=consent_url)
     blocks.extend(_context(escape(note)) for note in notes)
     return {"text": escape(reply.headline), "blocks": blocks}
 
@@ -176,9 +191,15 @@ def _metadata(lang: str, via: Via | None) -> dict[str, str]:
     return {"lang": lang, **({"via": via.invitation, "channel": via.channel} if via else {})}
 
 
-def connect_modal(lang: str, intro: Reply, *, username: str | None = None, via: Via | None = None) -> dict[str, Any]:
-    """The form: where to find the token, then e-mail and token inputs."""
-    return _modal(lang, [*reply_blocks(intro, lang, button=False), *_inputs(lang, username)],
+def connect_modal(lang: str, intro: Reply, *, username: str | None = None, via: Via | None = None,
+                  consent_url: str | None = None) -> dict[str, Any]:
+    """The form: where to find the token, then e-mail and token inputs; with REST on, first the
+    button that opens Nmbrs' consent page instead."""
+    consent: list[Block] = []
+    if consent_url:
+        consent = [{"type": "actions", "block_id": "tokendesk_consent",
+                    "elements": [consent_link_button(lang, consent_url)]}, {"type": "divider"}]
+    return _modal(lang, [*consent, *reply_blocks(intro, lang, button=False), *_inputs(lang, username)],
                   submit=True, metadata=_metadata(lang, via))
 
 
@@ -233,7 +254,7 @@ def _when(moment: datetime | None, lang: str) -> str:
 
 
 def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, datetime | None],
-              *, staff_blocks: Sequence[Block] = ()) -> dict[str, Any]:
+              *, staff_blocks: Sequence[Block] = (), consent_url: str | None = None) -> dict[str, Any]:
     """A customer's links (state, environment, token ending, last check) and the Connect button."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain(label("home_title", lang))},
@@ -251,7 +272,7 @@ def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, dateti
         blocks.append(_section("\n".join(lines)))
     if len(links) > HOME_LINKS:
         blocks.append(_context(escape(label("home_more", lang).format(n=len(links) - HOME_LINKS))))
-    blocks.append(connect_actions(lang))
+    blocks.append(connect_actions(lang, consent_url))
     if staff_blocks:
         blocks.append({"type": "divider"})
         blocks.extend(staff_blocks[: 100 - len(blocks)])

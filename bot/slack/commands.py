@@ -229,7 +229,8 @@ class CommandListeners:
         self, replier: Replier, client: AsyncWebClient, body: Mapping[str, Any], person: Person
     ) -> None:
         try:
-            await open_connect_modal(client, str(body.get("trigger_id") or ""), person.lang)
+            await open_connect_modal(client, str(body.get("trigger_id") or ""), person.lang,
+                                     consent_url=await self.ctx.consent_url(person))
         except SlackApiError as exc:
             log.warning("/nmbrs connect: the form did not open (%s)", exc.response.get("error"))
             await replier.send(command_blocks.connect_failed_message(person.lang))

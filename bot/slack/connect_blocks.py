@@ -1,5 +1,5 @@
 """Block Kit for Connect messages in shared channels: the offer under `/nmbrs invite`, the message
-posted in the channel (no secret, no URL), and the private answers. Words: handlers.text.connect_text.
+posted in the channel (no secret, no URL), and the private answers. Words: handlers.text.shared_text.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from bot.slack.blocks import escape
 from handlers.intake import Via
 from handlers.invitations import Invited
-from handlers.text.connect_text import CONNECT_BUTTON, channel_lines, until, words
+from handlers.text.shared_text import CONNECT_BUTTON, channel_lines, until, words
 
 Message = dict[str, Any]
 Block = dict[str, Any]

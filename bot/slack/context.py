@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from bot.slack.notifier import SlackNotifier
     from bot.slack.people import People
     from handlers.commands import Rechecker
+    from handlers.connect import Connect
     from handlers.invitations import Invitations
+    from handlers.model import Person
+    from handlers.text.replies import Reply
     from handlers.pending_intakes import PendingIntakes
     from handlers.staff import StaffDirectory
 
@@ -56,8 +59,17 @@ class SlackContext:
     """Intakes recorded before the acknowledgement and finished by a worker (issue 12 finding 3)."""
     recorder: "AckRecorder | None" = None
     """Writes delivery claims and pending intakes before the acknowledgement, batched."""
+    connect: "Connect | None" = None
+    """REST consent (the "Connect with Nmbrs" URL button's tickets); None when REST is off."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
+
+    async def consent_url(self, person: "Person", reply: "Reply | None" = None) -> str | None:
+        """A fresh "Connect with Nmbrs" URL for this person when REST is on (and `reply`, if given,
+        offers to connect); None otherwise."""
+        if self.connect is None or (reply is not None and not reply.offer_connect):
+            return None
+        return await self.connect.ticket_url(person)
 
     @property
     def settings(self) -> Settings:

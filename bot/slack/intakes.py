@@ -24,6 +24,7 @@ from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
 from bot.slack.dedupe import PLATFORM, delivery_ids, kind
 from bot.slack.people import People, ids_of
+from handlers.connect import Tickets
 from handlers.intake import Via
 from handlers.model import Person
 from handlers.parse import find_credentials
@@ -211,6 +212,8 @@ class SlackAnswerer:
     client: AsyncWebClient
     people: People
     platform: str = PLATFORM
+    tickets: Tickets | None = None
+    """With REST on: the tickets of the "Connect with Nmbrs" button next to the form's."""
 
     async def person(self, target: Target) -> Person:
         person = await self.people.person(self.client, user_id=target.user_id, team_id=target.team_id)
@@ -238,7 +241,10 @@ class SlackAnswerer:
         if not channel:
             opened = await self.client.conversations_open(users=target.user_id)
             channel = opened["channel"]["id"]
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            consent_url = await self.tickets.url(Person(PLATFORM, target.team_id or "", target.user_id, lang))
         await self.client.chat_postMessage(
             channel=channel, unfurl_links=False, **({"thread_ts": target.thread_id} if target.thread_id else {}),
-            **blocks.reply_message(reply, lang, notes=list(notes)),
+            **blocks.reply_message(reply, lang, notes=list(notes), consent_url=consent_url),
         )

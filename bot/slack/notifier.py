@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.slack import blocks, command_blocks
 from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.slack.people import People
-from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import customer_alerts, replies
+from handlers.connect import Tickets
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
+from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
+from handlers.text.customer_reply import customer_reply
 from storage import support_threads
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,11 @@ class SlackNotifier:
         lang: str,
         notify_customers: bool = True,
         people: People | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self.client = client
+        self.tickets = tickets
+        """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.people = people
         """Looks up a customer's Slack locale, so a nightly alert speaks their language."""
         self.sessions = sessions
@@ -61,7 +66,7 @@ class SlackNotifier:
         self.notify_customers = notify_customers
 
     async def deliver(self, alert: Alert) -> None:
-        if alert.kind in (AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT):
+        if alert.kind in CUSTOMER_KINDS:
             await self._to_customer(alert)
         elif alert.kind in TOP_LEVEL or alert.link is None:
             await self._top_level(alert)
@@ -117,32 +122,35 @@ class SlackNotifier:
             return
         card = alert.link
         user_id = alert.details.get("user_id") or (card.user_id if card else None)
-        if card is None or not user_id:
+        if (card is None and alert.kind is not AlertKind.CUSTOMER_CONSENT) or not user_id:
             raise NoRecipient(f"{alert.kind} alert without a link or user")
         if self.people is not None:
             lang = await self.people.lang_of(self.client, str(user_id))
         else:
             lang = replies.lang_of(alert.lang, self.lang)
-        if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = customer_alerts.customer_broken(card, alert.details, lang)
-        else:
-            reply = customer_alerts.customer_result(card, alert.details, lang)
+        reply = customer_reply(alert, lang)
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            team_id = alert.details.get("team_id") or (card.team_id if card else None)
+            consent_url = await self.tickets.url(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
         try:
             opened = await self.client.conversations_open(users=str(user_id))
             channel = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=channel, unfurl_links=False, **blocks.reply_message(reply, lang))
+            await self.client.chat_postMessage(channel=channel, unfurl_links=False,
+                                               **blocks.reply_message(reply, lang, consent_url=consent_url))
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "?")
-            if not self._external(card) or error in _RETRY:
+            if card is None or not self._external(card) or error in _RETRY:
                 raise
             # A Slack Connect customer the bot may not DM: support hears it in the link's thread, as
-            # for a link made on the invitation page, and passes it on.
+            # for a link made on the invitation page, and passes it on (without the consent button,
+            # whose ticket is the customer's).
             thread_ts, _ = await self._thread(card)
             await self.client.chat_postMessage(channel=self.support_channel, thread_ts=thread_ts, unfurl_links=False,
                                                **blocks.support_customer_relay(card, reply, lang, error, self.lang))
             log.info("customer of link %s not reachable by DM (%s); told support instead", card.short_id, error)
             return
-        log.info("customer told about link %s (%s)", card.short_id, alert.kind)
+        log.info("customer told about link %s (%s)", card.short_id if card else "-", alert.kind)
 
     def _external(self, card: LinkCard) -> bool:
         """The link's customer is from another organisation than the installing workspace."""

@@ -23,6 +23,7 @@ from bot.teams.endpoint import PATH, MessagesEndpoint, RouteAdapter
 from bot.teams.staff import TeamsStaffDirectory
 from handlers.alerts import Outbox
 from handlers.commands import Commands, Rechecker
+from handlers.connect import Tickets
 from handlers.conversations import Conversations
 from handlers.intake import Intake
 from handlers.invitations import Invitations
@@ -97,8 +98,9 @@ class TeamsRuntime:
 
 
 def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                  endpoints: TeamsEndpoints | None = None) -> TeamsConnection:
-    """The SDK app, the connector sender, the conversation references and the notifier."""
+                  endpoints: TeamsEndpoints | None = None, tickets: Tickets | None = None) -> TeamsConnection:
+    """The SDK app, the connector sender, the conversation references and the notifier (with REST
+    on, `tickets` for the "Connect with Nmbrs" button in customer messages)."""
     from microsoft_teams.apps import App
 
     from bot.teams.notifier import TeamsNotifier
@@ -133,7 +135,7 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
     notifier = TeamsNotifier(
         sender=sender, references=references, sessions=sessions,
         support_channel=settings.teams_support_channel, tenant_id=settings.teams_tenant_id,
-        lang=settings.language, notify_customers=settings.notify_customers,
+        lang=settings.language, notify_customers=settings.notify_customers, tickets=tickets,
     )
     return TeamsConnection(app=app, adapter=adapter, sender=sender, references=references, notifier=notifier)
 
@@ -141,7 +143,7 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
 def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outbox: Outbox,
                 conversations: Conversations, recheck: Rechecker | None = None,
                 invitations: Invitations | None = None,
-                pending: PendingIntakes | None = None) -> TeamsRuntime:
+                pending: PendingIntakes | None = None, tickets: Tickets | None = None) -> TeamsRuntime:
     """The Teams runtime: context and listeners on a connection whose notifier is already in `outbox`.
     Serve `runtime.endpoint` at `runtime.path` and enter `runtime.lifespan` (bot.app does both)."""
     from microsoft_teams.api import ActivityBase
@@ -165,6 +167,7 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         sender=connection.sender,
         references=connection.references,
         pending=pending,
+        tickets=tickets,
     )
     listeners = Listeners(ctx)
 

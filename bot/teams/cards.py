@@ -18,12 +18,14 @@ from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.cards import (
     AdaptiveCard,
     CardElement,
+    OpenUrlAction,
     ShowCardAction,
     SubmitAction,
     TextBlock,
     TextInput,
 )
 
+from handlers.text.connect_text import consent_button, consent_hint
 from handlers.text.markup import cut
 from handlers.text.replies import Reply, label
 
@@ -179,11 +181,19 @@ def _submit(lang: str) -> SubmitAction:
 
 
 def form(lang: str, intro: Reply | None = None, *, username: str | None = None,
-         errors: Mapping[str, str] | None = None) -> AdaptiveCard:
-    """The credentials form: where the token is (intro), e-mail and masked token inputs, Check."""
+         errors: Mapping[str, str] | None = None, consent_url: str | None = None) -> AdaptiveCard:
+    """The credentials form: where the token is (intro), e-mail and masked token inputs, Check;
+    with REST on (`consent_url`), also the button that opens Nmbrs' consent page."""
     body = reply_body(intro) if intro is not None else []
     body += _inputs(lang, username=username, errors=errors or {})
-    return card(body, [_submit(lang)])
+    if consent_url:
+        body.append(small(escape(consent_hint(lang))))
+    return card(body, [_submit(lang), *_consent(lang, consent_url)])
+
+
+def _consent(lang: str, consent_url: str | None) -> list[OpenUrlAction]:
+    """The "Connect with Nmbrs" button: opens the consent start (a fresh ticket) in the browser."""
+    return [OpenUrlAction(title=consent_button(lang), url=consent_url)] if consent_url else []
 
 
 def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
@@ -191,12 +201,17 @@ def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
     return ShowCardAction(title=label("connect", lang), card=form(lang, intro))
 
 
-def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None) -> AdaptiveCard:
-    """What a customer reads in their chat; the form is one click away when the reply offers it."""
+def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None,
+               consent_url: str | None = None) -> AdaptiveCard:
+    """What a customer reads in their chat; the form is one click away when the reply offers it
+    (and, with REST on, Nmbrs' consent page)."""
     body = reply_body(reply)
     body.extend(small(escape(note)) for note in notes)
-    actions = [connect_action(lang, form_intro)] if reply.offer_connect else []
-    return card(body, actions)
+    if not reply.offer_connect:
+        return card(body, [])
+    if consent_url:
+        body.append(small(escape(consent_hint(lang))))
+    return card(body, [connect_action(lang, form_intro), *_consent(lang, consent_url)])
 
 
 def checking_card(reply: Reply) -> AdaptiveCard:

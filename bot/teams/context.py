@@ -19,7 +19,10 @@ from handlers.conversations import Conversations
 from handlers.intake import Intake
 
 if TYPE_CHECKING:
+    from handlers.connect import Tickets
+    from handlers.model import Person
     from handlers.pending_intakes import PendingIntakes
+    from handlers.text.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,16 @@ class TeamsContext:
     references: References
     pending: "PendingIntakes | None" = None
     """Chat intakes recorded with the activity's claim and finished by a worker (issue 12 finding 3)."""
+    tickets: "Tickets | None" = None
+    """With REST on: the tickets of the "Connect with Nmbrs" button."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+
+    async def consent_url(self, person: "Person | None", reply: "Reply | None" = None) -> str | None:
+        """A fresh "Connect with Nmbrs" URL for this person when REST is on (and `reply`, if given,
+        offers to connect); None otherwise."""
+        if self.tickets is None or person is None or (reply is not None and not reply.offer_connect):
+            return None
+        return await self.tickets.url(person)
 
     @property
     def settings(self) -> Settings:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.teams import cards
 from bot.teams.inbound import PLATFORM, Inbound
 from bot.teams.sender import Sender
+from handlers.connect import Tickets
 from handlers.model import Person
 from handlers.parse import Found
 from handlers.text import replies
@@ -33,6 +34,8 @@ class TeamsAnswerer:
     sender: Sender
     default_lang: str
     platform: str = PLATFORM
+    tickets: Tickets | None = None
+    """With REST on: the tickets of the "Connect with Nmbrs" button."""
 
     async def person(self, target: Target) -> Person:
         # The intake needs only who it is (platform, tenant, user) and the language recorded with it.
@@ -43,5 +46,9 @@ class TeamsAnswerer:
         if not target.response_target or not target.channel_id:
             raise ValueError("a Teams pending intake without its conversation")
         lang = target.lang or self.default_lang
-        content = cards.reply_card(reply, lang, notes=list(notes), form_intro=replies.form_intro(lang))
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            consent_url = await self.tickets.url(await self.person(target))
+        content = cards.reply_card(reply, lang, notes=list(notes), form_intro=replies.form_intro(lang),
+                                   consent_url=consent_url)
         await self.sender.send(target.response_target, target.channel_id, cards.message(content, reply.headline))

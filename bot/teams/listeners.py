@@ -207,7 +207,9 @@ class Listeners:
         who = self._person(item)
         lang = who.lang if who else self.ctx.settings.language
         reply = replies.welcome(lang)
-        await self._send(item, cards.reply_card(reply, lang, form_intro=replies.form_intro(lang)), reply.headline)
+        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang),
+                                   consent_url=await self.ctx.consent_url(who, reply))
+        await self._send(item, content, reply.headline)
 
     # credentials in the 1:1 chat
 
@@ -215,7 +217,8 @@ class Listeners:
         run.found = found = find_credentials(item.text)
         reply = await dm.answer(person=who, found=found, intake=self.ctx.intake, conversations=self.ctx.conversations)
         content = cards.reply_card(reply, who.lang, notes=dm.delete_notes(found, who.lang),
-                                   form_intro=replies.form_intro(who.lang))
+                                   form_intro=replies.form_intro(who.lang),
+                                   consent_url=await self.ctx.consent_url(who, reply))
         await self._send(item, content, reply.headline)
 
     # the form card
@@ -278,7 +281,9 @@ class Listeners:
         summary = command_cards.summary_of(outcome, who.lang)
         if isinstance(outcome, OpenConnect):
             if item.personal:
-                await self._send(item, cards.form(who.lang, replies.form_intro(who.lang)), replies.form_intro(who.lang).headline)
+                await self._send(item, cards.form(who.lang, replies.form_intro(who.lang),
+                                                  consent_url=await self.ctx.consent_url(who)),
+                                 replies.form_intro(who.lang).headline)
             else:
                 await self._send(item, self._channel_card(replies.channel_hint(who.lang), who.lang), summary)
         elif isinstance(outcome, TokenInCommand):

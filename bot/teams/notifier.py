@@ -17,9 +17,11 @@ from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
-from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
-from handlers.text import customer_alerts, replies
+from handlers.connect import Tickets
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
+from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
+from handlers.text.customer_reply import customer_reply
 from handlers.text.locale import lang_for_locale
 from storage import support_threads
 
@@ -53,7 +55,10 @@ class TeamsNotifier:
         tenant_id: str | None,
         lang: str,
         notify_customers: bool = True,
+        tickets: Tickets | None = None,
     ) -> None:
+        self.tickets = tickets
+        """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.sender = sender
         self.references = references
         self.sessions = sessions
@@ -137,17 +142,17 @@ class TeamsNotifier:
         item = alert.link
         user_id = alert.details.get("user_id") or (item.user_id if item else None)
         tenant_id = alert.details.get("team_id") or (item.team_id if item else None)
-        if item is None or not user_id or not tenant_id:
+        if (item is None and alert.kind is not AlertKind.CUSTOMER_CONSENT) or not user_id or not tenant_id:
             raise NoRecipient(f"{alert.kind} alert without a link or user")
         place = await self.references.person(tenant_id=str(tenant_id), user_id=str(user_id))
         if place is None:
             raise NotInstalled("no 1:1 chat with this customer is known (the app was never installed for them)")
         # The customer's own Teams locale wins over the desk's default language.
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
-        if alert.kind is AlertKind.CUSTOMER_BROKEN:
-            reply = customer_alerts.customer_broken(item, alert.details, lang)
-        else:
-            reply = customer_alerts.customer_result(item, alert.details, lang)
-        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang))
+        reply = customer_reply(alert, lang)
+        consent_url = None
+        if self.tickets is not None and reply.offer_connect:
+            consent_url = await self.tickets.url(Person(PLATFORM, str(tenant_id), str(user_id), lang))
+        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang), consent_url=consent_url)
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
-        log.info("customer told about link %s on Teams (%s)", item.short_id, alert.kind)
+        log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)

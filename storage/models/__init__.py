@@ -6,11 +6,13 @@ from storage.models.attempt import IntakeAttempt
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, utcnow
 from storage.models.check import Check
+from storage.models.connect_ticket import ConnectTicket
 from storage.models.conversation import PendingConversation
 from storage.models.invitation import Invitation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkKind, LinkState
 from storage.models.migration_debtor import MigrationDebtor, MoveState
+from storage.models.oauth_state import OAuthState
 from storage.models.pending_intake import PendingIntake
 from storage.models.revocation import PendingRevocation
 from storage.models.run import Lease, RecheckRun
@@ -19,9 +21,10 @@ from storage.models.thread import SupportThread
 from storage.models.webhook import WebhookEvent, WebhookStatus
 
 __all__ = [
-    "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "InboundDelivery", "IntakeAttempt",
+    "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "ConnectTicket", "InboundDelivery", "IntakeAttempt",
     "Invitation",
-    "Lease", "Link", "LinkKind", "LinkState", "MigrationDebtor", "MoveState", "PendingConversation", "PendingIntake", "PendingRevocation",
+    "Lease", "Link", "LinkKind", "LinkState", "MigrationDebtor", "MoveState", "OAuthState", "PendingConversation",
+    "PendingIntake", "PendingRevocation",
     "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",
 ]

@@ -8,8 +8,9 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
-from handlers.text import customer_alerts
-from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, DURATIONS, REASONS, VALIDATIONS, support_summary
+from handlers.connect import ConsentFailed, ConsentRefused, Consented, Denied, NmbrsError, StateInvalid, TicketGone
+from handlers.text import connect_text, customer_alerts
+from tests.golden.inputs import CARDS, CONSENT_DETAILS, CUSTOMER_DETAILS, DURATIONS, REASONS, VALIDATIONS, support_summary
 from tests.golden.renderings import (
     AlertKind, BadInput, Connected, DUTCH, InvalidInput, LOCALES, LONG, Limited, NASTY, Pending, Refused, STATES,
     T0, TEXTS, attempt, cut, dump, explain, explain_input, lname, replies, slack, slack_cmd, support_label, teams,
@@ -46,6 +47,28 @@ def customer_replies(lang: Any) -> dict[str, Any]:
     for (cname, c), (i, details) in itertools.product(CARDS.items(), enumerate(CUSTOMER_DETAILS)):
         made[f"customer_broken_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_broken(c, d, lang)
         made[f"customer_result_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_result(c, d, lang)
+    made.update(consent_replies(lang))
+    return made
+
+
+def consent_replies(lang: Any) -> dict[str, Any]:
+    """A REST consent's outcome: on the result page and in the chat (rebuilt from the alert's details)."""
+    outcomes: dict[str, Any] = {
+        "denied": Denied(lang), "invalid": StateInvalid(), "gone": TicketGone(),
+        "no_refresh": ConsentRefused("no_refresh_token", (), lang),
+        "scopes": ConsentRefused("scopes_missing", ("company.info.read", NASTY), lang),
+        "nmbrs_error": NmbrsError("server_error", lang),
+    }
+    outcomes.update({f"connected_{cname}": Consented(card=c, lang=lang, created=True, replaced=False)
+                     for cname, c in CARDS.items()})
+    outcomes.update({f"failed_{vname}": ConsentFailed(v, lang) for vname, v in VALIDATIONS.items()
+                     if not vname.startswith("valid_")})
+    made: dict[str, Any] = {}
+    for name, outcome in outcomes.items():
+        made[f"consent_page_{name}"] = lambda o=outcome: connect_text.consent_reply(o, lang)
+        made[f"consent_chat_{name}"] = lambda o=outcome: connect_text.consent_reply(o, lang, page=False)
+    for (cname, c), (i, details) in itertools.product(CARDS.items(), enumerate(CONSENT_DETAILS)):
+        made[f"customer_consent_{cname}_{i}"] = lambda c=c, d=details: connect_text.chat_consent(d, c, lang)
     return made
 
 
@@ -130,6 +153,9 @@ def words_family(out: dict[str, str]) -> None:
         ln = lname(lang)
         for key in LABEL_KEYS:
             out[f"words/{ln}/label/{key}"] = dump(attempt(lambda: replies.label(key, lang)))
+        out[f"words/{ln}/consent_button"] = dump(attempt(lambda: connect_text.consent_button(lang)))
+        out[f"words/{ln}/consent_page"] = dump(attempt(lambda: connect_text.consent_page_words(lang)))
+        out[f"words/{ln}/consent_hint"] = dump(attempt(lambda: connect_text.consent_hint(lang)))
         for state in (*STATES, "", "<odd>"):
             out[f"words/{ln}/state_label/{state}"] = dump(attempt(lambda: replies.state_label(state, lang)))
         for key in (*SUPPORT_KEYS, *AlertKind):

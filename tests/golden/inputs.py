@@ -79,6 +79,14 @@ CUSTOMER_DETAILS = (
     {"outcome": "unreachable", "cause": "timeout"}, {"outcome": "pending", "reason": "html"},
     {"outcome": "unverified", "cause": "nope"},
 )
+#: A consent's chat alert details (handlers.connect._chat_alert), odd ones included.
+CONSENT_DETAILS = (
+    {}, {"outcome": "connected"}, {"outcome": "denied"}, {"outcome": "refused", "reason": "scopes_missing",
+                                                          "missing": ["company.info.read", NASTY]},
+    {"outcome": "refused", "reason": "no_refresh_token"}, {"outcome": "failed", "category": "credentials",
+                                                           "code": None},
+    {"outcome": "failed", "cause": "timeout"}, {"outcome": NASTY, "reason": LONG},
+)
 
 
 

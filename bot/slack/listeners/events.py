@@ -85,7 +85,8 @@ async def on_direct_message(
     reply = await dm.answer(person=person, found=found, intake=ctx.intake, conversations=ctx.conversations)
     await client.chat_postMessage(
         channel=said.channel, unfurl_links=False, **({"thread_ts": said.thread} if said.thread else {}),
-        **blocks.reply_message(reply, person.lang, notes=dm.delete_notes(found, person.lang)),
+        **blocks.reply_message(reply, person.lang, notes=dm.delete_notes(found, person.lang),
+                               consent_url=await ctx.consent_url(person, reply)),
     )
 
 
@@ -134,5 +135,6 @@ async def publish_home(ctx: SlackContext, client: AsyncWebClient, body: Mapping[
     staff_blocks: list[dict[str, Any]] = []
     if person.home_team:
         staff_blocks = list(await commands.support_home_blocks(ctx, person.user_id) or [])
-    view = blocks.home_view(person.lang, cards, checked, staff_blocks=staff_blocks)
+    view = blocks.home_view(person.lang, cards, checked, staff_blocks=staff_blocks,
+                            consent_url=await ctx.consent_url(person))
     await client.views_publish(user_id=person.user_id, view=view)

@@ -31,11 +31,12 @@ log = logging.getLogger(__name__)
 
 
 async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None,
-                             via: Via | None = None) -> None:
+                             via: Via | None = None, consent_url: str | None = None) -> None:
     """Open the credentials form (the Connect buttons and `/nmbrs connect`); `via` when it was a
-    shared channel's Connect message."""
+    shared channel's Connect message; `consent_url`: REST is on, and the form offers Nmbrs' consent page too."""
     await client.views_open(
-        trigger_id=trigger_id, view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via)
+        trigger_id=trigger_id,
+        view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via, consent_url=consent_url),
     )
 
 

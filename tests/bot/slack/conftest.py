@@ -141,9 +141,10 @@ def free_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serving(web_app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn in this event loop; yield its URL."""
-    sock = free_socket()
+async def serving(web_app: Any, *, lifespan: str = "on", sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn in this event loop (on `sock` when its URL had to be known
+    first); yield its URL."""
+    sock = sock or free_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(web_app, lifespan=lifespan, log_config=None, access_log=False)
     server = uvicorn.Server(config)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.standins.slack.workspace import TEAM_ID, dm_channel
 from handlers.alerts import queue
-from handlers.model import Alert, AlertKind, LinkCard
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard
 from storage.links import store_credentials
 from storage.models import AlertRecord, Link, LinkState, SupportThread
 from tests.bot.slack.conftest import CUSTOMER, ENGLISH, SUPPORT_CHANNEL, TOKEN, USERNAME, Served
@@ -34,6 +34,7 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
     AlertKind.CUSTOMER_BROKEN: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "reason": "credentials",
                                 "code": 1001, "environment": "acme", "token_last4": "cdef"},
     AlertKind.CUSTOMER_RESULT: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "outcome": "valid"},
+    AlertKind.CUSTOMER_CONSENT: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "outcome": "denied"},
     AlertKind.DIGEST: {"run_id": 7, "trigger": "schedule", "checked": 3, "counts": {"active": 2, "broken": 1},
                        "outcomes": {"valid": 2, "rejected": 1},
                        "changes": [{"link": "L1", "username": "a@b.nl", "environment": "<!channel>",
@@ -140,10 +141,11 @@ async def test_every_alert_kind_is_delivered(app: Served, kind: AlertKind) -> No
     shown = texts(last)
     assert TOKEN not in str(last)
     assert "<!channel>" not in shown and "<!here>" not in shown
-    if kind in (AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT):
+    if kind in CUSTOMER_KINDS:
         assert last["channel"] == dm_channel(CUSTOMER)
         assert app.slack.calls("conversations.open")[0].params["users"] == CUSTOMER
-        assert "acme" in shown and "…cdef" in shown
+        assert ("acme" in shown and "…cdef" in shown) if kind is not AlertKind.CUSTOMER_CONSENT else (
+            "Nothing connected" in shown or "Niets gekoppeld" in shown)
     elif kind in (AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING,
                   AlertKind.MIGRATION_MATCH, AlertKind.MIGRATION_REMINDER):
         assert last["channel"] == SUPPORT_CHANNEL and "thread_ts" not in last
