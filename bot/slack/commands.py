@@ -50,7 +50,7 @@ PROGRESS_MIN_INTERVAL_S = 2.0
 
 def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Commands:
     return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
-                    invitations=ctx.invitations)
+                    invitations=ctx.invitations, revocations=ctx.revocations)
 
 
 class Replier:

@@ -31,6 +31,10 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "companies_added": "bedrijven erbij", "companies_removed": "bedrijven weg",
         "stuck": "{who} loopt vast: Nmbrs weigerde vandaag {n} pogingen", "login": "login",
         "digest": "Nachtelijke controle", "label_cleared": "label verwijderd",
+        AlertKind.REVOCATION_DONE: "Refresh-token alsnog ingetrokken bij Nmbrs",
+        AlertKind.REVOCATION_GIVEN_UP: "Intrekken bij Nmbrs opgegeven",
+        "revocation_tries": "{n} pogingen; in de wachtrij sinds {at} UTC",
+        "revocation_expired": "Na 30 dagen is het refresh-token hier vernietigd; bij Nmbrs is het inmiddels verlopen.",
     },
     "en": {
         "sent_by": "Sent by", "no_env": "environment not known yet",
@@ -46,6 +50,10 @@ _SUPPORT: dict[str, dict[object, str]] = {
         "companies_added": "companies added", "companies_removed": "companies removed",
         "stuck": "{who} is stuck: Nmbrs rejected {n} attempts today", "login": "login",
         "digest": "Nightly check", "label_cleared": "label removed",
+        AlertKind.REVOCATION_DONE: "Refresh token revoked at Nmbrs after all",
+        AlertKind.REVOCATION_GIVEN_UP: "Revocation at Nmbrs given up",
+        "revocation_tries": "{n} attempts; queued since {at} UTC",
+        "revocation_expired": "After 30 days the refresh token is destroyed here; at Nmbrs it has expired by now.",
     },
 }
 #: The icon of each alert in a link's thread, as an emoji shortcode name.
@@ -54,7 +62,9 @@ _MARKS = {
     AlertKind.BROKEN: "red_circle", AlertKind.RESTORED: "large_green_circle",
     AlertKind.SCOPE_CHANGED: "card_index_dividers", AlertKind.UNVERIFIED: "grey_question",
     AlertKind.REVOKED: "no_entry", AlertKind.LABELLED: "label", AlertKind.INVITED: "envelope",
+    AlertKind.REVOCATION_DONE: "white_check_mark", AlertKind.REVOCATION_GIVEN_UP: "x",
 }
+_REVOCATION_KINDS = (AlertKind.REVOCATION_DONE, AlertKind.REVOCATION_GIVEN_UP)
 
 #: The platform of links made on the invitation page: there is no chat user to mention.
 WEB = "web"
@@ -157,6 +167,8 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
                      f" · {m.escape(details.get('name'), 200)}")
         if details.get("email"):
             lines.append(f"{support_label('email', lang)}: {m.escape(details['email'], 254)}")
+    if alert.kind in _REVOCATION_KINDS:
+        lines.extend(_revocation_lines(m, alert, lang))
     if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
         lines.append(f"{support_label('previous', lang)}: {m.escape(state_label(str(details['previous_state']), lang))}")
     if details.get("via"):
@@ -164,6 +176,15 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
     if details.get("by"):
         platform = str(details.get("by_platform") or card.platform)
         lines.append(f"{support_label('by', lang)} {_sender(m, platform, details['by'], lang)}")
+    return lines
+
+
+def _revocation_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
+    details = alert.details
+    at = str(details.get("queued_at") or "?")[:16].replace("T", " ")
+    lines = [m.escape(support_label("revocation_tries", lang).format(n=details.get("attempts", "?"), at=at), 200)]
+    if alert.kind is AlertKind.REVOCATION_GIVEN_UP:
+        lines.append(m.escape(support_label("revocation_expired", lang)))
     return lines
 
 

@@ -229,6 +229,18 @@ def revoked(m: Markup, card: LinkCard, nl: bool) -> str:
                 f"{m.icon('wastebasket')} {card.short_id} ingetrokken: het token is vernietigd. De supportthread weet het.")
 
 
+def revoked_at_nmbrs(at_nmbrs: bool, nl: bool) -> str:
+    """A REST link's refresh token after `revoke`: revoked at Nmbrs, or queued; access tokens live on."""
+    handed = pick(nl, "Access tokens already handed out stay valid until they expire (about an hour).",
+                  "Al uitgegeven toegangstokens blijven geldig tot ze verlopen (ongeveer een uur).")
+    if at_nmbrs:
+        return pick(nl, "The refresh token is revoked at Nmbrs. ", "Het refresh-token is ingetrokken bij Nmbrs. ") + handed
+    return pick(nl, "Nmbrs could not be reached: revoking the refresh token there is queued, will retry (encrypted, "
+                    "for up to 30 days); the support thread says how it ends. ",
+                "Nmbrs was niet bereikbaar: het intrekken van het refresh-token daar staat in de wachtrij en wordt "
+                "opnieuw geprobeerd (versleuteld, tot 30 dagen); de supportthread meldt hoe het afloopt. ") + handed
+
+
 def already_revoked(card: LinkCard, nl: bool) -> str:
     return pick(nl, f"{card.short_id} was already revoked; it holds no token.",
                 f"{card.short_id} was al ingetrokken; er is geen token meer.")

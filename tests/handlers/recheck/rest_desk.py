@@ -25,6 +25,7 @@ from bot.standins.nmbrs_rest import (
 from handlers.model import RestView, TokenAnswer
 from handlers.recheck import Recheck, RecheckPolicy
 from handlers.recheck.rest import RestCheck, RestTokens
+from handlers.revocations import Revocations
 from storage.rest_links import open_refresh, store_rest_link
 from tests.bot.standins.rest_helpers import CALLBACK, authorize_url, query_of
 from tests.handlers.recheck.conftest import Desk
@@ -74,6 +75,10 @@ class RestDesk:
         return RestTokens(sessions=sessions or self.desk.sessions, cipher=self.desk.cipher,
                           gateway=gateway or self.gateway, clock=self.desk.time.clock, lease_s=LEASE_S,
                           poll_s=0.02, **options)
+
+    def revocations(self) -> Revocations:
+        return Revocations(sessions=self.desk.sessions, cipher=self.desk.cipher, gateway=self.gateway,
+                           outbox=self.desk.outbox, clock=self.desk.time.clock)
 
     def recheck(self, *, holder: str = "test:1", **policy: Any) -> Recheck:
         values: dict[str, Any] = {"confirm_delay_s": 300.0, "unverified_after": 2, "notify_customers": True,
