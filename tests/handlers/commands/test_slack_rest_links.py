@@ -1,6 +1,7 @@
-"""`/nmbrs revoke` on a REST link through the whole Slack app (signed requests, the Slack and REST
-stand-ins): the confirmation step, then the answer says whether Nmbrs revoked the refresh token or
-the revocation is queued; a queued one that goes through later is told in the link's thread."""
+"""`/nmbrs` on REST links through the whole Slack app (signed requests, the Slack and REST stand-ins):
+status shows who consented, the debtor, the scopes and when the access token expires; list and
+history mark the kind; revoke's confirmation step, then the answer says whether Nmbrs revoked the
+refresh token or the revocation is queued; a queued one that goes through later is told in the thread."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ async def rest_harness(slack: SlackStandIn, nmbrs: NmbrsStandIn, rest_nmbrs: Nmb
 async def _rest_link(harness: Harness, nmbrs: NmbrsRestStandIn, gateway: RestGateway) -> int:
     return await consented_link(nmbrs, gateway, harness.desk.sessions, harness.desk.cipher, email=EMAIL,
                                 team_id=TEAM_ID, user_id=CUSTOMER)
+
+
+async def test_status_list_and_history_show_a_rest_link_for_what_it_is(
+        rest_harness: Harness, rest_nmbrs: NmbrsRestStandIn, rest_gateway: RestGateway) -> None:
+    harness = rest_harness
+    link_id = await _rest_link(harness, rest_nmbrs, rest_gateway)
+    async with harness.desk.sessions() as session:
+        link = await session.get(Link, link_id)
+        assert link is not None and link.access_expires_at is not None
+    status = flat(await harness.ack(f"status L{link_id}"))
+    for shown in ("REST (consent in Nmbrs)", "Consented by", EMAIL, "Debtor", "Acme Holding",
+                  "offline_access user.info.read debtor.info.read company.info.read", "Access token expires",
+                  f"<!date^{int(link.access_expires_at.timestamp())}^"):
+        assert shown in status, shown
+    assert "…" not in status  # no "last four characters" for a REST link
+    listed = flat(await harness.ack("list"))
+    assert f"*L{link_id}*" in listed and "REST · Acme Holding" in listed
+    assert f"REST · Acme Holding" in flat(await harness.ack(f"history L{link_id}"))
+    customer = flat(await harness.ack("status", user=CUSTOMER))
+    assert "REST (consent in Nmbrs)" in customer and "Acme Holding" in customer  # their own link
 
 
 async def test_confirm_revokes_the_rest_link_here_and_at_nmbrs(rest_harness: Harness, rest_nmbrs: NmbrsRestStandIn,
