@@ -5,6 +5,7 @@ the worker on a clock the test moves, given up after 30 days, the thread told on
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from handlers.model import AlertKind, Unreachable
 from handlers.revocations import RevocationReport
 from handlers.staff import FixedStaff
 from handlers.model import Person
-from storage.models import Base, PendingRevocation
+from storage.models import Base, PendingRevocation, WebhookEvent
 from storage.revocations import REVOCATION_DAYS
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
     RestDesk,
@@ -76,6 +77,9 @@ async def test_revoke_destroys_the_tokens_and_revokes_the_refresh_token_at_nmbrs
     assert await queued(rd) == []  # nothing left to retry
     assert [d["previous_state"] for d in await thread(rd, AlertKind.REVOKED)] == ["active"]
     assert await thread(rd, AlertKind.REVOCATION_DONE) == []  # the answer said it; the thread needs no second word
+    async with rd.desk.sessions() as session:  # the integration's webhook event names the kind
+        [event] = (await session.scalars(select(WebhookEvent).where(WebhookEvent.link_id == link_id))).all()
+    assert event.type == "link.revoked" and json.loads(event.body)["data"]["link"]["kind"] == "rest"
     # The desk has nothing left to hand off or refresh.
     got = await rd.tokens().usable(link_id, min_validity=timedelta(minutes=5))
     assert isinstance(got, Unreachable) and rd.nmbrs.calls["token.refresh_token"] == 0
