@@ -212,6 +212,11 @@ def noted(nl: bool) -> str:
 
 
 def revoke_question(card: LinkCard, nl: bool) -> str:
+    if card.is_rest:
+        return pick(nl, f"Revoke {card.short_id}? Its tokens are destroyed for good and its consent is revoked at "
+                        "Nmbrs; the customer has to connect again.",
+                    f"{card.short_id} intrekken? De tokens worden definitief vernietigd en de toestemming wordt bij "
+                    "Nmbrs ingetrokken; de klant moet opnieuw koppelen.")
     return pick(nl, f"Revoke {card.short_id}? Its token is destroyed for good; the customer has to send a new one.",
                 f"{card.short_id} intrekken? Het token wordt definitief vernietigd; de klant moet een nieuw sturen.")
 

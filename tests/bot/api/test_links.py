@@ -268,3 +268,5 @@ async def test_openapi_document(api: Api) -> None:
     assert ok["discriminator"]["propertyName"] == "kind"
     assert {ref.rsplit("/", 1)[1] for ref in ok["discriminator"]["mapping"].values()} == {"Credentials", "RestCredentials"}
     assert "refresh_token" not in document["components"]["schemas"]["RestCredentials"]["properties"]
+    said = document["info"]["description"]
+    assert "at least once an hour" in said and "stay valid until their `expires_at`" in said

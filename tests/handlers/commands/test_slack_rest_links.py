@@ -74,6 +74,7 @@ async def test_confirm_revokes_the_rest_link_here_and_at_nmbrs(rest_harness: Har
     asked = await harness.ack(f"revoke L{link_id}")
     buttons = asked["blocks"][-1]["elements"]
     assert [b["action_id"] for b in buttons] == [REVOKE_CONFIRM, REVOKE_CANCEL]
+    assert "revoked at Nmbrs; the customer has to connect again" in flat(asked)
     assert rest_nmbrs.calls["revocation"] == 0  # nothing happens before the confirmation
     [done] = await harness.responses(await harness.click(REVOKE_CONFIRM, str(link_id)))
     said = flat(done)
