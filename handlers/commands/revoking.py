@@ -14,6 +14,7 @@ from handlers.model import Alert, AlertKind, LinkCard, Person
 from storage import links as link_store
 from storage import rest_links
 from storage.audit import audit
+from storage.cipher import DecryptionError
 from storage.models import Link
 
 if TYPE_CHECKING:
@@ -63,8 +64,7 @@ class RevokeButtons:
             if link.is_rest and link.token_ciphertext is not None and self.revocations is not None:
                 # Queued before the token is destroyed, in the same commit: a crash after it leaves
                 # the retry worker a token to revoke, never a live grant nobody knows of.
-                queued = await self.revocations.queue(session, link_id=link.id,
-                                                      refresh_token=rest_links.open_refresh(link, self.revocations.cipher))
+                queued = await self._queue_refresh(session, link, self.revocations)
             if not link_store.revoke(link):
                 audit(session, **actor_of(person), action="command.revoke.confirm", link_id=link.id, result="failed",
                       detail={"problem": "already_revoked"})
@@ -84,6 +84,16 @@ class RevokeButtons:
             log.info("commands: refresh token of %s %s", card.short_id,
                      "revoked at Nmbrs" if at_nmbrs else "queued for revocation at Nmbrs, will retry")
         return Revoked(card, at_nmbrs=at_nmbrs)
+
+    async def _queue_refresh(self, session: "AsyncSession", link: Link, revocations: "Revocations") -> int | None:
+        try:
+            token = rest_links.open_refresh(link, revocations.cipher)
+        except DecryptionError as exc:
+            # Revoked here all the same; at Nmbrs the token simply expires (about 30 days).
+            log.error("commands: the refresh token of %s cannot be decrypted, so it is not revoked at Nmbrs: %s",
+                      link.short_id, exc)
+            return None
+        return await revocations.queue(session, link_id=link.id, refresh_token=token)
 
     async def cancel_revoke(self, *, person: Person, link_id: int) -> Outcome:
         if not await self.staff.is_staff(person):

@@ -11,21 +11,20 @@ import pytest
 from bot.config import Settings
 from bot.nmbrs.rest import RestGateway
 from bot.standins.nmbrs.server import NmbrsStandIn
-from bot.standins.nmbrs_rest import NmbrsRestStandIn, RestCompany, RestDebtor
+from bot.standins.nmbrs_rest import NmbrsRestStandIn
 from bot.standins.slack.server import SlackStandIn
 from bot.standins.teams.payloads import OTHER_TENANT, SUPPORT_CHANNEL, card_submit
 from storage.models import Link
 from tests.bot.teams.conftest import CUSTOMER, STAFF, Served, teams_settings
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
-    PASSWORD,
+    ACME as EMAIL,
+    add_acme,
     consented_link,
     rest_gateway,
     rest_nmbrs,
     rest_server,
     rest_settings,
 )
-
-EMAIL = "hr@acme-rest.nl"
 
 
 @pytest.fixture
@@ -48,8 +47,7 @@ async def _confirm(app: Served, link_id: int) -> str:
 @pytest.mark.parametrize("down", [False, True])
 async def test_the_confirm_card_revokes_a_rest_link_and_says_what_nmbrs_did(
         app: Served, rest_nmbrs: NmbrsRestStandIn, rest_gateway: RestGateway, down: bool) -> None:
-    rest_nmbrs.add_user(EMAIL, PASSWORD, language="en", debtor=RestDebtor(101, "Acme Holding"),
-                        companies=[RestCompany(1, "Acme B.V.")])
+    add_acme(rest_nmbrs)
     await app.install()
     desk = app.runtime.ctx.desk
     link_id = await consented_link(rest_nmbrs, rest_gateway, desk.sessions, desk.cipher, email=EMAIL,

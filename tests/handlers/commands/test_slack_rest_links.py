@@ -15,14 +15,15 @@ from sqlalchemy import select, update
 from bot.nmbrs.rest import RestGateway
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM
 from bot.standins.nmbrs.server import NmbrsStandIn
-from bot.standins.nmbrs_rest import NmbrsRestStandIn, RestCompany, RestDebtor
+from bot.standins.nmbrs_rest import NmbrsRestStandIn
 from bot.standins.slack.server import SlackStandIn
 from bot.standins.slack.workspace import TEAM_ID
 from storage.models import Link, PendingRevocation, utcnow
 from tests.handlers.commands.conftest import CUSTOMER, Harness, running
 from tests.handlers.commands.test_slack_commands import flat
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
-    PASSWORD,
+    ACME as EMAIL,
+    add_acme,
     consented_link,
     rest_gateway,
     rest_nmbrs,
@@ -30,14 +31,11 @@ from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
     rest_settings,
 )
 
-EMAIL = "hr@acme-rest.nl"
-
 
 @pytest.fixture
 async def rest_harness(slack: SlackStandIn, nmbrs: NmbrsStandIn, rest_nmbrs: NmbrsRestStandIn, tmp_path: Path,
                        template_db: Path, key_line: str) -> AsyncIterator[Harness]:
-    rest_nmbrs.add_user(EMAIL, PASSWORD, language="en", debtor=RestDebtor(101, "Acme Holding"),
-                        companies=[RestCompany(1, "Acme B.V.")])
+    add_acme(rest_nmbrs)
     async with running(slack, nmbrs, tmp_path, template_db, key_line, **rest_settings(rest_nmbrs)) as harness:
         yield harness
 

@@ -67,6 +67,16 @@ def make_gateway(nmbrs: NmbrsRestStandIn, **options: Any) -> RestGateway:
                        redirect_uri=CALLBACK, limiter=CallLimiter(16, 1000), **values)
 
 
+ACME = "hr@acme-rest.nl"
+
+
+def add_acme(nmbrs: NmbrsRestStandIn) -> str:
+    """One customer who can consent (English, one debtor, one company); their e-mail address."""
+    nmbrs.add_user(ACME, PASSWORD, language="en", debtor=RestDebtor(101, "Acme Holding"),
+                   companies=[RestCompany(1, "Acme B.V.")])
+    return ACME
+
+
 def rest_settings(nmbrs: NmbrsRestStandIn) -> dict[str, Any]:
     """Settings that turn REST links on against the stand-ins (the callback is CALLBACK's)."""
     return {"nmbrs_client_id": PRACTICE_CLIENT_ID, "nmbrs_client_secret": PRACTICE_CLIENT_SECRET,

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from handlers.commands import Commands, RevokeAsk, Revoked
 from handlers.model import AlertKind, Unreachable
-from handlers.revocations import RevocationReport
+from handlers.revocations import RevocationReport, Revocations
 from handlers.staff import FixedStaff
 from handlers.model import Person
+from storage.cipher import TokenCipher, generate_key_line, parse_keys
 from storage.models import Base, PendingRevocation, WebhookEvent
 from storage.revocations import REVOCATION_DAYS
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
@@ -171,3 +172,18 @@ async def test_a_refresh_in_flight_when_the_link_is_revoked_keeps_no_token(rest_
     assert link.refresh_lease_until is None
     await rd.revocations().run_due()
     assert rd.nmbrs.live_refresh_tokens(email_for(1)) == 0 and await queued(rd) == []
+
+
+async def test_a_refresh_token_that_cannot_be_decrypted_is_revoked_here_all_the_same(rest_desk: RestDesk) -> None:
+    rd = rest_desk
+    rd.user(1)
+    link_id = await rd.link(1)
+    # The key that sealed it is gone from TOKENDESK_KEYS: Nmbrs cannot be asked, the desk still lets go.
+    other = TokenCipher(parse_keys(generate_key_line("k9")))
+    on = Commands(sessions=rd.desk.sessions, staff=FixedStaff({("slack", "T1", "USTAFF")}),
+                  revocations=Revocations(sessions=rd.desk.sessions, cipher=other, gateway=rd.gateway))
+    done = await on.confirm_revoke(person=STAFF, link_id=link_id)
+    assert isinstance(done, Revoked) and done.at_nmbrs is None and rd.nmbrs.calls["revocation"] == 0
+    link = await rd.desk.get(link_id)
+    assert link is not None and link.state == "revoked" and link.token_ciphertext is None
+    assert await queued(rd) == []
