@@ -17,7 +17,7 @@ from handlers.model import Alert, AlertKind, LinkCard
 from handlers.ports import NmbrsRest
 from storage import revocations as queue_store
 from storage.cipher import DecryptionError, TokenCipher
-from storage.models import Link, PendingRevocation, utcnow
+from storage.models import Link, LinkState, PendingRevocation, utcnow
 from storage.revocations import FIRST_BACKOFF, Settled
 
 log = logging.getLogger(__name__)
@@ -104,5 +104,7 @@ class Revocations:
         if link is None:
             return
         details = {"attempts": settled.attempts + (1 if kind is AlertKind.REVOCATION_DONE else 0),
-                   "queued_at": settled.created_at.isoformat()}
+                   "queued_at": settled.created_at.isoformat(),
+                   # Not revoked: the token of a consent the customer has since replaced.
+                   "earlier_consent": link.state != LinkState.REVOKED}
         await queue(session, Alert(kind, LinkCard.of(link), details), key=f"revocation:{settled.id}:{kind}")

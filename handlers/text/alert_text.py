@@ -35,6 +35,7 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.REVOCATION_GIVEN_UP: "Intrekken bij Nmbrs opgegeven",
         "revocation_tries": "{n} pogingen; in de wachtrij sinds {at} UTC",
         "revocation_expired": "Na 30 dagen is het refresh-token hier vernietigd; bij Nmbrs is het inmiddels verlopen.",
+        "earlier_consent": "Het was het token van een eerdere toestemming voor deze debiteur; de koppeling zelf blijft werken.",
     },
     "en": {
         "sent_by": "Sent by", "no_env": "environment not known yet",
@@ -54,6 +55,7 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.REVOCATION_GIVEN_UP: "Revocation at Nmbrs given up",
         "revocation_tries": "{n} attempts; queued since {at} UTC",
         "revocation_expired": "After 30 days the refresh token is destroyed here; at Nmbrs it has expired by now.",
+        "earlier_consent": "It was the token of an earlier consent for this debtor; the link itself keeps working.",
     },
 }
 #: The icon of each alert in a link's thread, as an emoji shortcode name.
@@ -185,6 +187,8 @@ def _revocation_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
     lines = [m.escape(support_label("revocation_tries", lang).format(n=details.get("attempts", "?"), at=at), 200)]
     if alert.kind is AlertKind.REVOCATION_GIVEN_UP:
         lines.append(m.escape(support_label("revocation_expired", lang)))
+    if details.get("earlier_consent"):
+        lines.append(m.escape(support_label("earlier_consent", lang)))
     return lines
 
 

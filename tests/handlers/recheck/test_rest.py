@@ -257,3 +257,6 @@ async def test_a_replaced_consents_old_refresh_token_is_revoked_at_nmbrs(rest_sq
     rd.desk.time.advance(3600)
     assert await worker.run_due() == RevocationReport(revoked=1)
     assert rd.nmbrs.calls["revocation"] == 2 and rd.nmbrs.live_refresh_tokens(email_for(1)) == 1
+    await rd.desk.outbox.drain()  # the thread hears it went through after all, as an earlier consent's token
+    [told] = rd.desk.notifier.of("revocation_done")
+    assert told.details["earlier_consent"] is True and told.link is not None and told.link.state == "active"

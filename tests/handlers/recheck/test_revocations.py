@@ -116,7 +116,7 @@ async def test_identity_server_down_queues_it_sealed_and_the_worker_revokes_it_l
     assert await rd.revocations().run_due() == RevocationReport(revoked=1)
     assert rd.nmbrs.live_refresh_tokens(email_for(1)) == 0 and await queued(rd) == []
     [told] = await thread(rd, AlertKind.REVOCATION_DONE)
-    assert told["attempts"] == 3
+    assert told["attempts"] == 3 and told["earlier_consent"] is False
     rd.desk.time.advance(86400)
     assert await rd.revocations().run_due() == RevocationReport()
     assert len(await thread(rd, AlertKind.REVOCATION_DONE)) == 1  # once
