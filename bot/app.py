@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.consent import build_connect, build_tickets, consent_pages, match_migration
-from bot.desk import Desk, rest_tokens
+from bot.desk import Desk, rest_tokens, revocations_for
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
 from storage.db import create_engine, session_factory
@@ -268,11 +268,12 @@ async def build_runtime(
         recheck = recheck_scheduler.recheck if recheck_scheduler is not None else None
         invitations = build_invitations(settings, desk.sessions, intake=intake, outbox=outbox)
         connect = build_connect(desk, tickets, outbox, after_consent=(match_migration,))
+        revocations = revocations_for(desk, outbox)
         ctx = SlackContext(
             desk=desk, intake=intake, outbox=outbox, notifier=slack_notifier, people=people,
             bot_user_id=identity.user_id, team_id=identity.team_id, bot_id=identity.bot_id,
             staff=build_staff(settings, client, identity), conversations=conversations, recheck=recheck,
-            invitations=invitations, connect=connect,
+            invitations=invitations, connect=connect, revocations=revocations,
             pending=pending,
             recorder=AckRecorder(sessions=desk.sessions, pending=pending, timeout_s=settings.intake_write_timeout_s),
         )
@@ -283,7 +284,7 @@ async def build_runtime(
 
             teams = build_teams(desk, teams_connection, intake=intake, outbox=outbox,
                                 conversations=conversations, recheck=recheck, invitations=invitations,
-                                pending=pending, tickets=tickets)
+                                pending=pending, tickets=tickets, revocations=revocations)
         metrics.watch_database(desk.sessions)
         # The hand-off (/api/v1 and the webhook sender): its lifespan stops the sender before the desk closes.
         handoff = build_handoff(settings=settings, sessions=desk.sessions, cipher=desk.cipher, metrics=metrics,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,8 +14,12 @@ from bot.config import Settings
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
 from handlers.recheck.rest import RestTokens
+from handlers.revocations import Revocations
 from storage.cipher import TokenCipher
 from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from handlers.alerts import Outbox
 
 
 @dataclass
@@ -45,3 +49,11 @@ def rest_tokens(desk: Desk, **options: Any) -> RestTokens | None:
     budget = (settings.nmbrs_connect_timeout_s + settings.nmbrs_read_timeout_s) * (settings.nmbrs_retries + 1) + 30
     return RestTokens(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, lease_s=budget,
                       clock=options.get("clock", utcnow))
+
+
+def revocations_for(desk: Desk, outbox: "Outbox | None", **options: Any) -> Revocations | None:
+    """The revocation queue's use cases (RFC 7009 at Nmbrs), when REST links are configured."""
+    if desk.rest is None:
+        return None
+    return Revocations(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.rest, outbox=outbox,
+                       clock=options.get("clock", utcnow))

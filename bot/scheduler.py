@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.desk import Desk, rest_tokens
+from bot.desk import Desk, rest_tokens, revocations_for
 from bot.config import Settings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -80,6 +80,7 @@ def build_recheck(desk: Desk, outbox: Outbox, *, holder: str | None = None, **op
     options.setdefault("migration_summary", migration_summary(desk))
     return Recheck(
         sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox, rest=rest,
+        revocations=revocations_for(desk, outbox, **options),
         policy=RecheckPolicy.from_settings(desk.settings), holder=holder or holder_id(),
         concurrency=desk.settings.recheck_concurrency, **options,
     )

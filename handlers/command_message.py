@@ -152,7 +152,9 @@ def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed
                 RevokeChoice(link_id=card.id, confirm=words.revoke_button(card, nl), cancel=words.cancel_button(nl)),
             ))
         case Revoked():
-            return Composed((Lead(words.revoked(m, outcome.card, nl)), Aside((words.link_line(m, outcome.card, nl),))))
+            nmbrs = () if outcome.at_nmbrs is None else (More(words.revoked_at_nmbrs(outcome.at_nmbrs, nl)),)
+            return Composed((Lead(words.revoked(m, outcome.card, nl)), *nmbrs,
+                             Aside((words.link_line(m, outcome.card, nl),))))
         case AlreadyRevoked():
             return _one(words.already_revoked(outcome.card, nl))
         case RevokeCancelled():

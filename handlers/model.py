@@ -298,6 +298,8 @@ class AlertKind(StrEnum):
     REVOKED = "revoked"  # support thread
     LABELLED = "labelled"  # support thread
     INVITED = "invited"  # support thread: the link came from an invitation page (which, whose, e-mail)
+    REVOCATION_DONE = "revocation_done"  # support thread: a queued refresh token was revoked at Nmbrs after all
+    REVOCATION_GIVEN_UP = "revocation_given_up"  # support thread: ... could not be, in 30 days; destroyed
     CUSTOMER_STUCK = "customer_stuck"  # support channel: 3 rejected attempts in a day
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending

@@ -1,5 +1,6 @@
 """REST links in the store: their sealed refresh and access tokens, the per-link refresh lease,
-storing a consent (a second one for the same debtor replaces the first) and the revocation queue."""
+storing a consent (a second one for the same debtor replaces the first; the old refresh token goes
+to the revocation queue, storage.revocations)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cipher import Sealed, TokenCipher, link_secret_row, revocation_row
+from storage.cipher import Sealed, TokenCipher, link_secret_row
 from storage.links import StoredLink, set_state
-from storage.models import Link, LinkKind, LinkState, PendingRevocation, utcnow
+from storage.models import Link, LinkKind, LinkState, utcnow
+from storage.revocations import queue_revocation
 
 REFRESH = "refresh"
 ACCESS = "access"
-#: A refresh token queued for revocation is given up (destroyed) after this: it has expired anyway.
-REVOCATION_DAYS = 30
 
 
 def seal_refresh(link: Link, token: str, cipher: TokenCipher) -> None:
@@ -158,46 +158,3 @@ def settle(link: Link, *, mark: datetime | None) -> None:
     (a refresh whose answer may have rotated the token unseen keeps its own or an older mark)."""
     link.refresh_lease_until = None
     link.refresh_started_at = mark
-
-
-# --- the revocation queue ---------------------------------------------------------------------
-
-
-async def queue_revocation(
-    session: AsyncSession, cipher: TokenCipher, *, link_id: int | None, refresh_token: str, now: datetime
-) -> PendingRevocation:
-    entry = PendingRevocation(link_id=link_id, token_ciphertext=b"", token_key_id="", attempts=0,
-                              created_at=now, next_attempt_at=now)
-    session.add(entry)
-    await session.flush()
-    sealed = cipher.seal(refresh_token, row=revocation_row(entry.id))
-    entry.token_ciphertext, entry.token_key_id = sealed.ciphertext, sealed.key_id
-    await session.flush()
-    return entry
-
-
-def open_revocation(entry: PendingRevocation, cipher: TokenCipher) -> str:
-    return cipher.open(Sealed(entry.token_key_id, entry.token_ciphertext), row=revocation_row(entry.id),
-                       label=f"revocation {entry.id}")
-
-
-async def due_revocations(session: AsyncSession, *, now: datetime, limit: int = 100) -> Sequence[PendingRevocation]:
-    """Those due for an attempt; the ones past 30 days are destroyed first, unrevoked."""
-    await session.execute(delete(PendingRevocation).where(
-        PendingRevocation.created_at < now - timedelta(days=REVOCATION_DAYS)))
-    return (await session.scalars(select(PendingRevocation).where(PendingRevocation.next_attempt_at <= now)
-                                  .order_by(PendingRevocation.id).limit(limit).with_for_update())).all()
-
-
-def revocation_failed(entry: PendingRevocation, *, now: datetime, error: str) -> None:
-    entry.attempts += 1
-    entry.last_error = error[:64]
-    entry.next_attempt_at = now + min(timedelta(hours=6), timedelta(minutes=5) * 2 ** min(entry.attempts, 8))
-
-
-async def finish_revocations(session: AsyncSession, *, done: Sequence[int], failed: Sequence[int], now: datetime) -> None:
-    """Destroy the revoked ones; give the failed ones their next attempt time."""
-    if done:
-        await session.execute(delete(PendingRevocation).where(PendingRevocation.id.in_(list(done))))
-    for entry in (await session.scalars(select(PendingRevocation).where(PendingRevocation.id.in_(list(failed))))).all():
-        revocation_failed(entry, now=now, error="not confirmed by the identity server")

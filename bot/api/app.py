@@ -35,6 +35,11 @@ A missing, malformed, unknown or revoked key gets 401 and nothing else. Every cr
 is written to tokendesk's audit log with the key, the link, the time and the client address.
 Link events (activated, broken, …) and `soap.switched_off` are pushed as signed webhooks (see `webhooks`);
 this API is for reading.
+
+A REST link's answer is an access token with at least 5 minutes left (about an hour when fresh):
+ask again before `expires_at`, so the integration needs tokendesk at least once an hour. Only
+tokendesk refreshes; the refresh token never leaves it. Once a link is revoked the answer is 409,
+but access tokens already handed out stay valid until their `expires_at`.
 """
 
 

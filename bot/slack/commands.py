@@ -61,7 +61,7 @@ def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Com
     migration = Migration(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox,
                           soap_until=ctx.desk.settings.nmbrs_soap_until)
     return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
-                    invitations=ctx.invitations, migration=migration)
+                    invitations=ctx.invitations, migration=migration, revocations=ctx.revocations)
 
 
 class Replier:

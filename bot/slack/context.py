@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from handlers.model import Person
     from handlers.text.replies import Reply
     from handlers.pending_intakes import PendingIntakes
+    from handlers.revocations import Revocations
     from handlers.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class SlackContext:
     """The process's handlers.recheck.Recheck when it runs the scheduler; without it /nmbrs check is off."""
     invitations: "Invitations | None" = None
     """Invitation links (/nmbrs invite); None without TOKENDESK_PUBLIC_URL."""
+    revocations: "Revocations | None" = None
+    """Revoking a REST link's refresh token at Nmbrs (/nmbrs revoke); None without REST."""
     bot_id: str | None = None
     """The bot's bot_id from auth.test (messages it posts carry it)."""
     pending: "PendingIntakes | None" = None

@@ -29,6 +29,7 @@ from handlers.intake import Intake
 from handlers.invitations import Invitations
 from handlers.migration import Migration
 from handlers.pending_intakes import PendingIntakes
+from handlers.revocations import Revocations
 
 if TYPE_CHECKING:
     from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
@@ -143,7 +144,8 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
 def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outbox: Outbox,
                 conversations: Conversations, recheck: Rechecker | None = None,
                 invitations: Invitations | None = None,
-                pending: PendingIntakes | None = None, tickets: Tickets | None = None) -> TeamsRuntime:
+                pending: PendingIntakes | None = None, tickets: Tickets | None = None,
+                revocations: Revocations | None = None) -> TeamsRuntime:
     """The Teams runtime: context and listeners on a connection whose notifier is already in `outbox`.
     Serve `runtime.endpoint` at `runtime.path` and enter `runtime.lifespan` (bot.app does both)."""
     from microsoft_teams.api import ActivityBase
@@ -160,7 +162,7 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         intake=intake,
         outbox=outbox,
         commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck,
-                          invitations=invitations,
+                          invitations=invitations, revocations=revocations,
                           migration=Migration(sessions=desk.sessions, staff=staff, outbox=outbox,
                                               soap_until=settings.nmbrs_soap_until)),
         conversations=conversations,

@@ -46,12 +46,14 @@ from handlers.commands.outcomes import (
     Unknown,
     Usage,
 )
+from handlers.commands.revoking import RevokeButtons, actor_of, who_of
 from handlers.commands.parser import Args, UnknownCommand, UsageError, parse_args, split
 from handlers.commands.table import COMMANDS, Audience, allowed_commands, command
 from handlers.invitations import Invitations
 from handlers.migration import Migration
 from handlers.model import Alert, AlertKind, LinkCard, Person
 from handlers.recheck import LinkNotFound, RecheckBusy
+from handlers.revocations import Revocations
 from handlers.redact import holds_credential, redact
 from handlers.staff import StaffDirectory
 from storage import alerts as alert_store
@@ -79,13 +81,7 @@ def _first_word(text: str | None) -> str:
     return words[0].lower() if words else ""
 
 
-def _actor(person: Person) -> dict[str, Any]:
-    return {"platform": person.platform, "team_id": person.team_id, "actor": person.user_id}
-
-
-def _who(person: Person) -> dict[str, Any]:
-    """Who did it, in an alert's details (the same keys intake uses)."""
-    return {"by": person.user_id, "by_platform": person.platform, "by_team": person.team_id}
+_actor, _who = actor_of, who_of
 
 
 def _run_info(run: RecheckRun | None) -> RunInfo | None:
@@ -99,7 +95,7 @@ def _audit_row(entry: AuditEntry) -> AuditRow:
     return AuditRow(at=entry.at, platform=entry.platform, actor=entry.actor, action=entry.action, result=entry.result)
 
 
-class Commands:
+class Commands(RevokeButtons):
     """Runs `/nmbrs` for any chat platform. One instance per process."""
 
     def __init__(
@@ -111,8 +107,10 @@ class Commands:
         recheck: Rechecker | None = None,
         invitations: Invitations | None = None,
         migration: Migration | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         self.sessions = sessions
+        self.revocations = revocations
         self.staff = staff
         self.outbox = outbox
         self.recheck = recheck
@@ -331,43 +329,6 @@ class Commands:
             audit(session, **_actor(person), action="command.revoke", link_id=link.id, detail={"stage": "asked"})
         return RevokeAsk(card)
 
-    async def confirm_revoke(self, *, person: Person, link_id: int) -> Outcome:
-        """The confirm button: authorised again, since a button click is a request of its own."""
-        if not await self.staff.is_staff(person):
-            await self._refuse(person, "command.revoke.confirm", link_id=link_id)
-            return Refused(commands=allowed_commands(staff=False))
-        async with self.sessions() as session, session.begin():
-            link = await session.get(Link, link_id, with_for_update=True)
-            if link is None:
-                audit(session, **_actor(person), action="command.revoke.confirm", result="failed",
-                      detail={"link": f"L{link_id}"})
-                return NoLink(link_id)
-            previous = link.state
-            if not link_store.revoke(link):
-                audit(session, **_actor(person), action="command.revoke.confirm", link_id=link.id, result="failed",
-                      detail={"problem": "already_revoked"})
-                return AlreadyRevoked(LinkCard.of(link))
-            entry = audit(session, **_actor(person), action="command.revoke.confirm", link_id=link.id,
-                          detail={"previous_state": previous})
-            await session.flush()
-            card = LinkCard.of(link)
-            # Keyed by the audit entry: a link revoked, reconnected and revoked again is told twice.
-            await queue(session, Alert(AlertKind.REVOKED, card, {**_who(person), "previous_state": previous}),
-                        key=f"link:{link.id}:revoked:{entry.id}")
-        log.info("commands: link %s revoked", card.short_id)
-        self._kick()
-        return Revoked(card)
-
-    async def cancel_revoke(self, *, person: Person, link_id: int) -> Outcome:
-        if not await self.staff.is_staff(person):
-            await self._refuse(person, "command.revoke.cancel", link_id=link_id)
-            return Refused(commands=allowed_commands(staff=False))
-        async with self.sessions() as session, session.begin():
-            exists = await session.get(Link, link_id) is not None
-            audit(session, **_actor(person), action="command.revoke.cancel", link_id=link_id if exists else None,
-                  detail={} if exists else {"link": f"L{link_id}"})
-        return RevokeCancelled(link_id)
-
     @command("invite", "invite <name or e-mail>", audience=Audience.STAFF)
     async def _invite(self, person: Person, args: Args, staff: bool) -> Outcome:
         if self.invitations is None:
@@ -417,7 +378,3 @@ class Commands:
             audits=tuple(_audit_row(e) for e in entries),
             last_run=last_run,
         )
-
-    def _kick(self) -> None:
-        if self.outbox is not None:
-            self.outbox.kick()

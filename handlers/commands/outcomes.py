@@ -224,6 +224,8 @@ class RevokeAsk:
 @dataclass(frozen=True)
 class Revoked:
     card: LinkCard
+    at_nmbrs: bool | None = None
+    """A REST link's refresh token: revoked at Nmbrs (True) or queued for retries (False); None for SOAP."""
 
 
 @dataclass(frozen=True)

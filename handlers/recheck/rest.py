@@ -14,10 +14,21 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.model import Rejected, RejectionCategory, RestView, TokenAnswer, Unreachable, UnreachableCause, Validation
+from handlers.model import (
+    Rejected,
+    RejectionCategory,
+    RestView,
+    TokenAnswer,
+    TokenResult,
+    Unreachable,
+    UnreachableCause,
+    Validation,
+)
 from handlers.ports import NmbrsRest
 from storage import rest_links
 from storage.cipher import DecryptionError, TokenCipher
+from storage.models import Link, LinkState
+from storage.revocations import queue_revocation
 
 log = logging.getLogger(__name__)
 
@@ -120,24 +131,6 @@ class RestTokens:
         it), else a refresh under the same lease as the nightly check's."""
         return await self.fresh(link_id, fresh_since=ANY_TIME, min_validity=min_validity)
 
-    async def revoke_queued(self) -> tuple[int, int]:
-        """Revoke the refresh tokens queued when a consent was replaced (RFC 7009): (revoked, left).
-        A failed one is retried later, with backoff, for up to 30 days, then destroyed unrevoked."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            due = [(entry.id, rest_links.open_revocation(entry, self.cipher))
-                   for entry in await rest_links.due_revocations(session, now=now)]
-        done: list[int] = []
-        for entry_id, token in due:
-            if await self.gateway.revoke(token):
-                done.append(entry_id)
-        async with self.sessions() as session, session.begin():
-            await rest_links.finish_revocations(session, done=done, failed=[i for i, _ in due if i not in done],
-                                                now=self.clock())
-        if due:
-            log.info("nmbrs rest: %d queued refresh tokens revoked, %d left for later", len(done), len(due) - len(done))
-        return len(done), len(due) - len(done)
-
     async def _settle(self, link_id: int, answer: TokenAnswer | Rejected | Unreachable, *, started: datetime,
                       unsettled: datetime | None) -> Fresh | Validation:
         now = self.clock()
@@ -145,6 +138,8 @@ class RestTokens:
             link = await rest_links.lock_link(session, link_id)
             if link is None:
                 return Unreachable(UnreachableCause.MISCONFIGURED, "the link was deleted meanwhile", 0.0)
+            if link.state == LinkState.REVOKED:
+                return await self._revoked_meanwhile(session, link, answer, now=now)
             if isinstance(answer, TokenAnswer):
                 if answer.refresh_token is not None:  # RFC 6749 §6: none given, the old one stays
                     rest_links.seal_refresh(link, answer.refresh_token, self.cipher)
@@ -169,6 +164,18 @@ class RestTokens:
                     return Rejected(None, RejectionCategory.LOST, "refresh token lost on our side",
                                     answer.latency_s, operation=answer.operation)
             return answer
+
+
+    async def _revoked_meanwhile(self, session: AsyncSession, link: Link, answer: TokenResult, *,
+                                 now: datetime) -> Validation:
+        """Support revoked the link while its refresh was in flight: the tokens it brought are not
+        kept, and a new refresh token is queued for revocation at Nmbrs like the one it replaced."""
+        rest_links.settle(link, mark=None)
+        if isinstance(answer, TokenAnswer) and answer.refresh_token is not None:
+            await queue_revocation(session, self.cipher, link_id=link.id, refresh_token=answer.refresh_token, now=now)
+            log.info("nmbrs rest: link L%s was revoked during its refresh; the new refresh token is queued for "
+                     "revocation", link.id)
+        return Unreachable(UnreachableCause.MISCONFIGURED, "the link was revoked meanwhile", 0.0)
 
 
 class RestCheck:

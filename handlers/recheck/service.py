@@ -24,6 +24,7 @@ from handlers.ports import Nmbrs
 from handlers.recheck import switchoff
 from handlers.recheck.pipeline import Pipeline
 from handlers.recheck.rest import RestCheck
+from handlers.revocations import Revocations
 from handlers.recheck.values import (
     MANUAL_TRIGGERS,
     CheckReport,
@@ -74,6 +75,7 @@ class Recheck:
         retry_pending_after_s: float = 600.0,
         rest: RestCheck | None = None,
         migration_summary: MigrationSummary | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -92,6 +94,11 @@ class Recheck:
         self.lease = DatabaseLease(sessions, name=LEASE_NAME, holder=holder, ttl_s=lease_ttl_s, clock=clock)
         self.pipeline = Pipeline(sessions=sessions, cipher=cipher, gateway=gateway, outbox=outbox, policy=policy,
                                  clock=clock, concurrency=concurrency, rest=rest)
+        if revocations is None and rest is not None:
+            revocations = Revocations(sessions=sessions, cipher=cipher, gateway=rest.tokens.gateway, outbox=outbox,
+                                      clock=clock)
+        #: The retry worker of the revocation queue, run by the sweep (under the lease, so once).
+        self.revocations = revocations
         # One run or sweep at a time in this process; the lease does the same across processes.
         self._busy = asyncio.Lock()
 
@@ -137,8 +144,8 @@ class Recheck:
                 pending = [link_id for link_id in retry if link_id not in confirmed]
                 if pending:
                     await self.pipeline.check_ids(pending, trigger="retry", run_id=None)
-                if self.pipeline.rest is not None:
-                    await self.pipeline.rest.tokens.revoke_queued()
+                if self.revocations is not None:
+                    await self.revocations.run_due()
                 return SweepReport(confirmed=len(due), retried=len(pending))
         except RecheckBusy:
             return None

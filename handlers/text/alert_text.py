@@ -37,6 +37,11 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.SOAP_SWITCHED_OFF: "SOAP lijkt uitgezet", AlertKind.SOAP_ANSWERING: "SOAP antwoordt weer",
         AlertKind.DEBTOR_MIGRATED: "Debiteur verhuisd naar REST", AlertKind.LINK_MIGRATED: "Helemaal verhuisd naar REST",
         AlertKind.MIGRATION_MATCH: "Welke SOAP-debiteur?", AlertKind.MIGRATION_REMINDER: "Migratieherinnering",
+        AlertKind.REVOCATION_DONE: "Refresh-token alsnog ingetrokken bij Nmbrs",
+        AlertKind.REVOCATION_GIVEN_UP: "Intrekken bij Nmbrs opgegeven",
+        "revocation_tries": "{n} pogingen; in de wachtrij sinds {at} UTC",
+        "revocation_expired": "Na 30 dagen is het refresh-token hier vernietigd; bij Nmbrs is het inmiddels verlopen.",
+        "earlier_consent": "Het was het token van een eerdere toestemming voor deze debiteur; de koppeling zelf blijft werken.",
     },
     "en": {
         "sent_by": "Sent by", "no_env": "environment not known yet",
@@ -58,6 +63,11 @@ _SUPPORT: dict[str, dict[object, str]] = {
         AlertKind.SOAP_SWITCHED_OFF: "SOAP looks switched off", AlertKind.SOAP_ANSWERING: "SOAP answers again",
         AlertKind.DEBTOR_MIGRATED: "Debtor moved to REST", AlertKind.LINK_MIGRATED: "Moved to REST completely",
         AlertKind.MIGRATION_MATCH: "Which SOAP debtor?", AlertKind.MIGRATION_REMINDER: "Migration reminder",
+        AlertKind.REVOCATION_DONE: "Refresh token revoked at Nmbrs after all",
+        AlertKind.REVOCATION_GIVEN_UP: "Revocation at Nmbrs given up",
+        "revocation_tries": "{n} attempts; queued since {at} UTC",
+        "revocation_expired": "After 30 days the refresh token is destroyed here; at Nmbrs it has expired by now.",
+        "earlier_consent": "It was the token of an earlier consent for this debtor; the link itself keeps working.",
     },
 }
 #: The icon of each alert in a link's thread, as an emoji shortcode name.
@@ -66,7 +76,9 @@ _MARKS = {
     AlertKind.BROKEN: "red_circle", AlertKind.RESTORED: "large_green_circle",
     AlertKind.SCOPE_CHANGED: "card_index_dividers", AlertKind.UNVERIFIED: "grey_question",
     AlertKind.REVOKED: "no_entry", AlertKind.LABELLED: "label", AlertKind.INVITED: "envelope",
+    AlertKind.REVOCATION_DONE: "white_check_mark", AlertKind.REVOCATION_GIVEN_UP: "x",
 }
+_REVOCATION_KINDS = (AlertKind.REVOCATION_DONE, AlertKind.REVOCATION_GIVEN_UP)
 
 #: The platform of links made on the invitation page: there is no chat user to mention.
 WEB = "web"
@@ -174,6 +186,8 @@ def update_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
             if details.get("from_invitation"):
                 line += f" · {support_label('from_invitation', lang)} {m.bold(m.escape(details['from_invitation'], 20))}"
             lines.append(line)
+    if alert.kind in _REVOCATION_KINDS:
+        lines.extend(_revocation_lines(m, alert, lang))
     if details.get("previous_state") and alert.kind is not AlertKind.LABELLED:
         lines.append(f"{support_label('previous', lang)}: {m.escape(state_label(str(details['previous_state']), lang))}")
     if details.get("via"):
@@ -189,6 +203,17 @@ def dm_refused_line(m: Markup, card: LinkCard, error: str, lang: str) -> str:
     said = support_label("dm_refused", lang).format(who=m.person(card.platform, card.user_id),
                                                     team=m.escape(card.team_id, 40), error=m.escape(error, 60))
     return f"{m.icon('incoming_envelope')} {said}"
+
+
+def _revocation_lines(m: Markup, alert: Alert, lang: str) -> list[str]:
+    details = alert.details
+    at = str(details.get("queued_at") or "?")[:16].replace("T", " ")
+    lines = [m.escape(support_label("revocation_tries", lang).format(n=details.get("attempts", "?"), at=at), 200)]
+    if alert.kind is AlertKind.REVOCATION_GIVEN_UP:
+        lines.append(m.escape(support_label("revocation_expired", lang)))
+    if details.get("earlier_consent"):
+        lines.append(m.escape(support_label("earlier_consent", lang)))
+    return lines
 
 
 def note_line(m: Markup, alert: Alert, lang: str) -> str:

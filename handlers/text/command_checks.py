@@ -212,6 +212,11 @@ def noted(nl: bool) -> str:
 
 
 def revoke_question(card: LinkCard, nl: bool) -> str:
+    if card.is_rest:
+        return pick(nl, f"Revoke {card.short_id}? Its tokens are destroyed for good and its consent is revoked at "
+                        "Nmbrs; the customer has to connect again.",
+                    f"{card.short_id} intrekken? De tokens worden definitief vernietigd en de toestemming wordt bij "
+                    "Nmbrs ingetrokken; de klant moet opnieuw koppelen.")
     return pick(nl, f"Revoke {card.short_id}? Its token is destroyed for good; the customer has to send a new one.",
                 f"{card.short_id} intrekken? Het token wordt definitief vernietigd; de klant moet een nieuw sturen.")
 
@@ -227,6 +232,18 @@ def cancel_button(nl: bool) -> str:
 def revoked(m: Markup, card: LinkCard, nl: bool) -> str:
     return pick(nl, f"{m.icon('wastebasket')} {card.short_id} revoked: its token is destroyed. The support thread is told.",
                 f"{m.icon('wastebasket')} {card.short_id} ingetrokken: het token is vernietigd. De supportthread weet het.")
+
+
+def revoked_at_nmbrs(at_nmbrs: bool, nl: bool) -> str:
+    """A REST link's refresh token after `revoke`: revoked at Nmbrs, or queued; access tokens live on."""
+    handed = pick(nl, "Access tokens already handed out stay valid until they expire (about an hour).",
+                  "Al uitgegeven toegangstokens blijven geldig tot ze verlopen (ongeveer een uur).")
+    if at_nmbrs:
+        return pick(nl, "The refresh token is revoked at Nmbrs. ", "Het refresh-token is ingetrokken bij Nmbrs. ") + handed
+    return pick(nl, "Nmbrs could not be reached: revoking the refresh token there is queued, will retry (encrypted, "
+                    "for up to 30 days); the support thread says how it ends. ",
+                "Nmbrs was niet bereikbaar: het intrekken van het refresh-token daar staat in de wachtrij en wordt "
+                "opnieuw geprobeerd (versleuteld, tot 30 dagen); de supportthread meldt hoe het afloopt. ") + handed
 
 
 def already_revoked(card: LinkCard, nl: bool) -> str:

@@ -28,6 +28,7 @@ from handlers.text.command_checks import (
     revoke_cancelled,
     revoke_question,
     revoked,
+    revoked_at_nmbrs,
     RunText,
     transition,
 )
@@ -63,6 +64,7 @@ from handlers.text.command_links import (
 from handlers.text.markup import Markup
 
 __all__ = [
+    "revoked_at_nmbrs",
     "fault_words",
     "label_of",
     "already_revoked",

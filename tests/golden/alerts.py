@@ -38,6 +38,8 @@ ALERT_DETAILS = (
     {"label": "Nieuw", "previous": "Oud"},
     {"label": None, "previous": NASTY},
     {"label": LONG},
+    {"attempts": 3, "queued_at": "2026-11-23T01:30:00+00:00"},
+    {"attempts": NASTY, "queued_at": NASTY, "earlier_consent": True},
 )
 DIGESTS_IN = (
     {},

@@ -100,6 +100,9 @@ def command_outcomes() -> dict[str, Any]:
         for kind, make in (("not_checkable", NotCheckable), ("revoke_ask", RevokeAsk), ("revoked", Revoked),
                            ("already_revoked", AlreadyRevoked)):
             out[f"{kind}_{cname}_{st}"] = make(card=c)
+        if c.is_rest:  # revoked here; the refresh token revoked at Nmbrs at once, or queued
+            out[f"revoked_{cname}_{st}_at_nmbrs"] = Revoked(card=c, at_nmbrs=True)
+            out[f"revoked_{cname}_{st}_queued"] = Revoked(card=c, at_nmbrs=False)
         out[f"check_queued_{cname}_{st}"] = CheckQueued(card=c, person=p)
         previous = (None, "", "oud", NASTY)[len(out) % 4]
         out[f"labelled_{cname}_{st}_{len(previous) if previous is not None else None}"] = Labelled(card=c, previous=previous)

@@ -17,13 +17,8 @@ from storage.db import create_engine, session_factory
 from storage.links import store_credentials
 from storage.migrate import upgrade
 from storage.models import Link, LinkState, PendingRevocation, utcnow
-from storage.rest_links import (
-    due_revocations,
-    open_access,
-    open_refresh,
-    open_revocation,
-    store_rest_link,
-)
+from storage.rest_links import open_access, open_refresh, store_rest_link
+from storage.revocations import due_revocations, give_up_expired, open_revocation
 from storage.rotation import rotate_keys
 
 DEBTOR = "00000000-0000-4000-8000-000000000101"
@@ -76,8 +71,11 @@ async def test_soap_and_rest_keys_are_separate(sessions, cipher: TokenCipher) ->
 async def test_old_refresh_tokens_are_destroyed_after_30_days(sessions, cipher: TokenCipher) -> None:  # type: ignore[no-untyped-def]
     await _consent(sessions, cipher, refresh="r" * 40, access="a" * 40)
     await _consent(sessions, cipher, refresh="s" * 40, access="b" * 40)
+    later = utcnow() + timedelta(days=31)
     async with sessions() as session, session.begin():
-        assert await due_revocations(session, now=utcnow() + timedelta(days=31)) == []
+        assert await due_revocations(session, now=later) == []  # too old to try: given up instead
+        [gone] = await give_up_expired(session, now=later)
+        assert gone.attempts == 0 and gone.link_id is not None
     async with sessions() as session:
         assert (await session.scalars(select(PendingRevocation))).all() == []
 

@@ -275,3 +275,5 @@ async def test_openapi_document(api: Api) -> None:
     soap = document["components"]["schemas"]["SoapSwitchedOffDetails"]["properties"]
     assert soap["reason"]["const"] == "soap_switched_off"
     assert document["components"]["schemas"]["SoapEventData"]["properties"]["kind"]["const"] == "soap"
+    said = document["info"]["description"]
+    assert "at least once an hour" in said and "stay valid until their `expires_at`" in said

@@ -14,7 +14,10 @@ from sqlalchemy import select, update
 from bot.api import api_mount, build_api
 from bot.nmbrs.rest import RestGateway
 from bot.standins.nmbrs_rest import NmbrsRestStandIn, RestCompany, RestDebtor, consent, start_rest_standin
-from handlers.model import RestView, TokenAnswer
+from handlers.commands import Commands, Revoked
+from handlers.model import Person, RestView, TokenAnswer
+from handlers.revocations import Revocations
+from handlers.staff import FixedStaff
 from handlers.recheck.rest import RestTokens
 from storage.apikeys import create_key
 from storage.cipher import TokenCipher
@@ -27,6 +30,7 @@ from tests.bot.standins.rest_helpers import CALLBACK, authorize_url, query_of
 from tests.handlers.recheck.rest_desk import make_gateway
 
 EMAIL, PASSWORD = "hr@acme.nl", "Welkom*01"
+SUPPORT = Person(platform="slack", team_id="T1", user_id="US", lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +144,37 @@ async def test_identity_server_down_and_no_valid_token_is_503_with_retry_after( 
     assert response.json()["error"] == "unavailable" and rest_api.reads == ["failed"]
     async with sessions() as session, session.begin():
         await session.execute(update(Link).where(Link.id == link_id).values(refresh_lease_until=None))
+
+
+async def test_a_revoked_rest_link_gets_409_as_a_revoked_soap_link_does(  # type: ignore[no-untyped-def]
+        rest_api: Api, key: str, sessions, cipher: TokenCipher, nmbrs: NmbrsRestStandIn) -> None:
+    link_id = await _rest_link(sessions, cipher, nmbrs, expires_in=timedelta(minutes=50))
+    async with rest_api.client(key) as client:
+        assert (await client.get(f"/links/L{link_id}/credentials")).status_code == 200
+        gateway = make_gateway(nmbrs)
+        try:
+            revocations = Revocations(sessions=sessions, cipher=cipher, gateway=gateway)
+            done = await Commands(sessions=sessions, staff=FixedStaff({("slack", "T1", "US")}),
+                                  revocations=revocations).confirm_revoke(person=SUPPORT, link_id=link_id)
+        finally:
+            await gateway.aclose()
+        assert isinstance(done, Revoked) and done.at_nmbrs is True
+        response = await client.get(f"/links/L{link_id}/credentials")
+    # The desk hands out no more tokens at once; the same answer and words as for a revoked SOAP link.
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "link_not_usable" and body["state"] == "revoked"
+    assert body["message"] == f"link L{link_id} is revoked: it was revoked and its token destroyed"
+    assert rest_api.reads == ["served", "refused"] and nmbrs.calls["token.refresh_token"] == 0
+
+
+async def test_a_withdrawn_consent_gets_409_not_503(  # type: ignore[no-untyped-def]
+        rest_api: Api, key: str, sessions, cipher: TokenCipher, nmbrs: NmbrsRestStandIn) -> None:
+    link_id = await _rest_link(sessions, cipher, nmbrs, expires_in=timedelta(minutes=2))
+    nmbrs.revoke_consent(EMAIL)
+    async with rest_api.client(key) as client:
+        response = await client.get(f"/links/{link_id}/credentials")
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "link_not_usable" and body["reason"] == "consent" and "retry-after" not in response.headers
+    assert rest_api.reads == ["failed"] and nmbrs.calls["token.refresh_token"] == 1

@@ -29,6 +29,8 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
     AlertKind.LABELLED: {"by": "U0STAFF", "label": "<!channel> payroll", "previous": None},
     AlertKind.INVITED: {"invitation": "I7", "name": "<!channel> Acme", "email": "hr@acme.nl", "by": "U0STAFF",
                         "by_platform": "slack", "by_team": TEAM_ID},
+    AlertKind.REVOCATION_DONE: {"attempts": 3, "queued_at": "2026-11-23T01:30:00+00:00", "earlier_consent": False},
+    AlertKind.REVOCATION_GIVEN_UP: {"attempts": 120, "queued_at": "2026-11-23T01:30:00+00:00", "earlier_consent": True},
     AlertKind.CUSTOMER_STUCK: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "attempts": 3,
                                "reason": "credentials", "code": 1001, "username": "hr@<acme>.nl"},
     AlertKind.CUSTOMER_BROKEN: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "reason": "credentials",

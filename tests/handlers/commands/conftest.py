@@ -9,6 +9,7 @@ import itertools
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,15 +161,16 @@ async def serve(asgi: Any) -> tuple[uvicorn.Server, asyncio.Task[None], socket.s
     return server, task, sock
 
 
-@pytest.fixture
-async def harness(slack: SlackStandIn, nmbrs: NmbrsStandIn, tmp_path: Path, template_db: Path,
-                  key_line: str) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running(slack: SlackStandIn, nmbrs: NmbrsStandIn, tmp_path: Path, template_db: Path, key_line: str,
+                  **extra: Any) -> AsyncIterator[Harness]:
+    """The app on a copy of the migrated database, the three links seeded; `extra` settings on top."""
     shutil.copy(template_db, tmp_path / "tokendesk.db")
     settings = load_settings(
         slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
         support_channel=SUPPORT_CHANNEL, support_usergroup=GROUP, support_users=[LISTED],
         nmbrs_url=nmbrs.base_url, database_url=f"sqlite:///{tmp_path / 'tokendesk.db'}", keys=key_line,
-        language="en", confirm_delay_s=0, nmbrs_retries=0, nmbrs_rate=150,
+        language="en", confirm_delay_s=0, nmbrs_retries=0, nmbrs_rate=150, **extra,
     )
     runtime = await build_slack_runtime(settings)
     ctx = runtime.ctx
@@ -190,3 +192,10 @@ async def harness(slack: SlackStandIn, nmbrs: NmbrsStandIn, tmp_path: Path, temp
         await asyncio.wait_for(task, 30)
         sock.close()
         await runtime.aclose()
+
+
+@pytest.fixture
+async def harness(slack: SlackStandIn, nmbrs: NmbrsStandIn, tmp_path: Path, template_db: Path,
+                  key_line: str) -> AsyncIterator[Harness]:
+    async with running(slack, nmbrs, tmp_path, template_db, key_line) as harness:
+        yield harness

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from handlers.model import Rejected, RejectionCategory, Unreachable, Valid
 from handlers.recheck.rest import RestCheck
+from handlers.revocations import RevocationReport
 from storage.db import create_engine, session_factory
 from storage.models import Check, Link
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
@@ -246,13 +247,16 @@ async def test_a_replaced_consents_old_refresh_token_is_revoked_at_nmbrs(rest_sq
     await rd.link(1)
     await rd.link(1)  # the customer consented again for the same debtor: the first consent's token is queued
     assert rd.nmbrs.live_refresh_tokens(email_for(1)) == 2
-    tokens = rd.tokens()
+    worker = rd.revocations()
     rd.nmbrs.set_down("503")
     try:
-        assert await tokens.revoke_queued() == (0, 1)  # kept for a later attempt
+        assert await worker.run_due() == RevocationReport(revoked=0, left=1)  # kept for a later attempt
     finally:
         rd.nmbrs.set_down(False)
-    assert await tokens.revoke_queued() == (0, 0)  # not due again yet
+    assert await worker.run_due() == RevocationReport()  # not due again yet
     rd.desk.time.advance(3600)
-    assert await tokens.revoke_queued() == (1, 0)
+    assert await worker.run_due() == RevocationReport(revoked=1)
     assert rd.nmbrs.calls["revocation"] == 2 and rd.nmbrs.live_refresh_tokens(email_for(1)) == 1
+    await rd.desk.outbox.drain()  # the thread hears it went through after all, as an earlier consent's token
+    [told] = rd.desk.notifier.of("revocation_done")
+    assert told.details["earlier_consent"] is True and told.link is not None and told.link.state == "active"
