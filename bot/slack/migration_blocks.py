@@ -13,7 +13,7 @@ from handlers.text import migration_invite_text as words
 from handlers.text.replies import is_nl
 
 
-def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang: str) -> dict[str, Any]:
+def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang: str, *, more: int = 0) -> dict[str, Any]:
     nl = is_nl(lang)
     headline = words.customer_headline(nl)
     stops, press = words.customer_why(soap_until, len(links), nl)
@@ -25,7 +25,8 @@ def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang:
                 f"<{item.invitation_url}|{escape(words.forward_link(nl))}>")
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line},
                        "accessory": consent_link_button(lang, item.button_url)})
-    notes = [escape(words.forward_hint(nl))]
+    notes = [escape(words.more_later(more, nl))] if more else []
+    notes.append(escape(words.forward_hint(nl)))
     if links:
         notes.append(words.invite_until(MRKDWN, min(item.expires_at for item in links), nl))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(notes)}]})

@@ -17,7 +17,7 @@ from bot.slack import blocks, command_blocks, migration_blocks
 from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.slack.people import People
 from handlers.connect import Tickets
-from handlers.migration.invite import InviteLinks, soap_until
+from handlers.migration.invite import InviteLinks, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
@@ -129,7 +129,7 @@ class SlackNotifier:
                 else replies.lang_of(alert.lang, self.lang))
         opened = await self.client.conversations_open(users=str(user_id))
         links = await self.invite_links.for_customer(alert, lang=lang)
-        message = migration_blocks.customer_invite(links, soap_until(alert), lang)
+        message = migration_blocks.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
         await self.client.chat_postMessage(channel=opened["channel"]["id"], unfurl_links=False, **message)
         log.info("customer of link %s invited to move %s debtor(s)", alert.details.get("soap_link_id"), len(links))
 

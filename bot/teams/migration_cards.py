@@ -18,7 +18,7 @@ from handlers.text.replies import is_nl
 _MARKDOWN = TeamsMarkdown()
 
 
-def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang: str) -> tuple[AdaptiveCard, str]:
+def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang: str, *, more: int = 0) -> tuple[AdaptiveCard, str]:
     """The card and its notification summary."""
     nl = is_nl(lang)
     headline = words.customer_headline(nl)
@@ -29,7 +29,8 @@ def customer_invite(links: Sequence[DebtorLinks], soap_until: date | None, lang:
         body.append(text(f"{label} · [{escape(words.forward_link(nl))}]({item.invitation_url})", separator=True))
         title = cut(f"{consent_button(lang)}: {item.name or item.number or '?'}", 80)
         body.append(ActionSet(actions=[OpenUrlAction(title=title, url=item.button_url)]))
-    notes = [escape(words.forward_hint(nl))]
+    notes = [escape(words.more_later(more, nl))] if more else []
+    notes.append(escape(words.forward_hint(nl)))
     if links:
         notes.append(words.invite_until(_MARKDOWN, min(item.expires_at for item in links), nl))
     body.append(small(" ".join(notes)))

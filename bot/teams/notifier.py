@@ -18,7 +18,7 @@ from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.connect import Tickets
-from handlers.migration.invite import InviteLinks, soap_until
+from handlers.migration.invite import InviteLinks, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
@@ -149,7 +149,7 @@ class TeamsNotifier:
             raise NotInstalled("no 1:1 chat with this customer is known (the app was never installed for them)")
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         links = await self.invite_links.for_customer(alert, lang=lang)
-        content, summary = migration_cards.customer_invite(links, soap_until(alert), lang)
+        content, summary = migration_cards.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
         log.info("customer of link %s invited to move %s debtor(s) on Teams", alert.details.get("soap_link_id"),
                  len(links))

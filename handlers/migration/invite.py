@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 ACTION = "migration.invite"
 #: Platforms whose customers get the message in their chat (others: support gets the links).
 CHAT = frozenset({"slack", "teams"})
+#: Debtors in one customer message at most (Slack allows 50 blocks); the rest come with the next invite.
+PER_MESSAGE = 40
 
 
 class Runner(Protocol):
@@ -125,6 +127,12 @@ class InviteLinks:
         return found
 
 
+def more_debtors(alert: Alert) -> int:
+    """Debtors to move that did not fit in this invite's message."""
+    more = alert.details.get("more")
+    return more if isinstance(more, int) and more > 0 else 0
+
+
 def soap_until(alert: Alert) -> date | None:
     """The switch-off date an invite names (as it was when support sent it)."""
     value = alert.details.get("soap_until")
@@ -183,7 +191,8 @@ async def invite_one(migration: Runner, *, person: Person, link_id: int, links: 
                                             for d, url, short_id, _ in made))
         await queue(session, Alert(AlertKind.CUSTOMER_MIGRATION, LinkCard.of(link), {
             "platform": link.platform, "team_id": link.team_id, "user_id": link.user_id, "soap_link_id": link_id,
-            "round": round_, "debtors": debtors, "invited_by": by,
+            "round": round_, "debtors": debtors[:PER_MESSAGE], "more": max(len(debtors) - PER_MESSAGE, 0),
+            "invited_by": by,
             "soap_until": migration.soap_until.isoformat() if migration.soap_until else None,
         }), key=f"migration:invite:{link_id}:{round_}")
         audit(session, **_actor(person), action=ACTION, link_id=link_id, detail=detail)
@@ -215,5 +224,5 @@ async def invite_all(migration: Runner, *, person: Person, links: InviteLinks) -
     return InvitesDone(tuple(sent), tuple(skipped), tuple(web))
 
 
-__all__ = ["ACTION", "DebtorLinks", "InviteLinks", "ask_all", "invite_all", "invite_links", "invite_one",
+__all__ = ["ACTION", "DebtorLinks", "InviteLinks", "ask_all", "invite_all", "invite_links", "invite_one", "more_debtors",
            "soap_until"]

@@ -39,6 +39,11 @@ def debtor_line(m: Markup, number: object, name: object) -> str:
     return debtor_label(m, number, name)
 
 
+def more_later(more: int, nl: bool) -> str:
+    return pick(nl, f"{more} more administration(s) will follow in a next message.",
+                f"Nog {more} administratie(s) volgen in een volgend bericht.")
+
+
 def forward_link(nl: bool) -> str:
     return pick(nl, "link to forward", "link om door te sturen")
 
