@@ -121,6 +121,8 @@ def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
                     invite_words.skipped_line(m, f"L{s.link_id}", s.again_at, nl) for s in outcome.skipped),
                     bullets=True, limit=20))
             parts.extend(_web(web, m, nl) for web in outcome.web)
+            if outcome.web_left:
+                parts.append(Aside((invite_words.web_left(m, tuple(f"L{i}" for i in outcome.web_left), nl),)))
             return Composed(tuple(parts), summary=said)
     raise TypeError(f"no message for {type(outcome).__name__}")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import queue
@@ -51,6 +52,8 @@ ACTION = "migration.invite"
 CHAT = frozenset({"slack", "teams"})
 #: Debtors in one customer message at most (Slack allows 50 blocks); the rest come with the next invite.
 PER_MESSAGE = 40
+#: `invite all`: web links whose invitation URLs one answer lists at most (the rest: one at a time).
+WEB_PER_ANSWER = 10
 
 
 class Runner(Protocol):
@@ -72,7 +75,7 @@ class DebtorLinks:
     number: str | None
     name: str
     button_url: str
-    """A ticket bound to the customer and to this SOAP debtor (good for a day)."""
+    """A ticket bound to the customer and to this SOAP debtor (as long as the invitation)."""
     invitation_url: str
     """An invitation bound to this SOAP debtor, to forward (once, until `expires_at`)."""
     invitation: str
@@ -121,7 +124,7 @@ class InviteLinks:
         found = []
         for debtor, url, short_id, expires_at in made:
             button = await self.tickets.url(customer, migration_link_id=soap_link_id,
-                                            migration_debtor_id=int(debtor["id"]))
+                                            migration_debtor_id=int(debtor["id"]), ttl=self.ttl)
             found.append(DebtorLinks(int(debtor["id"]), debtor.get("number"), str(debtor.get("name") or ""),
                                      button, url, short_id, expires_at))
         return found
@@ -212,8 +215,16 @@ async def invite_all(migration: Runner, *, person: Person, links: InviteLinks) -
     """The confirmation's button: every SOAP link with debtors to move, each on its own."""
     async with migration.sessions() as session:
         ids = [move.link_id for move in store.worst_first(await store.link_moves(session))]
-    sent, skipped, web = [], [], []
+        rows = (await session.execute(select(Link.id, Link.platform).where(Link.id.in_(ids)))).all()
+    platforms = {link_id: platform for link_id, platform in rows}
+    sent: list[InviteSent] = []
+    skipped: list[InviteTooSoon] = []
+    web: list[InviteWeb] = []
+    web_left: list[int] = []
     for link_id in ids:
+        if platforms.get(link_id) not in CHAT and len(web) >= WEB_PER_ANSWER:
+            web_left.append(link_id)  # not claimed: its URLs would have nowhere to go
+            continue
         outcome = await invite_one(migration, person=person, link_id=link_id, links=links)
         if isinstance(outcome, InviteSent):
             sent.append(outcome)
@@ -221,7 +232,7 @@ async def invite_all(migration: Runner, *, person: Person, links: InviteLinks) -
             skipped.append(outcome)
         elif isinstance(outcome, InviteWeb):
             web.append(outcome)
-    return InvitesDone(tuple(sent), tuple(skipped), tuple(web))
+    return InvitesDone(tuple(sent), tuple(skipped), tuple(web), tuple(web_left))
 
 
 __all__ = ["ACTION", "DebtorLinks", "InviteLinks", "ask_all", "invite_all", "invite_links", "invite_one", "more_debtors",

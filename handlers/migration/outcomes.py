@@ -140,6 +140,8 @@ class InvitesDone:
     sent: tuple[InviteSent, ...]
     skipped: tuple[InviteTooSoon, ...]
     web: tuple[InviteWeb, ...]
+    web_left: tuple[int, ...] = ()
+    """Web links beyond what one answer lists: not invited, for support to invite one at a time."""
 
 
 MigrationOutcome: TypeAlias = (

@@ -121,5 +121,13 @@ def skipped_line(m: Markup, link: str, again: datetime, nl: bool) -> str:
     return pick(nl, f"{m.code(link)} again from {m.time(again)}", f"{m.code(link)} opnieuw vanaf {m.time(again)}")
 
 
+def web_left(m: Markup, links: tuple[str, ...], nl: bool) -> str:
+    shown = ", ".join(m.code(link) for link in links[:20]) + (" …" if len(links) > 20 else "")
+    return pick(nl, f"{len(links)} more web link(s) not invited yet (their links would not fit here); invite them "
+                    f"one at a time with {m.command('migration invite <link>')}: {shown}",
+                f"Nog {len(links)} web-koppeling(en) niet uitgenodigd (hun links passen hier niet); nodig ze één "
+                f"voor één uit met {m.command('migration invite <koppeling>')}: {shown}")
+
+
 def skipped_head(nl: bool) -> str:
     return pick(nl, "Skipped:", "Overgeslagen:")

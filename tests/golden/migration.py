@@ -81,7 +81,7 @@ def invite_outcomes() -> dict[str, Any]:
                            "invite_ask_none": InviteAllAsk(0, 0), "invite_ask": InviteAllAsk(3, 12),
                            "invite_ask_many": InviteAllAsk(1200, 39000), "invite_done_none": InvitesDone((), (), ()),
                            "invite_done": InvitesDone(sent, soon, web),
-                           "invite_done_many": InvitesDone(sent * 10, soon * 20, ())}
+                           "invite_done_many": InvitesDone(sent * 10, soon * 20, (), tuple(range(11, 40)))}
     for i, outcome in enumerate((*sent, *soon, *web)):
         out[f"invite_{i}"] = outcome
     return out

@@ -31,7 +31,7 @@ from tests.bot.pages.migration_scene import audits, consent_path_on, follow, mov
 from tests.bot.pages.rest_app import RestServed, rest_app, rest_nmbrs, rest_server  # noqa: F401 - fixtures
 from tests.bot.slack.conftest import ENGLISH, Served, app, make_settings, nmbrs, slack  # noqa: F401 - fixtures
 
-STAFF = "U0STAFF"  # unknown to the workspace: answered in the desk's language, Dutch
+STAFF = "U0STAFF"
 
 
 @pytest.fixture
@@ -42,7 +42,9 @@ def settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, template_
 
 
 async def command(served: Served, text: str, *, user: str = STAFF) -> dict[str, Any]:
-    """The answer to `/nmbrs <text>` (within the acknowledgement, or through response_url)."""
+    """The answer to `/nmbrs <text>` (within the acknowledgement, or through response_url); support
+    reads English."""
+    served.slack.add_user(STAFF, name="staff", locale="en-GB")
     name = f"cmd{len(served.slack.calls())}"
     response = await served.send(slash_command(text, user, TEAM_ID, "C0SUPPORT", served.slack.response_url(name)))
     assert response.status_code == 200
@@ -78,7 +80,7 @@ async def test_the_customer_gets_one_button_per_debtor_to_move_and_a_press_cover
     link = await soap_link(desk, platform="slack", team_id=TEAM_ID, user_id=ENGLISH)
 
     answer = await command(served, f"migration invite L{link}")
-    assert f"Klant van L{link} uitgenodigd op Slack: 2 debiteur(en)" in json.dumps(answer, ensure_ascii=False)
+    assert f"Invited the customer of L{link} on Slack: 2 debtor(s)" in json.dumps(answer, ensure_ascii=False)
     [dm] = served.posts(dm_channel(ENGLISH))
     rows = _rows(dm)
     assert len(rows) == 2 and "Nmbrs will soon stop the old connection (SOAP)." in json.dumps(dm)
@@ -114,7 +116,7 @@ async def test_the_customer_gets_one_button_per_debtor_to_move_and_a_press_cover
     assert used.used_at is not None and used.migration_link_id == link
 
     # Nothing left to move now; and a second invite within the remind period is refused anyway.
-    assert f"L{link} heeft geen debiteuren meer te verhuizen" in json.dumps(await command(served, f"migration invite L{link}"), ensure_ascii=False)
+    assert f"L{link} has no debtors left to move" in json.dumps(await command(served, f"migration invite L{link}"), ensure_ascii=False)
     assert [(a.result, a.detail.get("debtors")) for a in await audits(desk, "migration.invite")] == [
         ("ok", 2), ("failed", None)]
 
@@ -124,7 +126,7 @@ async def test_re_sending_waits_for_the_remind_period(rest_app: RestServed) -> N
     link = await soap_link(served.ctx.desk, platform="slack", team_id=TEAM_ID, user_id=ENGLISH)
     await command(served, f"migration invite L{link}")
     again = json.dumps(await command(served, f"migration invite L{link}"), ensure_ascii=False)
-    assert "is onlangs uitgenodigd; opnieuw sturen kan vanaf" in again
+    assert "was invited recently; you can send it again from" in again
     assert len(served.posts(dm_channel(ENGLISH))) == 1
     [sent, refused] = await audits(served.ctx.desk, "migration.invite")
     assert sent.result == "ok" and refused.result == "failed" and refused.detail["problem"] == "too_soon"
@@ -137,7 +139,7 @@ async def test_all_asks_first_then_invites_chat_customers_and_lists_web_links(re
     web = await soap_link(desk, platform="web", team_id="invitation", user_id="I1", n=8)
 
     asked = await command(served, "migration invite all")
-    assert "De klanten van 2 SOAP-koppeling(en) uitnodigen om 4 debiteur(en)" in json.dumps(asked, ensure_ascii=False)
+    assert "Invite the customers of 2 SOAP link(s) to move 4 debtor(s)" in json.dumps(asked, ensure_ascii=False)
     assert served.posts(dm_channel(ENGLISH)) == []  # nothing sent before the confirmation
     [button] = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["value"] == "all"
@@ -153,8 +155,8 @@ async def test_all_asks_first_then_invites_chat_customers_and_lists_web_links(re
     [done] = await served.slack.wait_for_async("response_url", lambda c: c.name == "yes", timeout=15)
     await served.settle()
     text = json.dumps(done.params, ensure_ascii=False)
-    assert "1 klant(en) uitgenodigd · 0 overgeslagen (onlangs uitgenodigd) · 1 web-koppeling(en)" in text
-    assert f"L{web} is via de uitnodigingspagina gemaakt" in text and text.count(rest_app.url + "/i/") == 2
+    assert "Invited 1 customer(s) · 0 skipped (invited recently) · 1 web link(s)" in text
+    assert f"L{web} was made on the invitation page" in text and text.count(rest_app.url + "/i/") == 2
     assert len(_rows(served.posts(dm_channel(ENGLISH))[0])) == 2
     async with desk.sessions() as session:
         made = (await session.scalars(select(Invitation).where(Invitation.migration_link_id == web))).all()
@@ -164,11 +166,11 @@ async def test_all_asks_first_then_invites_chat_customers_and_lists_web_links(re
     assert sorted((a.result, a.link_id or 0) for a in entries[1:]) == [("ok", chat), ("ok", web), ("refused", 0)]
 
     again = json.dumps(await command(served, "migration invite all"), ensure_ascii=False)
-    assert "2 SOAP-koppeling(en)" in again  # still to move: asked again, and skipped when confirmed
+    assert "2 SOAP link(s)" in again  # still to move: asked again, and skipped when confirmed
     await served.send(block_actions(button["action_id"], STAFF, value="all",
                                     response_url=served.slack.response_url("again")))
     [skipped] = await served.slack.wait_for_async("response_url", lambda c: c.name == "again", timeout=15)
-    assert "0 klant(en) uitgenodigd · 2 overgeslagen" in json.dumps(skipped.params, ensure_ascii=False)
+    assert "Invited 0 customer(s) · 2 skipped" in json.dumps(skipped.params, ensure_ascii=False)
 
 
 async def test_non_staff_are_refused_and_nothing_is_sent(rest_app: RestServed) -> None:
@@ -181,6 +183,6 @@ async def test_non_staff_are_refused_and_nothing_is_sent(rest_app: RestServed) -
 async def test_without_rest_no_invite_is_possible(app: Served) -> None:
     link = await soap_link(app.ctx.desk, platform="slack", team_id=TEAM_ID, user_id=ENGLISH)
     answer = await command(app, f"migration invite L{link}", user=STAFF)
-    assert "kan pas als REST-toestemming is ingesteld" in json.dumps(answer, ensure_ascii=False) and app.posts(dm_channel(ENGLISH)) == []
+    assert "needs REST consent to be configured" in json.dumps(answer, ensure_ascii=False) and app.posts(dm_channel(ENGLISH)) == []
     [entry] = await audits(app.ctx.desk, "migration.invite")
     assert entry.result == "failed" and entry.detail == {"problem": "no_rest"}

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from handlers.connect import Tickets
 from handlers.migration import Migration
 from handlers.migration.invite import InviteLinks
-from handlers.migration.outcomes import InviteSent, InviteTooSoon, InviteUnavailable
+from handlers.migration.outcomes import InvitesDone, InviteSent, InviteTooSoon, InviteUnavailable, InviteWeb
 from handlers.model import Alert
 from handlers.staff import FixedStaff
 from storage import connect as connect_store
 from storage import invitations as invitation_store
-from storage.models import AlertRecord, AuditEntry, ConnectTicket, Invitation
-from tests.handlers.migration.conftest import STAFF, Scene, scene, three_consented  # noqa: F401 - fixtures
+from bot.standins.nmbrs.accounts import StandinDebtor
+from storage.models import AlertRecord, AuditEntry, ConnectTicket, Invitation, Link
+from tests.handlers.migration.conftest import STAFF, Scene, scene, three_consented, token_for, user_for  # noqa: F401
 
 URL = "https://desk.example.nl"
 
@@ -66,6 +67,7 @@ async def test_the_invite_names_the_two_debtors_left_and_its_urls_are_made_when_
             row = await session.scalar(select(ConnectTicket).where(
                 ConnectTicket.ticket_hash == connect_store.hash_value(ticket)))
             assert row is not None and (row.user_id, row.language) == ("U1", "nl")
+            assert row.expires_at == now + timedelta(days=7)  # as long as the invitation beside it
             assert (row.migration_link_id, row.migration_debtor_id) == (scene.soap_link, item.debtor_id)
         stored = " ".join([*(str(r.payload) for r in (await session.scalars(select(AlertRecord))).all()),
                            *(str(a.detail) for a in (await session.scalars(select(AuditEntry))).all()),
@@ -87,6 +89,26 @@ async def test_once_per_remind_period_per_link_also_when_pressed_twice_at_once(s
     assert isinstance(await migration.invite(person=STAFF, link_id=scene.soap_link), InviteSent)
     rounds = [alert.details["round"] for alert in await queued(scene)]
     assert len(rounds) == 2 and len(set(rounds)) == 2 and len(rounds[0]) == 16
+
+
+async def test_all_lists_the_urls_of_ten_web_links_and_leaves_the_rest_uninvited(scene: Scene) -> None:
+    desk = scene.desk
+    web = []
+    for n in range(11):
+        desk.nmbrs.add_account(user_for(20 + n), token_for(20 + n), f"web{n}", debtors=[StandinDebtor(3000 + n, n, f"Klant {n}")])
+        link_id = await desk.link(20 + n, environment=f"web{n}", user_id=f"I{n + 1}")
+        async with desk.sessions() as session, session.begin():
+            link = await session.get(Link, link_id)
+            assert link is not None
+            link.platform, link.team_id = "web", "invitation"
+        web.append(link_id)
+    migration, _ = invites(scene)
+    done = await migration.invite_all(person=STAFF)
+    assert isinstance(done, InvitesDone)
+    assert [s.link_id for s in done.sent] == [scene.soap_link] and len(done.web) == 10 and len(done.web_left) == 1
+    assert all(len(w.debtors) == 1 and w.debtors[0].url.startswith(URL + "/i/") for w in done.web)
+    left = done.web_left[0]
+    assert isinstance(await migration.invite(person=STAFF, link_id=left), InviteWeb)  # not claimed by `all`
 
 
 async def test_without_rest_nothing_is_queued(scene: Scene) -> None:
