@@ -108,11 +108,11 @@ def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
             return _one(invite_words.sent(f"L{outcome.link_id}", outcome.platform, outcome.debtors, nl))
         case InviteWeb():
             return Composed((_web(outcome, m, nl),), summary=invite_words.web_head(f"L{outcome.link_id}", nl))
-        case InviteAllAsk() if outcome.links == 0:
+        case InviteAllAsk() if outcome.soap_links == 0:
             return _one(invite_words.nobody(nl))
         case InviteAllAsk():
-            button = Button(INVITE, "all", invite_words.ask_all_button(outcome.links, nl), style="primary")
-            return Composed((Lead(invite_words.ask_all(outcome.links, outcome.debtors, nl)), Choices((button,))))
+            button = Button(INVITE, "all", invite_words.ask_all_button(outcome.soap_links, nl), style="primary")
+            return Composed((Lead(invite_words.ask_all(outcome.soap_links, outcome.debtors, nl)), Choices((button,))))
         case InvitesDone():
             said = invite_words.all_done(len(outcome.sent), len(outcome.skipped), len(outcome.web), nl)
             parts: list = [Lead(said)]

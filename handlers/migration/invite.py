@@ -186,7 +186,7 @@ async def invite_one(migration: Runner, *, person: Person, link_id: int, links: 
         by = {"platform": person.platform, "team_id": person.team_id, "user_id": person.user_id}
         platform = link.platform
         detail = {"round": round_, "debtors": len(debtors), "to": platform}
-        if platform not in CHAT:
+        if platform not in CHAT or not link.user_id:  # no chat reaches the customer: support sends the links
             made = await links.invitations(session, soap_link_id=link_id, round_=round_, debtors=debtors, by=by)
             audit(session, **_actor(person), action=ACTION, link_id=link_id,
                   detail={**detail, "invitations": [short_id for _, _, short_id, _ in made]})
@@ -208,7 +208,7 @@ async def ask_all(migration: Runner, *, person: Person) -> MigrationOutcome:
     async with migration.sessions() as session, session.begin():
         moves = store.worst_first(await store.link_moves(session))
         audit(session, **_actor(person), action=ACTION, detail={"stage": "asked", "links": len(moves)})
-    return InviteAllAsk(links=len(moves), debtors=sum(move.to_move for move in moves))
+    return InviteAllAsk(soap_links=len(moves), debtors=sum(move.to_move for move in moves))
 
 
 async def invite_all(migration: Runner, *, person: Person, links: InviteLinks) -> MigrationOutcome:

@@ -129,7 +129,7 @@ class InviteWeb:
 class InviteAllAsk:
     """`migration invite all`: the count first, and a confirmation button."""
 
-    links: int
+    soap_links: int
     debtors: int
 
 

@@ -84,9 +84,9 @@ def sent(link: str, platform: str, debtors: int, nl: bool) -> str:
 
 
 def web_head(link: str, nl: bool) -> str:
-    return pick(nl, f"{link} was made on the invitation page, so no chat reaches its customer. Send them these "
+    return pick(nl, f"No chat reaches the customer of {link} (made on the invitation page). Send them these "
                     "links yourself (one per debtor, each works once):",
-                f"{link} is via de uitnodigingspagina gemaakt, dus geen chat bereikt de klant. Stuur deze links "
+                f"Geen chat bereikt de klant van {link} (gemaakt via de uitnodigingspagina). Stuur deze links "
                 "zelf (één per debiteur, elk werkt één keer):")
 
 

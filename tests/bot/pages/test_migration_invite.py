@@ -156,7 +156,7 @@ async def test_all_asks_first_then_invites_chat_customers_and_lists_web_links(re
     await served.settle()
     text = json.dumps(done.params, ensure_ascii=False)
     assert "Invited 1 customer(s) · 0 skipped (invited recently) · 1 web link(s)" in text
-    assert f"L{web} was made on the invitation page" in text and text.count(rest_app.url + "/i/") == 2
+    assert f"No chat reaches the customer of L{web}" in text and text.count(rest_app.url + "/i/") == 2
     assert len(_rows(served.posts(dm_channel(ENGLISH))[0])) == 2
     async with desk.sessions() as session:
         made = (await session.scalars(select(Invitation).where(Invitation.migration_link_id == web))).all()

@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from sqlalchemy import select
 
+from bot.standins.teams.payloads import SUPPORT_CHANNEL, card_submit
 from bot.standins.nmbrs_rest import PRACTICE_CLIENT_ID, PRACTICE_CLIENT_SECRET, NmbrsRestStandIn
 from handlers.migration import BY_BUTTON
 from storage import connect as connect_store
 from storage.models import ConnectTicket, MoveState
 from tests.bot.pages.migration_scene import follow, moves, payroll_user, soap_link
 from tests.bot.pages.rest_app import rest_nmbrs, rest_server  # noqa: F401 - fixtures
-from tests.bot.teams.conftest import ENGLISH, STAFF, Served, nmbrs, slack, teams  # noqa: F401 - fixtures
+from tests.bot.teams.conftest import COLLEAGUE, ENGLISH, STAFF, Served, nmbrs, slack, teams  # noqa: F401 - fixtures
 from tests.bot.teams.test_consent_buttons import rest_teams  # noqa: F401 - fixtures
 
 
@@ -50,3 +51,27 @@ async def test_the_customer_gets_a_card_with_one_open_url_per_debtor(rest_teams:
                      payroll_user(rest_nmbrs, 5, 5, "Bloemen Bos"))
     row = (await moves(desk, link))[2005]
     assert row.state == MoveState.COVERED and row.matched_by == BY_BUTTON
+
+
+async def test_all_asks_on_a_card_and_only_support_can_confirm(rest_teams: Served) -> None:
+    await rest_teams.install()
+    await rest_teams.chat(ENGLISH, "hi there")
+    link = await soap_link(rest_teams.runtime.ctx.desk, platform="teams", team_id=ENGLISH.tenant, user_id=ENGLISH.aad)
+
+    [question] = await rest_teams.command(STAFF, "migration invite all")
+    assert "Invite the customers of 1 SOAP link(s) to move 2 debtor(s)" in question.text()
+    [confirm] = question.card()["actions"]
+    assert confirm["data"] == {"tokendesk": "migration.invite", "value": "all"}
+
+    rest_teams.teams.reset()
+    await rest_teams.send(card_submit(COLLEAGUE, confirm["data"], rest_teams.teams.service_url,
+                                      reply_to=question.response["id"], channel=SUPPORT_CHANNEL))
+    assert rest_teams.teams.sent("update") == [] and rest_teams.teams.sent(conversation=ENGLISH.chat) == []
+
+    await rest_teams.send(card_submit(STAFF, confirm["data"], rest_teams.teams.service_url,
+                                      reply_to=question.response["id"], channel=SUPPORT_CHANNEL))
+    [answer] = rest_teams.teams.sent("update")
+    assert answer.activity_id == question.response["id"] and "Invited 1 customer(s) · 0 skipped" in answer.text()
+    await rest_teams.settle()
+    [invite] = [c for c in rest_teams.teams.sent(conversation=ENGLISH.chat) if "Bloemen Bos" in c.text()]
+    assert f"L{link}" not in invite.text()  # the customer reads their administrations, not our ids
