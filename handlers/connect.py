@@ -155,15 +155,16 @@ class Tickets:
 
     async def url(
         self, person: Person, *, invitation_id: int | None = None, migration_link_id: int | None = None,
-        migration_debtor_id: int | None = None,
+        migration_debtor_id: int | None = None, ttl: timedelta = TICKET_TTL,
     ) -> str:
-        """A fresh ticket for this person: `public_url/connect/nmbrs/start?t=…`, good for 24 hours."""
+        """A fresh ticket for this person: `public_url/connect/nmbrs/start?t=…`, good for `ttl` (a day;
+        a migration invite's buttons as long as its invitations)."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
             await store.prune(session, now=now)
             new = await store.create_ticket(
                 session, platform=person.platform, team_id=person.team_id, user_id=person.user_id,
-                language=person.lang, now=now, ttl=TICKET_TTL, invitation_id=invitation_id,
+                language=person.lang, now=now, ttl=ttl, invitation_id=invitation_id,
                 migration_link_id=migration_link_id, migration_debtor_id=migration_debtor_id)
         return f"{self.public_url}{START_PATH}?{urlencode({'t': new.ticket})}"
 

@@ -86,6 +86,9 @@ class OpenInvitation:
     id: int
     short_id: str
     name: str
+    migration_link_id: int | None = None
+    """Made by `/nmbrs migration invite` for one SOAP debtor: a consent from the page covers it."""
+    migration_debtor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ class Gone:
 
 InvitationOutcome: TypeAlias = Invited | InvitationList | InvitationRevoked | NoInvitation | BadInvitation
 SubmitOutcome: TypeAlias = IntakeOutcome | Gone
+
+
+def invitation_url(public_url: str, secret: str) -> str:
+    return f"{public_url.rstrip('/')}/i/{secret}"
 
 
 def clean_name(text: str) -> tuple[str, str | None]:
@@ -127,7 +134,7 @@ class Invitations:
         self.outbox = outbox
 
     def url(self, secret: str) -> str:
-        return f"{self.public_url}/i/{secret}"
+        return invitation_url(self.public_url, secret)
 
     async def create(self, *, person: Person, name: str, email: str | None = None) -> Invited | BadInvitation:
         try:
@@ -165,7 +172,10 @@ class Invitations:
     async def find(self, secret: str) -> OpenInvitation | None:
         async with self.sessions() as session:
             found = await store.find_open(session, secret=secret, now=utcnow())
-        return OpenInvitation(id=found.id, short_id=found.short_id, name=found.name) if found else None
+        if found is None:
+            return None
+        return OpenInvitation(id=found.id, short_id=found.short_id, name=found.name,
+                              migration_link_id=found.migration_link_id, migration_debtor_id=found.migration_debtor_id)
 
     async def submit(self, *, secret: str, address: str, username: str, token: str, lang: str) -> SubmitOutcome:
         """Credentials from the page: checked like the chat's, the invitation spent on success."""
@@ -231,5 +241,6 @@ def _row(record: Invitation) -> InvitationRow:
 
 __all__ = [
     "BadInvitation", "Gone", "InvitationList", "InvitationOutcome", "InvitationRevoked", "InvitationRow",
-    "Invitations", "Invited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name", "use_up",
+    "Invitations", "Invited", "NoInvitation", "OpenInvitation", "SubmitOutcome", "clean_name", "invitation_url",
+    "use_up",
 ]

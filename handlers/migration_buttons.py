@@ -1,5 +1,5 @@
 """The migration tracker's buttons, pressed on any platform: a candidate ("this SOAP debtor"), "none of
-these", and "revoke the SOAP token", which asks the usual revoke question (handlers.commands)."""
+these", "invite all" (the confirmation of `migration invite all`), and "revoke the SOAP token", which asks the usual revoke question (handlers.commands)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 
 from handlers.commands import Commands, Outcome, Refused, Unavailable, allowed_commands
 from handlers.migration import Refusal
-from handlers.migration_message import MATCH, NONE, REVOKE, parse_id, parse_match
+from handlers.migration_message import INVITE, MATCH, NONE, REVOKE, parse_id, parse_match
 from handlers.model import Person
 
 log = logging.getLogger(__name__)
 
-ACTIONS = frozenset({MATCH, NONE, REVOKE})
+ACTIONS = frozenset({MATCH, NONE, REVOKE, INVITE})
 
 
 async def press(commands: Commands, *, person: Person, action: str, value: str) -> Outcome | None:
@@ -31,6 +31,8 @@ async def press(commands: Commands, *, person: Person, action: str, value: str) 
                                                  rest_link_id=rest_link_id)
         if action == NONE and (rest_link_id := parse_id(value)) is not None:
             return await migration.decline_match(person=person, rest_link_id=rest_link_id)
+        if action == INVITE and value == "all":
+            return await migration.invite_all(person=person)
     except Refusal:
         return Refused(commands=allowed_commands(staff=False))
     log.warning("migration button %s with a value we cannot read; ignored", action)

@@ -6,6 +6,12 @@ from __future__ import annotations
 from handlers.message_parts import Aside, Button, Choices, Composed, Lead, Listing, More
 from handlers.migration.outcomes import (
     AlreadyDecided,
+    InviteAllAsk,
+    InvitesDone,
+    InviteSent,
+    InviteTooSoon,
+    InviteUnavailable,
+    InviteWeb,
     MarkedNotNeeded,
     MatchConfirmed,
     MatchDeclined,
@@ -14,9 +20,11 @@ from handlers.migration.outcomes import (
     MigrationOutcome,
     MigrationOverview,
     NoDebtor,
+    NothingToInvite,
     NotMigrating,
 )
 from handlers.model import Alert, AlertKind
+from handlers.text import migration_invite_text as invite_words
 from handlers.text import migration_text as words
 from handlers.text.markup import Markup
 
@@ -24,6 +32,7 @@ from handlers.text.markup import Markup
 MATCH = "migration.match"
 NONE = "migration.none"
 REVOKE = "migration.revoke"
+INVITE = "migration.invite"
 #: Alert kinds this module words.
 ALERT_KINDS = frozenset({AlertKind.DEBTOR_MIGRATED, AlertKind.LINK_MIGRATED, AlertKind.MIGRATION_MATCH,
                          AlertKind.MIGRATION_REMINDER})
@@ -74,6 +83,47 @@ def compose(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
             return _one(words.match_gone(f"L{outcome.rest_link_id}", nl))
         case MatchDeclined():
             return _one(words.match_declined(f"L{outcome.rest_link_id}", nl))
+        case InviteUnavailable() | NothingToInvite() | InviteTooSoon() | InviteSent() | InviteWeb() | InviteAllAsk() \
+                | InvitesDone():
+            return _invite(outcome, m, nl)
+    raise TypeError(f"no message for {type(outcome).__name__}")
+
+
+def _web(outcome: InviteWeb, m: Markup, nl: bool) -> Listing:
+    return Listing(invite_words.web_head(f"L{outcome.link_id}", nl),
+                   tuple(invite_words.web_line(m, d.number, d.name, d.url, d.invitation) for d in outcome.debtors),
+                   bullets=True)
+
+
+def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
+    """The answers of `migration invite <link|all>`."""
+    match outcome:
+        case InviteUnavailable():
+            return _one(invite_words.unavailable(nl))
+        case NothingToInvite():
+            return _one(invite_words.nothing_to_invite(f"L{outcome.link_id}", nl))
+        case InviteTooSoon():
+            return _one(invite_words.too_soon(m, f"L{outcome.link_id}", outcome.again_at, nl))
+        case InviteSent():
+            return _one(invite_words.sent(f"L{outcome.link_id}", outcome.platform, outcome.debtors, nl))
+        case InviteWeb():
+            return Composed((_web(outcome, m, nl),), summary=invite_words.web_head(f"L{outcome.link_id}", nl))
+        case InviteAllAsk() if outcome.soap_links == 0:
+            return _one(invite_words.nobody(nl))
+        case InviteAllAsk():
+            button = Button(INVITE, "all", invite_words.ask_all_button(outcome.soap_links, nl), style="primary")
+            return Composed((Lead(invite_words.ask_all(outcome.soap_links, outcome.debtors, nl)), Choices((button,))))
+        case InvitesDone():
+            said = invite_words.all_done(len(outcome.sent), len(outcome.skipped), len(outcome.web), nl)
+            parts: list = [Lead(said)]
+            if outcome.skipped:
+                parts.append(Listing(invite_words.skipped_head(nl), tuple(
+                    invite_words.skipped_line(m, f"L{s.link_id}", s.again_at, nl) for s in outcome.skipped),
+                    bullets=True, limit=20))
+            parts.extend(_web(web, m, nl) for web in outcome.web)
+            if outcome.web_left:
+                parts.append(Aside((invite_words.web_left(m, tuple(f"L{i}" for i in outcome.web_left), nl),)))
+            return Composed(tuple(parts), summary=said)
     raise TypeError(f"no message for {type(outcome).__name__}")
 
 

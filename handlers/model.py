@@ -304,6 +304,7 @@ class AlertKind(StrEnum):
     CUSTOMER_BROKEN = "customer_broken"  # customer DM: your link broke, reconnect
     CUSTOMER_RESULT = "customer_result"  # customer DM: the outcome of a check that was pending
     CUSTOMER_CONSENT = "customer_consent"  # customer DM: what came of a consent on Nmbrs' page
+    CUSTOMER_MIGRATION = "customer_migration"  # customer DM: move your debtors to REST, one button each
     DIGEST = "digest"  # support channel: nightly summary
     SOAP_SWITCHED_OFF = "soap_switched_off"  # support channel: most SOAP checks of a run answered as a retired API
     SOAP_ANSWERING = "soap_answering"  # support channel: after that, SOAP answers again
@@ -314,7 +315,8 @@ class AlertKind(StrEnum):
 
 
 #: Alerts that go to the customer rather than to support.
-CUSTOMER_KINDS = frozenset({AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_CONSENT})
+CUSTOMER_KINDS = frozenset({AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_CONSENT,
+                            AlertKind.CUSTOMER_MIGRATION})
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,19 @@ class ForPerson:
     via_id: int
 
 
+@dataclass(frozen=True)
+class MigrationTarget:
+    """The SOAP debtor an invitation of `/nmbrs migration invite` is for, and that invite's round."""
+
+    link_id: int
+    debtor_id: int
+    round: str
+
+
 async def create(
     session: AsyncSession, *, name: str, email: str | None, ttl: timedelta,
     platform: str, team_id: str | None, user_id: str, for_person: ForPerson | None = None,
+    migration: MigrationTarget | None = None,
 ) -> NewInvitation:
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -65,6 +75,9 @@ async def create(
     if for_person is not None:
         record.for_platform, record.for_team, record.for_user = for_person.platform, for_person.team_id, for_person.user_id
         record.channel_id, record.via_id = for_person.channel_id, for_person.via_id
+    if migration is not None:
+        record.migration_link_id, record.migration_debtor_id = migration.link_id, migration.debtor_id
+        record.migration_round = migration.round
     session.add(record)
     await session.flush()
     return NewInvitation(record=record, secret=secret)
@@ -92,6 +105,19 @@ async def find_open_for(session: AsyncSession, *, person: ForPerson, now: dateti
         .where(Invitation.for_platform == person.platform, Invitation.for_team == person.team_id,
                Invitation.for_user == person.user_id, Invitation.via_id == person.via_id,
                Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
+        .order_by(Invitation.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+async def find_open_migration(session: AsyncSession, *, target: MigrationTarget, now: datetime) -> Invitation | None:
+    """The open invitation an invite round made for this SOAP debtor (a retried delivery renews it)."""
+    return await session.scalar(
+        select(Invitation)
+        .where(Invitation.migration_link_id == target.link_id, Invitation.migration_debtor_id == target.debtor_id,
+               Invitation.migration_round == target.round, Invitation.used_at.is_(None),
+               Invitation.revoked_at.is_(None), Invitation.expires_at > now)
         .order_by(Invitation.id.desc())
         .limit(1)
         .with_for_update()

@@ -157,7 +157,9 @@ class InvitePages:
         values.setdefault("username", "")
         if self.tickets is not None:
             person = Person(platform=WEB, team_id=BY_INVITATION, user_id=invitation.short_id, lang=lang)
-            values["consent_url"] = await self.tickets.url(person, invitation_id=invitation.id)
+            values["consent_url"] = await self.tickets.url(
+                person, invitation_id=invitation.id, migration_link_id=invitation.migration_link_id,
+                migration_debtor_id=invitation.migration_debtor_id)
             values["cw"] = {**consent_page_words(lang), "button": consent_button(lang)}
         response = self._render(template, lang, status=status, action=f"/i/{secret}",
                                 csrf=self.csrf.token(invitation.id, cookie), offers=self.offers,

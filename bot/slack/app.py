@@ -25,6 +25,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.people import People
 from bot.slack.staff import SlackStaffDirectory
 from handlers.connect import Tickets
+from handlers.migration.invite import invite_links
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def build_notifier(settings: Settings, sessions: async_sessionmaker[AsyncSession
     return SlackNotifier(
         client=client, sessions=sessions, support_channel=settings.support_channel or "",
         lang=settings.language, notify_customers=settings.notify_customers, people=people, tickets=tickets,
+        invite_links=invite_links(tickets, settings.invite_lifetime),
     )
 
 

@@ -41,6 +41,7 @@ from handlers.commands import (
 from handlers import migration_buttons
 from handlers.invitations import Invited
 from handlers.migration import Migration
+from handlers.migration.invite import invite_links
 from handlers.model import Person
 from handlers.text.locale import language
 
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/nmbrs"
 #: The migration tracker's buttons (command_blocks numbers each button of a block).
-MIGRATION_BUTTONS = re.compile(r"^nmbrs_migration_(match|none|revoke)_\d+$")
+MIGRATION_BUTTONS = re.compile(r"^nmbrs_migration_(match|none|revoke|invite)_\d+$")
 #: How long the command may take before it is acknowledged with "one moment" (Slack allows 3 s).
 ACK_BUDGET_S = 2.0
 #: Posts a response_url accepts (Slack: five within 30 minutes).
@@ -58,8 +59,11 @@ PROGRESS_MIN_INTERVAL_S = 2.0
 
 
 def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Commands:
+    settings = ctx.desk.settings
+    tickets = ctx.connect.tickets if ctx.connect is not None else None
     migration = Migration(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox,
-                          soap_until=ctx.desk.settings.nmbrs_soap_until)
+                          soap_until=settings.nmbrs_soap_until, remind_days=settings.migration_remind_days,
+                          links=invite_links(tickets, settings.invite_lifetime))
     return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
                     invitations=ctx.invitations, migration=migration, revocations=ctx.revocations)
 

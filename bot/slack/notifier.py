@@ -13,10 +13,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.slack import blocks, command_blocks
+from bot.slack import blocks, command_blocks, migration_blocks
 from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.slack.people import People
 from handlers.connect import Tickets
+from handlers.migration.invite import InviteLinks, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
@@ -54,8 +55,11 @@ class SlackNotifier:
         notify_customers: bool = True,
         people: People | None = None,
         tickets: Tickets | None = None,
+        invite_links: InviteLinks | None = None,
     ) -> None:
         self.client = client
+        self.invite_links = invite_links
+        """With REST on: the per-debtor URLs of a migration invite (made when it is sent)."""
         self.tickets = tickets
         """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.people = people
@@ -116,7 +120,22 @@ class SlackNotifier:
         log.info("support thread opened for link %s", card.short_id)
         return ts, True
 
+    async def _invite(self, alert: Alert) -> None:
+        """A migration invite: the DM is opened first, then its URLs are made and go straight into it."""
+        user_id = alert.details.get("user_id")
+        if self.invite_links is None or not user_id:
+            raise NoRecipient("a migration invite without REST consent or a user")
+        lang = (await self.people.lang_of(self.client, str(user_id)) if self.people is not None
+                else replies.lang_of(alert.lang, self.lang))
+        opened = await self.client.conversations_open(users=str(user_id))
+        links = await self.invite_links.for_customer(alert, lang=lang)
+        message = migration_blocks.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
+        await self.client.chat_postMessage(channel=opened["channel"]["id"], unfurl_links=False, **message)
+        log.info("customer of link %s invited to move %s debtor(s)", alert.details.get("soap_link_id"), len(links))
+
     async def _to_customer(self, alert: Alert) -> None:
+        if alert.kind is AlertKind.CUSTOMER_MIGRATION:
+            return await self._invite(alert)
         if alert.kind is AlertKind.CUSTOMER_BROKEN and not self.notify_customers:
             log.info("customer not told (TOKENDESK_NOTIFY_CUSTOMERS=false)")
             return

@@ -28,6 +28,7 @@ from handlers.conversations import Conversations
 from handlers.intake import Intake
 from handlers.invitations import Invitations
 from handlers.migration import Migration
+from handlers.migration.invite import invite_links
 from handlers.pending_intakes import PendingIntakes
 from handlers.revocations import Revocations
 
@@ -137,6 +138,7 @@ def connect_teams(settings: Settings, sessions: async_sessionmaker[AsyncSession]
         sender=sender, references=references, sessions=sessions,
         support_channel=settings.teams_support_channel, tenant_id=settings.teams_tenant_id,
         lang=settings.language, notify_customers=settings.notify_customers, tickets=tickets,
+        invite_links=invite_links(tickets, settings.invite_lifetime),
     )
     return TeamsConnection(app=app, adapter=adapter, sender=sender, references=references, notifier=notifier)
 
@@ -164,7 +166,9 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck,
                           invitations=invitations, revocations=revocations,
                           migration=Migration(sessions=desk.sessions, staff=staff, outbox=outbox,
-                                              soap_until=settings.nmbrs_soap_until)),
+                                              soap_until=settings.nmbrs_soap_until,
+                                              remind_days=settings.migration_remind_days,
+                                              links=invite_links(tickets, settings.invite_lifetime))),
         conversations=conversations,
         sender=connection.sender,
         references=connection.references,

@@ -12,12 +12,13 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.teams import cards, command_cards, support_cards
+from bot.teams import cards, command_cards, migration_cards, support_cards
 from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.connect import Tickets
+from handlers.migration.invite import InviteLinks, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
@@ -56,7 +57,10 @@ class TeamsNotifier:
         lang: str,
         notify_customers: bool = True,
         tickets: Tickets | None = None,
+        invite_links: InviteLinks | None = None,
     ) -> None:
+        self.invite_links = invite_links
+        """With REST on: the per-debtor URLs of a migration invite (made when it is sent)."""
         self.tickets = tickets
         """With REST on: the tickets of the "Connect with Nmbrs" button in customer messages."""
         self.sender = sender
@@ -135,7 +139,24 @@ class TeamsNotifier:
         log.info("teams support thread opened for link %s", item.short_id)
         return posted.conversation_id, True
 
+    async def _invite(self, alert: Alert) -> None:
+        """A migration invite in the customer's 1:1 chat; its URLs are made when it is sent."""
+        user_id, tenant_id = alert.details.get("user_id"), alert.details.get("team_id")
+        if self.invite_links is None or not user_id or not tenant_id:
+            raise NoRecipient("a migration invite without REST consent or a user")
+        place = await self.references.person(tenant_id=str(tenant_id), user_id=str(user_id))
+        if place is None:
+            raise NotInstalled("no 1:1 chat with this customer is known (the app was never installed for them)")
+        lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
+        links = await self.invite_links.for_customer(alert, lang=lang)
+        content, summary = migration_cards.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
+        await self.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
+        log.info("customer of link %s invited to move %s debtor(s) on Teams", alert.details.get("soap_link_id"),
+                 len(links))
+
     async def _to_customer(self, alert: Alert) -> None:
+        if alert.kind is AlertKind.CUSTOMER_MIGRATION:
+            return await self._invite(alert)
         if alert.kind is AlertKind.CUSTOMER_BROKEN and not self.notify_customers:
             log.info("customer not told (TOKENDESK_NOTIFY_CUSTOMERS=false)")
             return

@@ -351,8 +351,10 @@ class Commands(RevokeButtons):
 
     @command("migration", "migration [link]", audience=Audience.STAFF)
     async def _migration(self, person: Person, args: Args, staff: bool) -> Outcome:
-        if self.migration is None or args.subcommand == "invite":  # invite: a later step (issue 15)
+        if self.migration is None:
             return await self._no_invitations(person, "command.migration", "migration")
+        if args.subcommand == "invite":
+            return await self.migration.invite(person=person, link_id=None if args.everything else args.link_id)
         if args.subcommand == "not_needed":
             assert args.link_id is not None and args.text is not None
             return await self.migration.not_needed(person=person, link_id=args.link_id, number=args.text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeAlias
 
 from storage.migration import DebtorMove, LinkMove, Totals
@@ -82,9 +82,73 @@ class MatchDeclined:
     rest_link_id: int
 
 
+@dataclass(frozen=True)
+class InviteUnavailable:
+    """REST consent is not configured: no invite possible, nothing sent."""
+
+
+@dataclass(frozen=True)
+class NothingToInvite:
+    link_id: int
+
+
+@dataclass(frozen=True)
+class InviteTooSoon:
+    """The link's customer was invited within TOKENDESK_MIGRATION_REMIND_DAYS."""
+
+    link_id: int
+    again_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteSent:
+    """The customer's message is queued on `platform` (delivered by the outbox)."""
+
+    link_id: int
+    platform: str
+    debtors: int
+
+
+@dataclass(frozen=True)
+class WebDebtor:
+    """One debtor's invitation URL for support to send (a web link: no chat reaches its customer)."""
+
+    number: str | None
+    name: str
+    invitation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class InviteWeb:
+    link_id: int
+    debtors: tuple[WebDebtor, ...]
+
+
+@dataclass(frozen=True)
+class InviteAllAsk:
+    """`migration invite all`: the count first, and a confirmation button."""
+
+    soap_links: int
+    debtors: int
+
+
+@dataclass(frozen=True)
+class InvitesDone:
+    """What `migration invite all` did once confirmed."""
+
+    sent: tuple[InviteSent, ...]
+    skipped: tuple[InviteTooSoon, ...]
+    web: tuple[InviteWeb, ...]
+    web_left: tuple[int, ...] = ()
+    """Web links beyond what one answer lists: not invited, for support to invite one at a time."""
+
+
 MigrationOutcome: TypeAlias = (
     MigrationOverview | MigrationChecklist | NotMigrating | NoDebtor | AlreadyDecided | MarkedNotNeeded
-    | MatchConfirmed | MatchGone | MatchDeclined
+    | MatchConfirmed | MatchGone | MatchDeclined | InviteUnavailable | NothingToInvite | InviteTooSoon | InviteSent
+    | InviteWeb | InviteAllAsk | InvitesDone
 )
 MIGRATION_OUTCOMES = (MigrationOverview, MigrationChecklist, NotMigrating, NoDebtor, AlreadyDecided, MarkedNotNeeded,
-                      MatchConfirmed, MatchGone, MatchDeclined)
+                      MatchConfirmed, MatchGone, MatchDeclined, InviteUnavailable, NothingToInvite, InviteTooSoon,
+                      InviteSent, InviteWeb, InviteAllAsk, InvitesDone)

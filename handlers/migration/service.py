@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.alerts import Outbox
+from handlers.migration import invite
+from handlers.migration.invite import InviteLinks
 from handlers.migration.matching import by_support, cover
 from handlers.migration.outcomes import (
     AlreadyDecided,
+    InviteUnavailable,
     MarkedNotNeeded,
     MatchConfirmed,
     MatchDeclined,
@@ -68,12 +71,16 @@ class Migration:
     def __init__(
         self, *, sessions: async_sessionmaker[AsyncSession], staff: StaffDirectory, outbox: Outbox | None = None,
         soap_until: date | None = None, clock: Callable[[], datetime] = utcnow,
+        links: InviteLinks | None = None, remind_days: int = 7,
     ) -> None:
         self.sessions = sessions
         self.staff = staff
         self.outbox = outbox
         self.soap_until = soap_until
         self.clock = clock
+        self.links = links
+        """With REST on: makes the per-debtor URLs of `migration invite` (handlers.migration.invite)."""
+        self.remind_days = remind_days
 
     async def overview(self, *, person: Person) -> MigrationOutcome:
         async with self.sessions() as session, session.begin():
@@ -156,6 +163,26 @@ class Migration:
             audit(session, **_actor(person), action="migration.match.none",
                   link_id=rest_link_id if exists else None, detail={"rest_link": f"L{rest_link_id}"})
         return MatchDeclined(rest_link_id)
+
+    async def invite(self, *, person: Person, link_id: int | None) -> MigrationOutcome:
+        """`migration invite <link>` (sends) or `migration invite all` (asks first); staff checked by the command."""
+        if self.links is None:
+            return await self._no_rest(person)
+        if link_id is None:
+            return await invite.ask_all(self, person=person)
+        return await invite.invite_one(self, person=person, link_id=link_id, links=self.links)
+
+    async def invite_all(self, *, person: Person) -> MigrationOutcome:
+        """The confirmation's button (a request of its own: staff checked again)."""
+        await self._staff_only(person, invite.ACTION, None)
+        if self.links is None:
+            return await self._no_rest(person)
+        return await invite.invite_all(self, person=person, links=self.links)
+
+    async def _no_rest(self, person: Person) -> MigrationOutcome:
+        async with self.sessions() as session, session.begin():
+            audit(session, **_actor(person), action=invite.ACTION, result="failed", detail={"problem": "no_rest"})
+        return InviteUnavailable()
 
     async def _staff_only(self, person: Person, action: str, link_id: int | None) -> None:
         if await self.staff.is_staff(person):

@@ -12,6 +12,7 @@ from storage.models.invitation import Invitation
 from storage.models.delivery import InboundDelivery
 from storage.models.link import CHECKED_STATES, Link, LinkKind, LinkState
 from storage.models.migration_debtor import MigrationDebtor, MoveState
+from storage.models.migration_invite import MigrationInvite
 from storage.models.oauth_state import OAuthState
 from storage.models.pending_intake import PendingIntake
 from storage.models.revocation import PendingRevocation
@@ -23,7 +24,7 @@ from storage.models.webhook import WebhookEvent, WebhookStatus
 __all__ = [
     "AlertRecord", "ApiKey", "AuditEntry", "Base", "CHECKED_STATES", "Check", "ConnectTicket", "InboundDelivery", "IntakeAttempt",
     "Invitation",
-    "Lease", "Link", "LinkKind", "LinkState", "MigrationDebtor", "MoveState", "OAuthState", "PendingConversation",
+    "Lease", "Link", "LinkKind", "LinkState", "MigrationDebtor", "MigrationInvite", "MoveState", "OAuthState", "PendingConversation",
     "PendingIntake", "PendingRevocation",
     "RecheckRun", "SupportThread", "TeamsReference",
     "WebhookEvent", "WebhookStatus", "utcnow",

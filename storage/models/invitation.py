@@ -15,6 +15,7 @@ class Invitation(Base):
     __table_args__ = (
         Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),
         Index("ix_invitations_for", "for_platform", "for_team", "for_user"),
+        Index("ix_invitations_migration", "migration_link_id", "migration_debtor_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +47,12 @@ class Invitation(Base):
     """The shared channel whose Connect message was pressed."""
     via_id: Mapped[int | None] = mapped_column(Integer)
     """The invitation whose Connect message that was (`I<via_id>`)."""
+    migration_link_id: Mapped[int | None] = mapped_column(Integer)
+    """Set when `/nmbrs migration invite` made it for one SOAP debtor still to move: that SOAP link,"""
+    migration_debtor_id: Mapped[int | None] = mapped_column(Integer)
+    """that SOAP debtor (a consent from the page covers it when number and name match),"""
+    migration_round: Mapped[str | None] = mapped_column(String(32))
+    """and that invite (storage.models.migration_invite.MigrationInvite.round)."""
 
     @property
     def short_id(self) -> str:

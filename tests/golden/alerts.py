@@ -17,7 +17,8 @@ from tests.golden.renderings import (
 
 #: What the notifiers post in (or, without a link, above) a link's thread; the other kinds never go there.
 THREAD_KINDS = tuple(kind for kind in AlertKind if kind not in (
-    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_CONSENT, AlertKind.CUSTOMER_STUCK,
+    AlertKind.CUSTOMER_BROKEN, AlertKind.CUSTOMER_RESULT, AlertKind.CUSTOMER_CONSENT, AlertKind.CUSTOMER_MIGRATION,
+    AlertKind.CUSTOMER_STUCK,
     AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING,
     # the migration tracker's: rendered as the notifiers send them by tests.golden.migration
     AlertKind.DEBTOR_MIGRATED, AlertKind.LINK_MIGRATED, AlertKind.MIGRATION_MATCH, AlertKind.MIGRATION_REMINDER))

@@ -1,14 +1,21 @@
-"""The SOAP → REST migration tracker: `/nmbrs migration` answers and the tracker's support-channel messages
-(with their buttons), as Slack blocks and Teams cards, and the digest's progress line."""
+"""The SOAP → REST migration tracker: `/nmbrs migration` answers (also `migration invite`) and the tracker's
+support-channel messages (with their buttons), the customer's invite, as Slack blocks and Teams cards, and the
+digest's progress line."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from bot.slack import migration_blocks as slack_invite
+from bot.teams import migration_cards as teams_invite
 from handlers.migration import (
     AlreadyDecided, MarkedNotNeeded, MatchConfirmed, MatchDeclined, MatchGone, MigrationChecklist, MigrationOverview,
     NoDebtor, NotMigrating,
+)
+from handlers.migration.invite import DebtorLinks
+from handlers.migration.outcomes import (
+    InviteAllAsk, InvitesDone, InviteSent, InviteTooSoon, InviteUnavailable, InviteWeb, NothingToInvite, WebDebtor,
 )
 from storage.migration import DebtorMove, LinkMove, Totals
 from storage.models import MoveState
@@ -55,9 +62,39 @@ def outcomes() -> dict[str, Any]:
     out["match_gone"] = MatchGone(42)
     out["match_declined"] = MatchDeclined(42)
     out["unavailable"] = Unavailable("migration")
+    out.update(invite_outcomes())
     for problem in ("too_many", "bad_link", "missing_link", "missing_debtor", "bad_debtor"):
         out[f"usage_{problem}"] = Usage(spec=COMMANDS["migration"], problem=problem, given=NASTY)
     return out
+
+
+URL = "https://desk.example.nl"
+WEB = (WebDebtor("4", "Drukkerij Smit", "I7", f"{URL}/i/{'a' * 43}"), WebDebtor(NASTY[:32], NASTY, "I8", f"{URL}/i/{'b' * 43}"),
+       WebDebtor(None, LONG, "I9", f"{URL}/i/{'c' * 43}"))
+
+
+def invite_outcomes() -> dict[str, Any]:
+    sent = (InviteSent(5, "slack", 2), InviteSent(6, "teams", 40), InviteSent(7, NASTY[:16], 1))
+    soon = (InviteTooSoon(8, T1 + timedelta(days=7)), InviteTooSoon(9, T1))
+    web = (InviteWeb(10, WEB), InviteWeb(3141, WEB[2:]))
+    out: dict[str, Any] = {"invite_no_rest": InviteUnavailable(), "invite_nothing": NothingToInvite(5),
+                           "invite_ask_none": InviteAllAsk(0, 0), "invite_ask": InviteAllAsk(3, 12),
+                           "invite_ask_many": InviteAllAsk(1200, 39000), "invite_done_none": InvitesDone((), (), ()),
+                           "invite_done": InvitesDone(sent, soon, web),
+                           "invite_done_many": InvitesDone(sent * 10, soon * 20, (), tuple(range(11, 40)))}
+    for i, outcome in enumerate((*sent, *soon, *web)):
+        out[f"invite_{i}"] = outcome
+    return out
+
+
+def debtor_links() -> dict[str, tuple[DebtorLinks, ...]]:
+    def one(n: int, number: str | None, name: str) -> DebtorLinks:
+        return DebtorLinks(2000 + n, number, name, f"{URL}/connect/nmbrs/start?t={chr(96 + n) * 43}",
+                           f"{URL}/i/{chr(65 + n) * 43}", f"I{n}", T1 + timedelta(days=7))
+
+    return {"two": (one(4, "4", "Drukkerij Smit"), one(5, "5", DUTCH)),
+            "nasty": (one(1, NASTY[:32], NASTY), one(2, None, LONG), one(3, "", "")),
+            "none": ()}
 
 
 CANDIDATES = [
@@ -103,6 +140,14 @@ def migration_family(out: dict[str, str]) -> None:
             out[f"migration/{ln}/alert/{name}/slack"] = dump(attempt(lambda: slack_cmd.migration_alert(alert, lang)))
             out[f"migration/{ln}/alert/{name}/teams"] = dump(attempt(lambda: teams_json(teams_cmd.migration_card(alert, lang))))
             out[f"migration/{ln}/alert/{name}/teams.summary"] = dump(attempt(lambda: teams_support.summary(alert, lang)))
+        for (name, links), until in ((item, until) for item in debtor_links().items()
+                                     for until in (None, date(2027, 6, 30))):
+            key = f"migration/{ln}/invite/{name}/{until}"
+            out[f"{key}/slack"] = dump(attempt(lambda: slack_invite.customer_invite(links, until, lang)))
+            more = dict(more=3 if until else 0)
+            out[f"{key}/slack.more"] = dump(attempt(lambda: slack_invite.customer_invite(links, until, lang, **more)))
+            out[f"{key}/teams"] = dump(attempt(lambda: teams_json(teams_invite.customer_invite(links, until, lang)[0])))
+            out[f"{key}/teams.summary"] = dump(attempt(lambda: teams_invite.customer_invite(links, until, lang)[1]))
         for i, progress in enumerate(PROGRESS):
             details = {"run_id": 41, "checked": 17, "migration": progress}
             out[f"migration/{ln}/digest/{i}/slack"] = dump(attempt(lambda: slack.support_digest(details, lang)))

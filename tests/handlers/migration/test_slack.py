@@ -98,4 +98,4 @@ async def test_the_commands_show_the_move(harness: Harness) -> None:
     assert "marked not needed" in marked["text"]
     assert "That command is for the support team." in (await harness.ack("migration", user=CUSTOMER))["text"]
     later = await harness.ack("migration invite all", user=STAFF)
-    assert "not available yet" in later["text"]
+    assert "needs REST consent to be configured" in later["text"]  # REST is off here: nothing sent
