@@ -80,8 +80,8 @@ def make_settings(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, **ov
         support_channel=SUPPORT_CHANNEL,
         nmbrs_url=nmbrs.base_url,
         nmbrs_retries=0,
-        nmbrs_connect_timeout_s=1.0,
-        nmbrs_read_timeout_s=1.0,
+        nmbrs_connect_timeout_s=3.0,
+        nmbrs_read_timeout_s=3.0,  # well above the 0.2–0.6 s latencies tests inject: a loaded CI machine must not time them out
         database_url=f"sqlite:///{tmp_path / 'tokendesk.db'}",
         keys=generate_key_line("k1"),
         language="nl",
