@@ -247,7 +247,11 @@ async def build_runtime(
         if teams_connection is not None:
             notifiers.append(teams_connection.notifier)
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
-        intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
+        intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox,
+                        offering=desk.offering)
+        if desk.offering.stop_passed_without_rest():
+            log.warning("SOAP stop date passed and REST not configured: credentials are still taken over SOAP "
+                        "(TOKENDESK_NMBRS_SOAP_UNTIL=%s)", settings.nmbrs_soap_until)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
         from bot.slack.intakes import AckRecorder, SlackAnswerer
 

@@ -24,7 +24,7 @@ def build_tickets(desk: Desk) -> "Tickets | None":
 
     if desk.rest is None or desk.settings.public_url is None:
         return None
-    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url)
+    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url, offering=desk.offering)
 
 
 def build_connect(desk: Desk, tickets: "Tickets | None", outbox: "Outbox | None", *,

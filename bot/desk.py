@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from handlers.offer import Offering
 from handlers.recheck.rest import RestTokens
 from handlers.revocations import Revocations
 from storage.cipher import TokenCipher
@@ -35,6 +36,13 @@ class Desk:
     rest: RestGateway | None = None
     """The REST gateway, when REST links are configured (Settings.rest_enabled)."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+
+    @property
+    def offering(self) -> Offering:
+        """Which ways to connect this desk offers: SOAP only, both, or REST only once
+        TOKENDESK_NMBRS_SOAP_UNTIL is reached with REST configured (handlers.offer decides)."""
+        return Offering(rest=self.rest is not None and self.settings.public_url is not None,
+                        soap_until=self.settings.nmbrs_soap_until)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
