@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.consent import build_connect, build_tickets, consent_pages, match_migration
+from bot.consent import build_connect, build_tickets, consent_pages, match_migration, warn_stop_without_rest
 from bot.desk import Desk, rest_tokens, revocations_for
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from handlers.text.offer_text import mode_summary
 from storage.db import create_engine, session_factory
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
@@ -249,9 +250,7 @@ async def build_runtime(
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
         intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox,
                         offering=desk.offering)
-        if desk.offering.stop_passed_without_rest():
-            log.warning("SOAP stop date passed and REST not configured: credentials are still taken over SOAP "
-                        "(TOKENDESK_NMBRS_SOAP_UNTIL=%s)", settings.nmbrs_soap_until)
+        warn_stop_without_rest(desk)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
         from bot.slack.intakes import AckRecorder, SlackAnswerer
 
@@ -305,6 +304,7 @@ async def build_runtime(
             hooks.append(teams.lifespan)
         hooks.extend(lifespans)
         checks = dict(health_checks or {})
+        checks.setdefault("connecting", lambda: (True, mode_summary(desk.offering.now(), settings.nmbrs_soap_until)))
         if recheck_scheduler is not None:
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)

@@ -41,11 +41,16 @@ class Desk:
     def offering(self) -> Offering:
         """Which ways to connect this desk offers: SOAP only, both, or REST only once
         TOKENDESK_NMBRS_SOAP_UNTIL is reached with REST configured (handlers.offer decides)."""
-        return Offering(rest=self.rest is not None and self.settings.public_url is not None,
-                        soap_until=self.settings.nmbrs_soap_until)
+        return offering_for(self.settings)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
+
+
+def offering_for(settings: Settings) -> Offering:
+    """The desk's way to connect from its settings: REST configured (as the REST gateway is built),
+    and the SOAP stop date."""
+    return Offering(rest=settings.rest_enabled, soap_until=settings.nmbrs_soap_until)
 
 
 def rest_tokens(desk: Desk, **options: Any) -> RestTokens | None:
