@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
 from handlers.text.offer_text import mode_summary
 from storage.db import create_engine, session_factory
+from storage.models import utcnow
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
 
@@ -88,9 +89,10 @@ def build_rest_gateway(settings: Settings, limiter: CallLimiter) -> RestGateway 
     )
 
 
-async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None) -> Desk:
+async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None,
+                     clock: Callable[[], datetime] = utcnow) -> Desk:
     """Open the database (migrating it), load the keys and build the Nmbrs gateway (whose calls
-    `metrics`, when given, times)."""
+    `metrics`, when given, times); `clock` is the desk's today (Desk.clock)."""
     stack = AsyncExitStack()
     engine = create_engine(settings.database_url)
     stack.push_async_callback(engine.dispose)
@@ -114,7 +116,7 @@ async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metri
         raise
     return Desk(
         settings=settings, engine=engine, sessions=session_factory(engine), cipher=cipher,
-        limiter=limiter, gateway=gateway, rest=rest, _stack=stack,
+        limiter=limiter, gateway=gateway, rest=rest, clock=clock, _stack=stack,
     )
 
 

@@ -5,7 +5,9 @@ the composition root (bot.app) that builds them."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,22 +37,24 @@ class Desk:
     gateway: NmbrsGateway
     rest: RestGateway | None = None
     """The REST gateway, when REST links are configured (Settings.rest_enabled)."""
+    clock: Callable[[], datetime] = utcnow
+    """Today, for the way to connect (`offering`): tests move it past TOKENDESK_NMBRS_SOAP_UNTIL."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     @property
     def offering(self) -> Offering:
         """Which ways to connect this desk offers: SOAP only, both, or REST only once
         TOKENDESK_NMBRS_SOAP_UNTIL is reached with REST configured (handlers.offer decides)."""
-        return offering_for(self.settings)
+        return offering_for(self.settings, self.clock)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
 
 
-def offering_for(settings: Settings) -> Offering:
+def offering_for(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Offering:
     """The desk's way to connect from its settings: REST configured (as the REST gateway is built),
     and the SOAP stop date."""
-    return Offering(rest=settings.rest_enabled, soap_until=settings.nmbrs_soap_until)
+    return Offering(rest=settings.rest_enabled, soap_until=settings.nmbrs_soap_until, clock=clock)
 
 
 def rest_tokens(desk: Desk, **options: Any) -> RestTokens | None:
