@@ -81,7 +81,9 @@ def _say(nl: bool, pair: tuple[str, str]) -> str:
 
 
 def _commands(m: Markup, outcome: Unknown | Refused | Help, nl: bool, dialect: Dialect, *, staff: bool = False) -> str:
-    return "\n".join(words.command_lines(m, outcome.commands, nl, connect=dialect.connect, staff=staff))
+    rest_only = isinstance(outcome, Help) and outcome.offer is Offer.REST
+    connect = offer_text.CONNECT_REST_ONLY if rest_only else dialect.connect
+    return "\n".join(words.command_lines(m, outcome.commands, nl, connect=connect, staff=staff))
 
 
 def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed:

@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"SOAP switch-off: {found.soap_until.isoformat()} ({found.days_left} days left)")
         offering = offering_for(settings)
-        print(f"Connecting: {mode_summary(offering.now(), offering.soap_until)}")
+        if offering.rest:  # SOAP only (REST not configured) prints what it always printed
+            print(f"Connecting: {mode_summary(offering.now(), offering.soap_until)}")
         if not found.links:
             print("nothing left to move")
             return 0

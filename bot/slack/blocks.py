@@ -223,7 +223,7 @@ def modal_outcome(reply: Reply, lang: str, *, username: str | None = None, via: 
     (REST only, `consent`: the consent button instead of the form)."""
     blocks = reply_blocks(reply, lang, button=False)
     if reply.offer_connect and consent is not None and consent.only:
-        return _modal(lang, [*blocks, *_consent_only(lang, consent)[1:]], submit=False, metadata={"lang": lang})
+        return _modal(lang, [*blocks, *_consent_only(lang, consent)], submit=False, metadata={"lang": lang})
     if reply.offer_connect:
         return _modal(lang, [*blocks, {"type": "divider"}, *_inputs(lang, username)],
                       submit=True, metadata=_metadata(lang, via))

@@ -14,6 +14,10 @@ from handlers.text.replies import Reply, is_nl, soap_closed
 
 __all__ = ["mode_line", "mode_summary", "rest_only_hint", "rest_welcome", "soap_closed"]
 
+#: What `/nmbrs connect` does on a REST-only desk (help's line), en/nl.
+CONNECT_REST_ONLY = ("shows the “Connect with Nmbrs” button (Nmbrs' consent page)",
+                     "toont de knop “Koppelen met Nmbrs” (de toestemmingspagina van Nmbrs)")
+
 _ONLY_HINT = {
     "nl": "Nmbrs koppel je nu via de toestemmingspagina van Nmbrs zelf: druk op “Koppelen met Nmbrs”.",
     "en": "Nmbrs now connects through its own consent page: press “Connect with Nmbrs”.",

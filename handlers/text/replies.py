@@ -139,19 +139,18 @@ def outcome_reply(outcome: IntakeOutcome, lang: str) -> Reply:
 
 _CLOSED = {
     "nl": ("Koppelen met e-mailadres en API-token kan niet meer",
-           "Sinds {day} nemen we deze manier van koppelen niet meer aan: Nmbrs koppel je nu via de toestemmingspagina "
-           "van Nmbrs zelf. We hebben niets naar Nmbrs gestuurd en niets bewaard.", "Druk op “Koppelen met Nmbrs”."),
+           "Sinds {day} nemen we deze manier van koppelen niet meer aan. We hebben niets naar Nmbrs gestuurd en niets "
+           "bewaard."),
     "en": ("Connecting with an e-mail address and API token is no longer possible",
-           "Since {day} this kind of connection is no longer taken: Nmbrs now connects through its own consent page. "
-           "Nothing was sent to Nmbrs and nothing was stored.", "Press “Connect with Nmbrs”."),
+           "Since {day} this kind of connection is no longer taken. Nothing was sent to Nmbrs and nothing was stored."),
 }
 
 
 def soap_closed(since: date, lang: str) -> Reply:
-    """E-mail + token sent once the desk is REST only (handlers.offer): nothing sent, nothing stored."""
-    headline, detail, action = _CLOSED[language(lang)]
-    return Reply(tone="problem", headline=headline, detail=detail.format(day=since.isoformat()), action=action,
-                 offer_connect=True)
+    """E-mail + token sent once the desk is REST only (handlers.offer): nothing sent, nothing stored.
+    The renderers add the consent button and its one line (handlers.text.offer_text.rest_only_hint)."""
+    headline, detail = _CLOSED[language(lang)]
+    return Reply(tone="problem", headline=headline, detail=detail.format(day=since.isoformat()), offer_connect=True)
 
 
 def _names(names: tuple[str, ...], count: int) -> str:
