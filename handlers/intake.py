@@ -24,8 +24,8 @@ from handlers.model import (
     Unreachable,
     Valid,
 )
-from handlers.ports import Nmbrs
 from handlers.offer import Offering
+from handlers.ports import Nmbrs
 from handlers.scope import scope_change
 from handlers.shape import clean_token, clean_username
 from storage import intake_attempts as attempts

@@ -19,7 +19,7 @@ def elements(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for block in view.get("blocks") or [] for e in block.get("elements") or [] if "action_id" in e]
 
 
-def consents(view: dict[str, Any]) -> list[str]:
+def consent_urls(view: dict[str, Any]) -> list[str]:
     return [e["url"] for e in elements(view) if e["action_id"] == CONSENT_ACTION]
 
 
@@ -40,19 +40,19 @@ async def test_dm_home_connect_button_and_command_offer_the_consent_button(rest_
     await served.send(event_callback(app_home_opened(ENGLISH)))
     await served.settle()
     [home] = served.slack.calls("views.publish")
-    [home_url] = consents(home.params["view"])
+    [home_url] = consent_urls(home.params["view"])
 
     await served.send(block_actions(CONNECT_ACTION, ENGLISH, value="connect"))
     [modal] = await served.slack.wait_for_async("views.open")
-    [modal_url] = consents(modal.params["view"])
+    [modal_url] = consent_urls(modal.params["view"])
 
     await served.send(slash_command("connect", CUSTOMER, TEAM_ID, "D0CUST", served.slack.response_url("c")))
     await served.settle()
     command_modal = served.slack.calls("views.open")[-1].params["view"]
-    [command_url] = consents(command_modal)
+    [command_url] = consent_urls(command_modal)
     assert "Koppelen met Nmbrs" in str(command_modal)  # the customer's own language
 
-    urls = {consents(welcome)[0], home_url, modal_url, command_url}
+    urls = {consent_urls(welcome)[0], home_url, modal_url, command_url}
     assert len(urls) == 4 and all(u.startswith(rest_app.url + "/connect/nmbrs/start?t=") for u in urls)
     assert await tickets(served) == 4
     clicked = await served.send(block_actions(CONSENT_ACTION, ENGLISH))  # Slack reports the click: just acked
@@ -66,7 +66,7 @@ async def test_a_customer_alert_that_offers_to_connect_carries_a_fresh_button(re
         await queue(session, Alert(AlertKind.CUSTOMER_CONSENT, None, details, lang="en"), key="test:denied")
     await served.ctx.outbox.drain()
     [message] = served.posts(dm_channel(ENGLISH))
-    assert "Nothing connected" in message["text"] and len(consents(message)) == 1
+    assert "Nothing connected" in message["text"] and len(consent_urls(message)) == 1
 
 
 async def test_without_rest_the_buttons_are_as_before(app: Served) -> None:
