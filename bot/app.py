@@ -306,7 +306,8 @@ async def build_runtime(
             hooks.append(teams.lifespan)
         hooks.extend(lifespans)
         checks = dict(health_checks or {})
-        checks.setdefault("connecting", lambda: (True, mode_summary(desk.offering.now(), settings.nmbrs_soap_until)))
+        if desk.offering.rest:  # SOAP only (REST not configured) answers what it always answered
+            checks.setdefault("connecting", lambda: (True, mode_summary(desk.offering.now(), settings.nmbrs_soap_until)))
         if recheck_scheduler is not None:
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)

@@ -207,7 +207,7 @@ async def test_without_rest_a_past_date_changes_nothing_but_is_logged_once(
                 await served.dm(ENGLISH, f"{USERNAME} {TOKEN}")
                 await served.settle()
                 assert sum(nmbrs.calls.values()) > 0 and await count(served, Link) == 1
-                assert "connecting" in (await http.get("/healthz")).json()
+                assert "connecting" not in (await http.get("/healthz")).json()  # as before REST
     finally:
         await runtime.aclose()
         await desk.aclose()
