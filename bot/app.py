@@ -9,17 +9,19 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.consent import build_connect, build_tickets, consent_pages, match_migration
+from bot.consent import build_connect, build_tickets, consent_pages, match_migration, warn_stop_without_rest
 from bot.desk import Desk, rest_tokens, revocations_for
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from handlers.text.offer_text import mode_summary
 from storage.db import create_engine, session_factory
+from storage.models import utcnow
 from storage.keyfile import load_cipher
 from storage.migrate import upgrade
 
@@ -87,9 +89,10 @@ def build_rest_gateway(settings: Settings, limiter: CallLimiter) -> RestGateway 
     )
 
 
-async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None) -> Desk:
+async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None,
+                     clock: Callable[[], datetime] = utcnow) -> Desk:
     """Open the database (migrating it), load the keys and build the Nmbrs gateway (whose calls
-    `metrics`, when given, times)."""
+    `metrics`, when given, times); `clock` is the desk's today (Desk.clock)."""
     stack = AsyncExitStack()
     engine = create_engine(settings.database_url)
     stack.push_async_callback(engine.dispose)
@@ -113,7 +116,7 @@ async def build_desk(settings: Settings, *, migrate: bool = True, metrics: Metri
         raise
     return Desk(
         settings=settings, engine=engine, sessions=session_factory(engine), cipher=cipher,
-        limiter=limiter, gateway=gateway, rest=rest, _stack=stack,
+        limiter=limiter, gateway=gateway, rest=rest, clock=clock, _stack=stack,
     )
 
 
@@ -247,7 +250,9 @@ async def build_runtime(
         if teams_connection is not None:
             notifiers.append(teams_connection.notifier)
         outbox = Outbox(desk.sessions, notifiers, on_sent=metrics.alert_sent)
-        intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox)
+        intake = Intake(sessions=desk.sessions, cipher=desk.cipher, gateway=desk.gateway, outbox=outbox,
+                        offering=desk.offering)
+        warn_stop_without_rest(desk)
         conversations = Conversations(sessions=desk.sessions, cipher=desk.cipher)
         from bot.slack.intakes import AckRecorder, SlackAnswerer
 
@@ -301,6 +306,8 @@ async def build_runtime(
             hooks.append(teams.lifespan)
         hooks.extend(lifespans)
         checks = dict(health_checks or {})
+        if desk.offering.rest:  # SOAP only (REST not configured) answers what it always answered
+            checks.setdefault("connecting", lambda: (True, mode_summary(desk.offering.now(), settings.nmbrs_soap_until)))
         if recheck_scheduler is not None:
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)

@@ -3,11 +3,14 @@ Nmbrs" buttons, the consent use case and its pages; each None when REST is off."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.desk import Desk
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +27,14 @@ def build_tickets(desk: Desk) -> "Tickets | None":
 
     if desk.rest is None or desk.settings.public_url is None:
         return None
-    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url)
+    return Tickets(sessions=desk.sessions, public_url=desk.settings.public_url, offering=desk.offering)
+
+
+def warn_stop_without_rest(desk: Desk) -> None:
+    """Once at start: past TOKENDESK_NMBRS_SOAP_UNTIL without REST, intake stays SOAP only."""
+    if desk.offering.stop_passed_without_rest():
+        log.warning("SOAP stop date passed and REST not configured: credentials are still taken over SOAP "
+                    "(TOKENDESK_NMBRS_SOAP_UNTIL=%s)", desk.settings.nmbrs_soap_until)
 
 
 def build_connect(desk: Desk, tickets: "Tickets | None", outbox: "Outbox | None", *,

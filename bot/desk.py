@@ -5,7 +5,9 @@ the composition root (bot.app) that builds them."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from handlers.offer import Offering
 from handlers.recheck.rest import RestTokens
 from handlers.revocations import Revocations
 from storage.cipher import TokenCipher
@@ -34,10 +37,24 @@ class Desk:
     gateway: NmbrsGateway
     rest: RestGateway | None = None
     """The REST gateway, when REST links are configured (Settings.rest_enabled)."""
+    clock: Callable[[], datetime] = utcnow
+    """Today, for the way to connect (`offering`): tests move it past TOKENDESK_NMBRS_SOAP_UNTIL."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+
+    @property
+    def offering(self) -> Offering:
+        """Which ways to connect this desk offers: SOAP only, both, or REST only once
+        TOKENDESK_NMBRS_SOAP_UNTIL is reached with REST configured (handlers.offer decides)."""
+        return offering_for(self.settings, self.clock)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
+
+
+def offering_for(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Offering:
+    """The desk's way to connect from its settings: REST configured (as the REST gateway is built),
+    and the SOAP stop date."""
+    return Offering(rest=settings.rest_enabled, soap_until=settings.nmbrs_soap_until, clock=clock)
 
 
 def rest_tokens(desk: Desk, **options: Any) -> RestTokens | None:

@@ -54,7 +54,8 @@ from handlers.migration import MIGRATION_OUTCOMES
 from handlers import migration_message
 from handlers.invitations import BadInvitation, InvitationList, InvitationRevoked, Invited, NoInvitation
 from handlers.text import command_text as words
-from handlers.text import invite_text
+from handlers.offer import Offer
+from handlers.text import invite_text, offer_text
 from handlers.text.command_text import pick
 from handlers.text.markup import Markup
 
@@ -80,7 +81,9 @@ def _say(nl: bool, pair: tuple[str, str]) -> str:
 
 
 def _commands(m: Markup, outcome: Unknown | Refused | Help, nl: bool, dialect: Dialect, *, staff: bool = False) -> str:
-    return "\n".join(words.command_lines(m, outcome.commands, nl, connect=dialect.connect, staff=staff))
+    rest_only = isinstance(outcome, Help) and outcome.offer is Offer.REST
+    connect = offer_text.CONNECT_REST_ONLY if rest_only else dialect.connect
+    return "\n".join(words.command_lines(m, outcome.commands, nl, connect=connect, staff=staff))
 
 
 def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed:
@@ -88,9 +91,14 @@ def compose(outcome: Outcome, m: Markup, nl: bool, dialect: Dialect) -> Composed
     match outcome:
         case Help():
             intro = words.staff_intro(m, nl) if outcome.staff else _say(nl, dialect.help_intro)
-            hint = words.staff_hint(m, nl) if outcome.staff else _say(nl, dialect.help_hint)
+            mode = m.escape(offer_text.mode_line(outcome.offer, outcome.soap_until, "nl" if nl else "en"))
+            if outcome.staff:
+                hint = words.staff_hint(m, nl)
+            else:  # REST only: no login and token in the chat any more
+                hint = "" if outcome.offer is Offer.REST else _say(nl, dialect.help_hint)
             lines = _commands(m, outcome, nl, dialect, staff=outcome.staff)
-            return Composed((Lead(intro), More(lines), Aside((hint,))), summary=intro)
+            asides = tuple(line for line in (hint, mode) if line)
+            return Composed((Lead(intro), More(lines), Aside(asides)), summary=intro)
         case Unknown():
             return Composed((Lead(dialect.unknown(m, m.escape(outcome.word, 40), nl)),
                              Lead(_commands(m, outcome, nl, dialect))))

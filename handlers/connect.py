@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.alerts import Outbox, queue
 from handlers.invitations import use_up
 from handlers.model import Alert, AlertKind, LinkCard, Person, Rejected, RestView, TokenAnswer, Unreachable
+from handlers.offer import Consent, Offer, Offering
 from handlers.ports import NmbrsRest
 from storage import connect as store
 from storage import invitations as invitation_store
@@ -148,10 +149,20 @@ class Tickets:
     buttons (the chat notifiers, built before the outbox that Connect needs) can have it."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], public_url: str,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, offering: Offering | None = None) -> None:
         self.sessions = sessions
         self.public_url = public_url.rstrip("/")
         self.clock = clock
+        self.offering = offering or Offering(rest=True, clock=clock)
+        """Both ways to connect, or REST only (the button alone) once SOAP intake has stopped."""
+
+    async def consent(self, person: Person, *, invitation_id: int | None = None, migration_link_id: int | None = None,
+                      migration_debtor_id: int | None = None) -> Consent:
+        """The "Connect with Nmbrs" button for this person (and the invitation or migration target it
+        is for): a fresh ticket, and whether it is the only way to connect that is offered now."""
+        return Consent(url=await self.url(person, invitation_id=invitation_id, migration_link_id=migration_link_id,
+                                          migration_debtor_id=migration_debtor_id),
+                       only=self.offering.now() is Offer.REST)
 
     async def url(
         self, person: Person, *, invitation_id: int | None = None, migration_link_id: int | None = None,

@@ -11,7 +11,7 @@ from handlers.conversations import Conversations, Waiting
 from handlers.intake import Intake
 from handlers.model import Person
 from handlers.parse import Found
-from handlers.text import replies
+from handlers.text import offer_text, replies
 from handlers.text.replies import Reply
 
 
@@ -22,6 +22,9 @@ async def answer(
     """What to say to a chat message that may hold (part of) the credentials."""
     now = clock or conversations.clock
     lang = person.lang
+    closed = intake.soap_closed()
+    if closed is not None:  # REST only: nothing taken, nothing kept (not even half), nothing counted
+        return offer_text.rest_welcome(lang) if found.empty else offer_text.soap_closed(closed, lang)
     if found.empty:
         waiting = await conversations.waiting(person=person)
         return replies.welcome(lang) if waiting is None else ask(waiting, lang, now=now())
@@ -33,6 +36,11 @@ async def answer(
         return ask(half, lang, now=now())
     outcome = await intake.submit(person=person, username=half.username, token=half.token)
     return replies.outcome_reply(outcome, lang)
+
+
+def welcome(intake: Intake, lang: str) -> Reply:
+    """The first words to someone who has not sent anything: REST only, just the consent button."""
+    return replies.welcome(lang) if intake.soap_closed() is None else offer_text.rest_welcome(lang)
 
 
 def ask(waiting: Waiting, lang: str, *, now: datetime) -> Reply:

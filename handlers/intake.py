@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +24,7 @@ from handlers.model import (
     Unreachable,
     Valid,
 )
+from handlers.offer import Offering
 from handlers.ports import Nmbrs
 from handlers.scope import scope_change
 from handlers.shape import clean_token, clean_username
@@ -94,7 +95,15 @@ class Limited:
     retry_after: timedelta
 
 
-IntakeOutcome: TypeAlias = Connected | Refused | Pending | BadInput | Limited
+@dataclass(frozen=True)
+class SoapClosed:
+    """REST only (handlers.offer): e-mail + token are no longer taken since `since`; nothing was
+    checked, stored or counted."""
+
+    since: date
+
+
+IntakeOutcome: TypeAlias = Connected | Refused | Pending | BadInput | Limited | SoapClosed
 
 _INVITATION_ID = re.compile(r"I([1-9][0-9]{0,9})")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
@@ -155,11 +164,18 @@ class Intake:
         cipher: TokenCipher,
         gateway: Nmbrs,
         outbox: Outbox,
+        offering: Offering | None = None,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.gateway = gateway
         self.outbox = outbox
+        self.offering = offering or Offering(rest=False)
+        """Which ways to connect are offered; REST only turns credentials away (SoapClosed)."""
+
+    def soap_closed(self) -> date | None:
+        """The day credentials stopped being taken, when the desk is REST only now."""
+        return self.offering.soap_closed()
 
     async def limited(self, person: Person) -> Limited | None:
         """Whether this person has used up their rejected submissions for the hour (a quick look;
@@ -171,6 +187,10 @@ class Intake:
         return _limited(taken, now) if len(taken) >= REJECTED_PER_HOUR else None
 
     async def submit(self, *, person: Person, username: str, token: str, via: Via | None = None) -> IntakeOutcome:
+        closed = self.soap_closed()
+        if closed is not None:
+            log.info("intake: credentials turned away, REST only since %s", closed.isoformat())
+            return SoapClosed(since=closed)
         try:
             username = clean_username(username)
         except InvalidInput as exc:

@@ -8,6 +8,8 @@ import json
 
 from bot.app import database
 from bot.cli import _settings
+from bot.desk import offering_for
+from handlers.text.offer_text import mode_summary
 from handlers.migration import overview, overview_document
 from storage.models import utcnow
 
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
             print("SOAP switch-off: no date set (TOKENDESK_NMBRS_SOAP_UNTIL)")
         else:
             print(f"SOAP switch-off: {found.soap_until.isoformat()} ({found.days_left} days left)")
+        offering = offering_for(settings)
+        if offering.rest:  # SOAP only (REST not configured) prints what it always printed
+            print(f"Connecting: {mode_summary(offering.now(), offering.soap_until)}")
         if not found.links:
             print("nothing left to move")
             return 0

@@ -22,11 +22,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.pages.security import CSRF_COOKIE, Csrf, secure_headers
 from bot.web import BodyTooLarge, read_body
-from handlers.intake import BadInput, Limited, Pending, Refused
+from handlers.intake import BadInput, Limited, Pending, Refused, SoapClosed
 from handlers.connect import Tickets
 from handlers.invitations import BY_INVITATION, WEB, Gone, Invitations, OpenInvitation, SubmitOutcome
 from handlers.model import Person
 from handlers.text.connect_text import consent_button, consent_page_words
+from handlers.text.offer_text import rest_only_hint
 from handlers.text.invite_text import accept_language, other_language, page_words
 from handlers.text.replies import internal_error, outcome_reply
 from handlers.text.locale import language
@@ -144,7 +145,7 @@ class InvitePages:
             # The chat's words promise a message; no chat reaches this customer, their contact does.
             reply = dataclasses.replace(reply, action=page_words(lang, self.brand)["pending_action"])
         retry = outcome is None or isinstance(outcome, (Refused, BadInput, Limited))
-        if retry:
+        if retry or isinstance(outcome, SoapClosed):  # REST only: the consent button instead of the form
             invitation = await self.invitations.find(secret)
             if invitation is not None:
                 return await self._form_page(request, "result.html", lang, secret, invitation, status=200,
@@ -157,10 +158,11 @@ class InvitePages:
         values.setdefault("username", "")
         if self.tickets is not None:
             person = Person(platform=WEB, team_id=BY_INVITATION, user_id=invitation.short_id, lang=lang)
-            values["consent_url"] = await self.tickets.url(
+            consent = await self.tickets.consent(
                 person, invitation_id=invitation.id, migration_link_id=invitation.migration_link_id,
                 migration_debtor_id=invitation.migration_debtor_id)
-            values["cw"] = {**consent_page_words(lang), "button": consent_button(lang)}
+            values["consent_url"], values["rest_only"] = consent.url, consent.only
+            values["cw"] = {**consent_page_words(lang), "button": consent_button(lang), "only": rest_only_hint(lang)}
         response = self._render(template, lang, status=status, action=f"/i/{secret}",
                                 csrf=self.csrf.token(invitation.id, cookie), offers=self.offers,
                                 switch_url=f"/i/{secret}?lang={other_language(lang)}", **values)

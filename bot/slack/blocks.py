@@ -14,9 +14,11 @@ from typing import Any
 
 from handlers.intake import Via
 from handlers.model import Alert, LinkCard
+from handlers.offer import Consent
 from handlers.text import alert_text
 from handlers.text.alert_text import support_label
 from handlers.text.connect_text import consent_button, consent_hint
+from handlers.text.offer_text import rest_only_hint
 from handlers.text.replies import Reply, label, state_label
 
 Block = dict[str, Any]
@@ -113,18 +115,23 @@ def consent_link_button(lang: str, url: str) -> dict[str, Any]:
     return {"type": "button", "action_id": CONSENT_ACTION, "text": _plain(consent_button(lang)), "url": url}
 
 
-def connect_actions(lang: str, consent_url: str | None = None) -> Block:
-    """The Connect button (the credentials form) and, with REST on, the consent page's URL button."""
-    elements = [connect_button(lang)]
-    if consent_url:
-        elements.append(consent_link_button(lang, consent_url))
+def connect_actions(lang: str, consent: Consent | None = None) -> Block:
+    """The Connect button (the credentials form) and, with REST on, the consent page's URL button;
+    REST only: that button alone."""
+    elements = [] if consent is not None and consent.only else [connect_button(lang)]
+    if consent is not None:
+        elements.append(consent_link_button(lang, consent.url))
     return {"type": "actions", "block_id": "tokendesk_connect", "elements": elements}
 
 
 # --- replies to customers ----------------------------------------------------------------------
 
 
-def reply_blocks(reply: Reply, lang: str, *, button: bool = True, consent_url: str | None = None) -> list[Block]:
+def _connect_hint(lang: str, consent: Consent) -> str:
+    return rest_only_hint(lang) if consent.only else consent_hint(lang)
+
+
+def reply_blocks(reply: Reply, lang: str, *, button: bool = True, consent: Consent | None = None) -> list[Block]:
     """A neutral reply as blocks: headline with a tone mark, detail, facts, action, small print."""
     body = [f"{_TONE[reply.tone]} *{escape(reply.headline)}*"]
     if reply.detail:
@@ -135,18 +142,18 @@ def reply_blocks(reply: Reply, lang: str, *, button: bool = True, consent_url: s
     if reply.action:
         blocks.append(_section(escape(reply.action)))
     if button and reply.offer_connect:
-        if consent_url:
-            blocks.append(_context(escape(consent_hint(lang))))
-        blocks.append(connect_actions(lang, consent_url))
+        if consent is not None:
+            blocks.append(_context(escape(_connect_hint(lang, consent))))
+        blocks.append(connect_actions(lang, consent))
     for note in reply.notes:
         blocks.append(_context(escape(note)))
     return blocks
 
 
 def reply_message(reply: Reply, lang: str, *, notes: Sequence[str] = (),
-                  consent_url: str | None = None) -> dict[str, Any]:
+                  consent: Consent | None = None) -> dict[str, Any]:
     """chat.postMessage / chat.postEphemeral arguments (text is the notification fallback)."""
-    blocks = reply_blocks(reply, lang, consent_url=consent_url)
+    blocks = reply_blocks(reply, lang, consent=consent)
     blocks.extend(_context(escape(note)) for note in notes)
     return {"text": escape(reply.headline), "blocks": blocks}
 
@@ -192,20 +199,31 @@ def _metadata(lang: str, via: Via | None) -> dict[str, str]:
 
 
 def connect_modal(lang: str, intro: Reply, *, username: str | None = None, via: Via | None = None,
-                  consent_url: str | None = None) -> dict[str, Any]:
+                  consent: Consent | None = None) -> dict[str, Any]:
     """The form: where to find the token, then e-mail and token inputs; with REST on, first the
-    button that opens Nmbrs' consent page instead."""
-    consent: list[Block] = []
-    if consent_url:
-        consent = [{"type": "actions", "block_id": "tokendesk_consent",
-                    "elements": [consent_link_button(lang, consent_url)]}, {"type": "divider"}]
-    return _modal(lang, [*consent, *reply_blocks(intro, lang, button=False), *_inputs(lang, username)],
+    button that opens Nmbrs' consent page instead. REST only: that button and one line, no inputs."""
+    if consent is not None and consent.only:
+        return _modal(lang, _consent_only(lang, consent), submit=False, metadata=_metadata(lang, via))
+    first: list[Block] = []
+    if consent is not None:
+        first = [{"type": "actions", "block_id": "tokendesk_consent",
+                  "elements": [consent_link_button(lang, consent.url)]}, {"type": "divider"}]
+    return _modal(lang, [*first, *reply_blocks(intro, lang, button=False), *_inputs(lang, username)],
                   submit=True, metadata=_metadata(lang, via))
 
 
-def modal_outcome(reply: Reply, lang: str, *, username: str | None = None, via: Via | None = None) -> dict[str, Any]:
-    """The form after a check: the outcome, and the form again when there is something to fix."""
+def _consent_only(lang: str, consent: Consent) -> list[Block]:
+    return [_section(escape(rest_only_hint(lang))),
+            {"type": "actions", "block_id": "tokendesk_consent", "elements": [consent_link_button(lang, consent.url)]}]
+
+
+def modal_outcome(reply: Reply, lang: str, *, username: str | None = None, via: Via | None = None,
+                  consent: Consent | None = None) -> dict[str, Any]:
+    """The form after a check: the outcome, and the form again when there is something to fix
+    (REST only, `consent`: the consent button instead of the form)."""
     blocks = reply_blocks(reply, lang, button=False)
+    if reply.offer_connect and consent is not None and consent.only:
+        return _modal(lang, [*blocks, *_consent_only(lang, consent)], submit=False, metadata={"lang": lang})
     if reply.offer_connect:
         return _modal(lang, [*blocks, {"type": "divider"}, *_inputs(lang, username)],
                       submit=True, metadata=_metadata(lang, via))
@@ -254,7 +272,8 @@ def _when(moment: datetime | None, lang: str) -> str:
 
 
 def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, datetime | None],
-              *, staff_blocks: Sequence[Block] = (), consent_url: str | None = None) -> dict[str, Any]:
+              *, staff_blocks: Sequence[Block] = (), consent: Consent | None = None,
+              mode: str = "") -> dict[str, Any]:
     """A customer's links (state, environment, token ending, last check) and the Connect button."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain(label("home_title", lang))},
@@ -272,7 +291,11 @@ def home_view(lang: str, links: Sequence[LinkCard], checked: Mapping[int, dateti
         blocks.append(_section("\n".join(lines)))
     if len(links) > HOME_LINKS:
         blocks.append(_context(escape(label("home_more", lang).format(n=len(links) - HOME_LINKS))))
-    blocks.append(connect_actions(lang, consent_url))
+    if consent is not None and consent.only:
+        blocks.append(_context(escape(rest_only_hint(lang))))
+    blocks.append(connect_actions(lang, consent))
+    if mode:
+        blocks.append(_context(escape(mode)))
     if staff_blocks:
         blocks.append({"type": "divider"})
         blocks.extend(staff_blocks[: 100 - len(blocks)])

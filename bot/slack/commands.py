@@ -65,7 +65,8 @@ def commands_for(ctx: SlackContext, client: AsyncWebClient | None = None) -> Com
                           soap_until=settings.nmbrs_soap_until, remind_days=settings.migration_remind_days,
                           links=invite_links(tickets, settings.invite_lifetime))
     return Commands(sessions=ctx.desk.sessions, staff=ctx.staff, outbox=ctx.outbox, recheck=ctx.recheck,
-                    invitations=ctx.invitations, migration=migration, revocations=ctx.revocations)
+                    invitations=ctx.invitations, migration=migration, revocations=ctx.revocations,
+                    offering=ctx.intake.offering)
 
 
 class Replier:
@@ -234,7 +235,7 @@ class CommandListeners:
     ) -> None:
         try:
             await open_connect_modal(client, str(body.get("trigger_id") or ""), person.lang,
-                                     consent_url=await self.ctx.consent_url(person))
+                                     consent=await self.ctx.consent(person))
         except SlackApiError as exc:
             log.warning("/nmbrs connect: the form did not open (%s)", exc.response.get("error"))
             await replier.send(command_blocks.connect_failed_message(person.lang))

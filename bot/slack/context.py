@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.slack.people import People
     from handlers.commands import Rechecker
     from handlers.connect import Connect
+    from handlers.offer import Consent
     from handlers.invitations import Invitations
     from handlers.model import Person
     from handlers.text.replies import Reply
@@ -67,12 +68,12 @@ class SlackContext:
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     """Listener work still running after its acknowledgement; awaited at shutdown."""
 
-    async def consent_url(self, person: "Person", reply: "Reply | None" = None) -> str | None:
-        """A fresh "Connect with Nmbrs" URL for this person when REST is on (and `reply`, if given,
+    async def consent(self, person: "Person", reply: "Reply | None" = None) -> "Consent | None":
+        """A fresh "Connect with Nmbrs" button for this person when REST is on (and `reply`, if given,
         offers to connect); None otherwise."""
         if self.connect is None or (reply is not None and not reply.offer_connect):
             return None
-        return await self.connect.ticket_url(person)
+        return await self.connect.tickets.consent(person)
 
     @property
     def settings(self) -> Settings:

@@ -222,9 +222,12 @@ class SlackAnswerer:
 
     async def answer(self, target: Target, reply: Reply, *, source: str, username: str, notes: Sequence[str]) -> None:
         lang = target.lang or await self.people.lang_of(self.client, target.user_id)
+        consent = None
+        if self.tickets is not None and reply.offer_connect:
+            consent = await self.tickets.consent(Person(PLATFORM, target.team_id or "", target.user_id, lang))
         if source == FORM and target.view_id:
             via = Via.parse(target.via_invitation, target.via_channel)
-            outcome = blocks.modal_outcome(reply, lang, username=username.strip() or None, via=via)
+            outcome = blocks.modal_outcome(reply, lang, username=username.strip() or None, via=via, consent=consent)
             try:
                 try:
                     await self.client.views_update(view_id=target.view_id, hash=target.view_hash, view=outcome)
@@ -241,10 +244,7 @@ class SlackAnswerer:
         if not channel:
             opened = await self.client.conversations_open(users=target.user_id)
             channel = opened["channel"]["id"]
-        consent_url = None
-        if self.tickets is not None and reply.offer_connect:
-            consent_url = await self.tickets.url(Person(PLATFORM, target.team_id or "", target.user_id, lang))
         await self.client.chat_postMessage(
             channel=channel, unfurl_links=False, **({"thread_ts": target.thread_id} if target.thread_id else {}),
-            **blocks.reply_message(reply, lang, notes=list(notes), consent_url=consent_url),
+            **blocks.reply_message(reply, lang, notes=list(notes), consent=consent),
         )

@@ -148,15 +148,15 @@ class SlackNotifier:
         else:
             lang = replies.lang_of(alert.lang, self.lang)
         reply = customer_reply(alert, lang)
-        consent_url = None
+        consent = None
         if self.tickets is not None and reply.offer_connect:
             team_id = alert.details.get("team_id") or (card.team_id if card else None)
-            consent_url = await self.tickets.url(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
+            consent = await self.tickets.consent(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
         try:
             opened = await self.client.conversations_open(users=str(user_id))
             channel = opened["channel"]["id"]
             await self.client.chat_postMessage(channel=channel, unfurl_links=False,
-                                               **blocks.reply_message(reply, lang, consent_url=consent_url))
+                                               **blocks.reply_message(reply, lang, consent=consent))
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "?")
             if card is None or not self._external(card) or error in _RETRY:

@@ -164,7 +164,7 @@ def build_teams(desk: Desk, connection: TeamsConnection, *, intake: Intake, outb
         intake=intake,
         outbox=outbox,
         commands=Commands(sessions=desk.sessions, staff=staff, outbox=outbox, recheck=recheck,
-                          invitations=invitations, revocations=revocations,
+                          invitations=invitations, revocations=revocations, offering=intake.offering,
                           migration=Migration(sessions=desk.sessions, staff=staff, outbox=outbox,
                                               soap_until=settings.nmbrs_soap_until,
                                               remind_days=settings.migration_remind_days,

@@ -25,7 +25,9 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
+from handlers.offer import Consent
 from handlers.text.connect_text import consent_button, consent_hint
+from handlers.text.offer_text import rest_only_hint
 from handlers.text.markup import cut
 from handlers.text.replies import Reply, label
 
@@ -181,19 +183,27 @@ def _submit(lang: str) -> SubmitAction:
 
 
 def form(lang: str, intro: Reply | None = None, *, username: str | None = None,
-         errors: Mapping[str, str] | None = None, consent_url: str | None = None) -> AdaptiveCard:
+         errors: Mapping[str, str] | None = None, consent: Consent | None = None) -> AdaptiveCard:
     """The credentials form: where the token is (intro), e-mail and masked token inputs, Check;
-    with REST on (`consent_url`), also the button that opens Nmbrs' consent page."""
+    with REST on (`consent`), also the button that opens Nmbrs' consent page; REST only: that
+    button and one line, no inputs."""
+    if consent is not None and consent.only:
+        return _consent_only([], lang, consent)
     body = reply_body(intro) if intro is not None else []
     body += _inputs(lang, username=username, errors=errors or {})
-    if consent_url:
+    if consent is not None:
         body.append(small(escape(consent_hint(lang))))
-    return card(body, [_submit(lang), *_consent(lang, consent_url)])
+    return card(body, [_submit(lang), *_consent(lang, consent)])
 
 
-def _consent(lang: str, consent_url: str | None) -> list[OpenUrlAction]:
+def _consent(lang: str, consent: Consent | None) -> list[OpenUrlAction]:
     """The "Connect with Nmbrs" button: opens the consent start (a fresh ticket) in the browser."""
-    return [OpenUrlAction(title=consent_button(lang), url=consent_url)] if consent_url else []
+    return [OpenUrlAction(title=consent_button(lang), url=consent.url)] if consent is not None else []
+
+
+def _consent_only(body: list[Any], lang: str, consent: Consent) -> AdaptiveCard:
+    """REST only: the one line why, and the consent button as the only action."""
+    return card([*body, small(escape(rest_only_hint(lang)))], _consent(lang, consent))
 
 
 def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
@@ -202,16 +212,18 @@ def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
 
 
 def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None,
-               consent_url: str | None = None) -> AdaptiveCard:
+               consent: Consent | None = None) -> AdaptiveCard:
     """What a customer reads in their chat; the form is one click away when the reply offers it
     (and, with REST on, Nmbrs' consent page)."""
     body = reply_body(reply)
     body.extend(small(escape(note)) for note in notes)
     if not reply.offer_connect:
         return card(body, [])
-    if consent_url:
+    if consent is not None and consent.only:
+        return _consent_only(body, lang, consent)
+    if consent is not None:
         body.append(small(escape(consent_hint(lang))))
-    return card(body, [connect_action(lang, form_intro), *_consent(lang, consent_url)])
+    return card(body, [connect_action(lang, form_intro), *_consent(lang, consent)])
 
 
 def checking_card(reply: Reply) -> AdaptiveCard:
@@ -219,11 +231,15 @@ def checking_card(reply: Reply) -> AdaptiveCard:
     return card(reply_body(reply))
 
 
-def outcome_card(reply: Reply, lang: str, *, username: str | None = None) -> AdaptiveCard:
-    """The form after a check: the outcome, and the form again when there is something to fix."""
+def outcome_card(reply: Reply, lang: str, *, username: str | None = None,
+                 consent: Consent | None = None) -> AdaptiveCard:
+    """The form after a check: the outcome, and the form again when there is something to fix
+    (REST only, `consent`: the consent button instead)."""
     body = reply_body(reply)
     if not reply.offer_connect:
         return card(body)
+    if consent is not None and consent.only:
+        return _consent_only(body, lang, consent)
     return card([*body, *_inputs(lang, username=username, errors={})], [_submit(lang)])
 
 

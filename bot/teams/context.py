@@ -20,6 +20,7 @@ from handlers.intake import Intake
 
 if TYPE_CHECKING:
     from handlers.connect import Tickets
+    from handlers.offer import Consent
     from handlers.model import Person
     from handlers.pending_intakes import PendingIntakes
     from handlers.text.replies import Reply
@@ -42,12 +43,12 @@ class TeamsContext:
     """With REST on: the tickets of the "Connect with Nmbrs" button."""
     inflight: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
 
-    async def consent_url(self, person: "Person | None", reply: "Reply | None" = None) -> str | None:
-        """A fresh "Connect with Nmbrs" URL for this person when REST is on (and `reply`, if given,
+    async def consent(self, person: "Person | None", reply: "Reply | None" = None) -> "Consent | None":
+        """A fresh "Connect with Nmbrs" button for this person when REST is on (and `reply`, if given,
         offers to connect); None otherwise."""
         if self.tickets is None or person is None or (reply is not None and not reply.offer_connect):
             return None
-        return await self.tickets.url(person)
+        return await self.tickets.consent(person)
 
     @property
     def settings(self) -> Settings:

@@ -46,9 +46,9 @@ class TeamsAnswerer:
         if not target.response_target or not target.channel_id:
             raise ValueError("a Teams pending intake without its conversation")
         lang = target.lang or self.default_lang
-        consent_url = None
+        consent = None
         if self.tickets is not None and reply.offer_connect:
-            consent_url = await self.tickets.url(await self.person(target))
+            consent = await self.tickets.consent(await self.person(target))
         content = cards.reply_card(reply, lang, notes=list(notes), form_intro=replies.form_intro(lang),
-                                   consent_url=consent_url)
+                                   consent=consent)
         await self.sender.send(target.response_target, target.channel_id, cards.message(content, reply.headline))

@@ -29,6 +29,7 @@ from bot.teams.inbound import PLATFORM, Inbound, command_text, inbound, person
 from bot.teams.references import channel_key, personal_key, team_key, user_key
 from handlers import dm, form, migration_buttons
 from handlers.commands import CheckAllQueued, CheckQueued, OpenConnect, Outcome, Refused, TokenInCommand
+from handlers.intake import SoapClosed
 from handlers.model import Person
 from handlers.pending_intakes import DM
 from handlers.parse import Found, find_credentials
@@ -206,9 +207,9 @@ class Listeners:
     async def _welcome(self, item: Inbound) -> None:
         who = self._person(item)
         lang = who.lang if who else self.ctx.settings.language
-        reply = replies.welcome(lang)
+        reply = dm.welcome(self.ctx.intake, lang)
         content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang),
-                                   consent_url=await self.ctx.consent_url(who, reply))
+                                   consent=await self.ctx.consent(who, reply))
         await self._send(item, content, reply.headline)
 
     # credentials in the 1:1 chat
@@ -218,7 +219,7 @@ class Listeners:
         reply = await dm.answer(person=who, found=found, intake=self.ctx.intake, conversations=self.ctx.conversations)
         content = cards.reply_card(reply, who.lang, notes=dm.delete_notes(found, who.lang),
                                    form_intro=replies.form_intro(who.lang),
-                                   consent_url=await self.ctx.consent_url(who, reply))
+                                   consent=await self.ctx.consent(who, reply))
         await self._send(item, content, reply.headline)
 
     # the form card
@@ -231,7 +232,8 @@ class Listeners:
             # A channel card is everyone's: its outcome (and the form's values) belong in a private chat.
             await self._send(item, self._channel_card(replies.channel_hint(lang), lang), "tokendesk")
             return
-        errors = shape_errors(username, token, lang)
+        # REST only: whatever was typed gets the one answer that this way is closed (no shape errors).
+        errors = {} if self.ctx.intake.soap_closed() else shape_errors(username, token, lang)
         if errors:
             content = cards.form_errors_card(lang, replies.form_intro(lang), username=username.strip(), errors=errors)
             await self._replace(item, item.reply_to_id, content, replies.form_intro(lang).headline)
@@ -243,8 +245,9 @@ class Listeners:
         outcome = await self.ctx.intake.submit(person=dataclasses.replace(who, lang=lang), username=username,
                                                token=token)
         reply = replies.outcome_reply(outcome, lang)
-        await self._replace(item, card_id, cards.outcome_card(reply, lang, username=username.strip() or None),
-                            reply.headline)
+        consent = await self.ctx.consent(who, reply) if isinstance(outcome, SoapClosed) else None
+        await self._replace(item, card_id, cards.outcome_card(reply, lang, username=username.strip() or None,
+                                                              consent=consent), reply.headline)
 
     # channels
 
@@ -282,7 +285,7 @@ class Listeners:
         if isinstance(outcome, OpenConnect):
             if item.personal:
                 await self._send(item, cards.form(who.lang, replies.form_intro(who.lang),
-                                                  consent_url=await self.ctx.consent_url(who)),
+                                                  consent=await self.ctx.consent(who)),
                                  replies.form_intro(who.lang).headline)
             else:
                 await self._send(item, self._channel_card(replies.channel_hint(who.lang), who.lang), summary)

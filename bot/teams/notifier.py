@@ -171,9 +171,9 @@ class TeamsNotifier:
         # The customer's own Teams locale wins over the desk's default language.
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         reply = customer_reply(alert, lang)
-        consent_url = None
+        consent = None
         if self.tickets is not None and reply.offer_connect:
-            consent_url = await self.tickets.url(Person(PLATFORM, str(tenant_id), str(user_id), lang))
-        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang), consent_url=consent_url)
+            consent = await self.tickets.consent(Person(PLATFORM, str(tenant_id), str(user_id), lang))
+        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang), consent=consent)
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
         log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)

@@ -52,6 +52,7 @@ from handlers.commands.table import COMMANDS, Audience, allowed_commands, comman
 from handlers.invitations import Invitations
 from handlers.migration import Migration
 from handlers.model import Alert, AlertKind, LinkCard, Person
+from handlers.offer import Offering
 from handlers.recheck import LinkNotFound, RecheckBusy
 from handlers.revocations import Revocations
 from handlers.redact import holds_credential, redact
@@ -108,8 +109,10 @@ class Commands(RevokeButtons):
         invitations: Invitations | None = None,
         migration: Migration | None = None,
         revocations: Revocations | None = None,
+        offering: Offering | None = None,
     ) -> None:
         self.sessions = sessions
+        self.offering = offering or Offering(rest=False)
         self.revocations = revocations
         self.staff = staff
         self.outbox = outbox
@@ -170,7 +173,8 @@ class Commands(RevokeButtons):
 
     @command("help", "help", audience=Audience.EVERYONE)
     async def _help(self, person: Person, args: Args, staff: bool) -> Outcome:
-        return Help(commands=allowed_commands(staff=staff), staff=staff)
+        return Help(commands=allowed_commands(staff=staff), staff=staff, offer=self.offering.now(),
+                    soap_until=self.offering.soap_until)
 
     @command("connect", "connect", audience=Audience.EVERYONE)
     async def _connect(self, person: Person, args: Args, staff: bool) -> Outcome:

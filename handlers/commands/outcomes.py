@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
 from handlers.commands.parser import STATES
@@ -12,6 +12,7 @@ from handlers.commands.table import CommandSpec
 from handlers.invitations import InvitationOutcome
 from handlers.migration import MigrationOutcome
 from handlers.model import LinkCard, Person
+from handlers.offer import Offer
 from storage.models import RecheckRun
 
 
@@ -19,6 +20,9 @@ from storage.models import RecheckRun
 class Help:
     commands: tuple[CommandSpec, ...]
     staff: bool
+    offer: Offer = Offer.SOAP
+    """Which ways to connect the desk offers now (handlers.offer)."""
+    soap_until: date | None = None
 
 
 @dataclass(frozen=True)

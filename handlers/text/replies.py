@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 
-from handlers.intake import BadInput, Connected, IntakeOutcome, Limited, Pending, Refused
+from handlers.intake import BadInput, Connected, IntakeOutcome, Limited, Pending, Refused, SoapClosed
 from handlers.model import InvalidInput, LinkCard, Unreachable
 from handlers.text.explain import explain, explain_input
 from handlers.text.locale import language
@@ -132,7 +132,25 @@ def outcome_reply(outcome: IntakeOutcome, lang: str) -> Reply:
         return bad_input(outcome.reason, lang)
     if isinstance(outcome, Limited):
         return limited(outcome.retry_after, lang)
+    if isinstance(outcome, SoapClosed):
+        return soap_closed(outcome.since, lang)
     raise TypeError(f"not an intake outcome: {type(outcome).__name__}")
+
+
+_CLOSED = {
+    "nl": ("Koppelen met e-mailadres en API-token kan niet meer",
+           "Sinds {day} nemen we deze manier van koppelen niet meer aan. We hebben niets naar Nmbrs gestuurd en niets "
+           "bewaard."),
+    "en": ("Connecting with an e-mail address and API token is no longer possible",
+           "Since {day} this kind of connection is no longer taken. Nothing was sent to Nmbrs and nothing was stored."),
+}
+
+
+def soap_closed(since: date, lang: str) -> Reply:
+    """E-mail + token sent once the desk is REST only (handlers.offer): nothing sent, nothing stored.
+    The renderers add the consent button and its one line (handlers.text.offer_text.rest_only_hint)."""
+    headline, detail = _CLOSED[language(lang)]
+    return Reply(tone="problem", headline=headline, detail=detail.format(day=since.isoformat()), offer_connect=True)
 
 
 def _names(names: tuple[str, ...], count: int) -> str:

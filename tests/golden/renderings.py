@@ -53,7 +53,7 @@ from handlers.commands import (
     allowed_commands,
 )
 from handlers.commands import Refused as CmdRefused
-from handlers.intake import BadInput, Connected, Limited, Pending, Refused, Via
+from handlers.intake import BadInput, Connected, Limited, Pending, Refused, SoapClosed, Via
 from handlers.invitations import Invited
 from handlers.model import (
     Alert,
@@ -69,8 +69,9 @@ from handlers.model import (
     UnreachableCause,
     Valid,
 )
+from handlers.offer import Consent, Offer
 from handlers.recheck import CheckReport, RunSummary
-from handlers.text import replies
+from handlers.text import offer_text, replies
 from handlers.text.alert_text import support_label
 from handlers.text.explain import explain, explain_input
 from handlers.text.markup import cut
@@ -162,11 +163,12 @@ class Cases(dict):
 
 def render_all() -> dict[str, str]:
     # The families import the adapter above, so they are imported only once it is complete.
-    from tests.golden import alerts, cli, commands, connect, customers, migration
+    from tests.golden import alerts, cli, commands, connect, customers, migration, offer
 
     out = Cases()
     for family in (customers.customer_family, customers.explain_family, customers.words_family, commands.command_family,
-                   alerts.alert_family, cli.cli_family, connect.connect_family, migration.migration_family):
+                   alerts.alert_family, cli.cli_family, connect.connect_family, migration.migration_family,
+                   offer.offer_family):
         family(out)
     return dict(out)
 

@@ -26,7 +26,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         person = await ctx.people.person_from(client, body) if ctx.connect is not None else None
         try:
             await open_connect_modal(client, str(body.get("trigger_id")), lang,
-                                     consent_url=await ctx.consent_url(person) if person is not None else None)
+                                     consent=await ctx.consent(person) if person is not None else None)
         except SlackApiError as exc:
             # Usually an expired trigger (Slack allows 3 s); a second click opens it.
             log.warning("credentials form not opened: %s", exc.response.get("error"))

@@ -23,7 +23,7 @@ from bot.slack.inbound import Said
 from handlers import dm
 from handlers.model import LinkCard, Person
 from handlers.parse import Found, find_credentials
-from handlers.text import replies
+from handlers.text import offer_text, replies
 from storage.links import find_links
 from storage.models import LinkState
 
@@ -86,7 +86,7 @@ async def on_direct_message(
     await client.chat_postMessage(
         channel=said.channel, unfurl_links=False, **({"thread_ts": said.thread} if said.thread else {}),
         **blocks.reply_message(reply, person.lang, notes=dm.delete_notes(found, person.lang),
-                               consent_url=await ctx.consent_url(person, reply)),
+                               consent=await ctx.consent(person, reply)),
     )
 
 
@@ -135,6 +135,8 @@ async def publish_home(ctx: SlackContext, client: AsyncWebClient, body: Mapping[
     staff_blocks: list[dict[str, Any]] = []
     if person.home_team:
         staff_blocks = list(await commands.support_home_blocks(ctx, person.user_id) or [])
+    offering = ctx.intake.offering
     view = blocks.home_view(person.lang, cards, checked, staff_blocks=staff_blocks,
-                            consent_url=await ctx.consent_url(person))
+                            consent=await ctx.consent(person),
+                            mode=offer_text.mode_line(offering.now(), offering.soap_until, person.lang))
     await client.views_publish(user_id=person.user_id, view=view)

@@ -100,17 +100,17 @@ class SharedListeners:
             return
         # With REST on, the form and the private answer also offer Nmbrs' consent page, with a ticket
         # bound to this person and their team (the link then records them, as a form would).
-        consent_url = await self.ctx.consent_url(person)
+        consent = await self.ctx.consent(person)
         try:
             await open_connect_modal(client, str(body.get("trigger_id") or ""), person.lang, via=via,
-                                     consent_url=consent_url)
+                                     consent=consent)
             return
         except SlackApiError as exc:
             log.info("connect button: the form did not open (%s); an invitation link instead",
                      exc.response.get("error"))
         answer = await shared.private_invitation(person=person, via=via)
         if isinstance(answer, Invited):
-            extra = [blocks.consent_link_button(person.lang, consent_url)] if consent_url else []
+            extra = [blocks.consent_link_button(person.lang, consent.url)] if consent else []
             message = connect_blocks.private_answer(answer, person.lang, extra=extra)
         elif isinstance(answer, Limited):
             message = blocks.reply_message(replies.outcome_reply(answer, person.lang), person.lang)

@@ -20,8 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, inbound
 from bot.slack.context import SlackContext
 from handlers import form
-from handlers.intake import Via
+from handlers.intake import SoapClosed, Via
 from handlers.model import Person
+from handlers.offer import Consent
 from handlers.text import replies
 from handlers.text.replies import Reply
 
@@ -31,12 +32,12 @@ log = logging.getLogger(__name__)
 
 
 async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str, *, username: str | None = None,
-                             via: Via | None = None, consent_url: str | None = None) -> None:
+                             via: Via | None = None, consent: Consent | None = None) -> None:
     """Open the credentials form (the Connect buttons and `/nmbrs connect`); `via` when it was a
-    shared channel's Connect message; `consent_url`: REST is on, and the form offers Nmbrs' consent page too."""
+    shared channel's Connect message; `consent`: REST is on, and the form offers Nmbrs' consent page too."""
     await client.views_open(
         trigger_id=trigger_id,
-        view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via, consent_url=consent_url),
+        view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via, consent=consent),
     )
 
 
@@ -55,7 +56,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     ) -> None:
         typed = inbound.form_input(view, default_lang=ctx.settings.language)
         username, token, lang = typed.username, typed.token, typed.lang
-        errors = shape_errors(username, token, lang)
+        # REST only: whatever was typed gets the one answer that this way is closed (no shape errors).
+        errors = {} if ctx.intake.soap_closed() else shape_errors(username, token, lang)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -81,15 +83,17 @@ async def check_and_show(
     # An unexpected error goes to the app's error handler, which shows it in place of "checking…".
     outcome = await ctx.intake.submit(person=person, username=username, token=token, via=via)
     reply = replies.outcome_reply(outcome, lang)
-    await show_outcome(client, view, reply, lang=lang, username=username.strip(), user_id=person.user_id, via=via)
+    consent = await ctx.consent(person, reply) if isinstance(outcome, SoapClosed) else None
+    await show_outcome(client, view, reply, lang=lang, username=username.strip(), user_id=person.user_id, via=via,
+                       consent=consent)
 
 
 async def show_outcome(
     client: AsyncWebClient, view: Mapping[str, Any], reply: Reply, *, lang: str, username: str,
-    user_id: str | None, via: Via | None = None,
+    user_id: str | None, via: Via | None = None, consent: Consent | None = None,
 ) -> None:
     """Replace the "checking…" view with the outcome; by DM when the view is gone."""
-    outcome_view = blocks.modal_outcome(reply, lang, username=username or None, via=via)
+    outcome_view = blocks.modal_outcome(reply, lang, username=username or None, via=via, consent=consent)
     try:
         try:
             await client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome_view)
@@ -105,5 +109,5 @@ async def show_outcome(
         opened = await client.conversations_open(users=user_id)
         await client.chat_postMessage(
             channel=opened["channel"]["id"],
-            **blocks.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail]),
+            **blocks.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail], consent=consent),
         )

@@ -38,3 +38,15 @@ async def test_the_operator_sees_the_move(sqlite_scene: Scene, sqlite_url: str) 
 def test_a_bad_date_is_named(sqlite_url: str) -> None:
     bad = run("migration", env={"DATABASE_URL": sqlite_url, "TOKENDESK_NMBRS_SOAP_UNTIL": "30-06-2027"})
     assert bad.returncode == 2 and "TOKENDESK_NMBRS_SOAP_UNTIL" in bad.stderr and "YYYY-MM-DD" in bad.stderr
+
+
+def test_the_mode_is_named_when_rest_is_configured(sqlite_url: str) -> None:
+    rest = {"NMBRS_CLIENT_ID": "tokendesk", "NMBRS_CLIENT_SECRET": "s3cret", "NMBRS_SUBSCRIPTION_KEY": "key",
+            "TOKENDESK_PUBLIC_URL": "https://desk.example.com"}
+    past = run("migration", env={"DATABASE_URL": sqlite_url, "TOKENDESK_NMBRS_SOAP_UNTIL": "2020-01-01", **rest})
+    assert past.returncode == 0, past.stderr
+    assert "Connecting: REST only (SOAP stop date 2020-01-01)" in past.stdout
+    later = run("migration", env={"DATABASE_URL": sqlite_url, "TOKENDESK_NMBRS_SOAP_UNTIL": "2999-01-01", **rest})
+    assert "Connecting: SOAP and REST (SOAP stop date 2999-01-01)" in later.stdout
+    soap = run("migration", env={"DATABASE_URL": sqlite_url, "TOKENDESK_NMBRS_SOAP_UNTIL": "2020-01-01"})
+    assert soap.returncode == 0 and "Connecting:" not in soap.stdout  # SOAP only prints what it always did

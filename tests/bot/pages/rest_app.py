@@ -7,13 +7,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 
-from bot.app import build_slack_runtime
+from bot.app import build_desk, build_slack_runtime
 from bot.standins.nmbrs.server import NmbrsStandIn
 from bot.standins.nmbrs_rest import (
     PRACTICE_CLIENT_ID,
@@ -71,8 +72,11 @@ class RestServed:
 
 
 @pytest.fixture
-async def rest_app(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, template_db: Path,
-                   rest_nmbrs: NmbrsRestStandIn) -> AsyncIterator[RestServed]:
+async def rest_app(request: pytest.FixtureRequest, tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn,
+                   template_db: Path, rest_nmbrs: NmbrsRestStandIn) -> AsyncIterator[RestServed]:
+    """Parametrize indirectly with more settings, and `clock` for the desk's today (Desk.clock)."""
+    options = dict(getattr(request, "param", None) or {})
+    clock = options.pop("clock", None)
     sock = free_socket()
     public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     rest_nmbrs.add_client(PRACTICE_CLIENT_ID, PRACTICE_CLIENT_SECRET, [public_url + "/connect/nmbrs/callback"])
@@ -81,8 +85,9 @@ async def rest_app(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, tem
         tmp_path, slack, nmbrs, public_url=public_url, brand_name="Loonkoppeling & Co", support_users=["U0STAFF"],
         nmbrs_client_id=PRACTICE_CLIENT_ID, nmbrs_client_secret=PRACTICE_CLIENT_SECRET,
         nmbrs_subscription_key=PRACTICE_SUBSCRIPTION_KEY, nmbrs_identity_url=rest_nmbrs.identity_url,
-        nmbrs_rest_url=rest_nmbrs.api_url)
-    runtime = await build_slack_runtime(settings)
+        nmbrs_rest_url=rest_nmbrs.api_url, **options)
+    desk = await build_desk(settings, clock=clock) if clock is not None else None
+    runtime = await build_slack_runtime(settings, desk=desk)
     try:
         async with serving(runtime.web_app, sock=sock) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             served = Served(url=url, runtime=runtime, http=http, slack=slack, nmbrs=nmbrs)
@@ -92,7 +97,25 @@ async def rest_app(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, tem
             await served.settle()
     finally:
         await runtime.aclose()
+        if desk is not None:
+            await desk.aclose()
 
 
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+#: The SOAP stop date of the REST-only tests, and moments either side of it (UTC).
+SOAP_UNTIL = date(2027, 3, 1)
+DAY_BEFORE = datetime(2027, 2, 28, 23, 59, tzinfo=timezone.utc)
+ON_THE_DAY = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """The desk's today, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import build_slack_runtime
+from bot.app import build_desk, build_slack_runtime
 from bot.standins.nmbrs.server import NmbrsStandIn
 from bot.standins.nmbrs_rest import (
     PRACTICE_CLIENT_ID,
@@ -33,17 +33,21 @@ def open_urls(card: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def rest_teams(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, teams: TeamsStandIn,
-                     template_db: Path, rest_nmbrs: NmbrsRestStandIn) -> AsyncIterator[Served]:
+async def rest_teams(request: pytest.FixtureRequest, tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn,
+                     teams: TeamsStandIn, template_db: Path, rest_nmbrs: NmbrsRestStandIn) -> AsyncIterator[Served]:
+    """Parametrize indirectly with more settings, and `clock` for the desk's today (Desk.clock)."""
+    options = dict(getattr(request, "param", None) or {})
+    clock = options.pop("clock", None)
     sock = free_socket()
     public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     shutil.copy(template_db, tmp_path / "tokendesk.db")
     settings = teams_settings(
         tmp_path, slack, nmbrs, public_url=public_url, nmbrs_client_id=PRACTICE_CLIENT_ID,
         nmbrs_client_secret=PRACTICE_CLIENT_SECRET, nmbrs_subscription_key=PRACTICE_SUBSCRIPTION_KEY,
-        nmbrs_identity_url=rest_nmbrs.identity_url, nmbrs_rest_url=rest_nmbrs.api_url)
-    runtime = await build_slack_runtime(settings, teams_endpoints=TeamsEndpoints(cloud=teams.cloud(),
-                                                                                  token=teams.bot_token))
+        nmbrs_identity_url=rest_nmbrs.identity_url, nmbrs_rest_url=rest_nmbrs.api_url, **options)
+    desk = await build_desk(settings, clock=clock) if clock is not None else None
+    runtime = await build_slack_runtime(settings, desk=desk, teams_endpoints=TeamsEndpoints(cloud=teams.cloud(),
+                                                                                             token=teams.bot_token))
     try:
         async with serving(runtime.web_app, sock=sock) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             served = Served(url=url, runtime=runtime, http=http, teams=teams, slack=slack, nmbrs=nmbrs)
@@ -53,6 +57,8 @@ async def rest_teams(tmp_path: Path, slack: SlackStandIn, nmbrs: NmbrsStandIn, t
             await served.settle()
     finally:
         await runtime.aclose()
+        if desk is not None:
+            await desk.aclose()
 
 
 async def test_the_chat_answer_and_the_form_offer_the_consent_page(rest_teams: Served) -> None:
