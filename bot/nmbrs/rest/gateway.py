@@ -118,41 +118,47 @@ class RestGateway:
 
     async def _token(self, operation: str, call: Any) -> TokenResult:
         started = time.monotonic()
+        try:
+            answer = await self._send(call, operation, started, spends_token=True)
+            if isinstance(answer, Unreachable):
+                return answer
+            token = dict(answer)
+        except OAuthError as exc:
+            return token_failure(str(exc.error or ""), None, None, time.monotonic() - started, operation)
+        except httpx.HTTPStatusError as exc:
+            return token_failure(None, exc.response.status_code, exc.response, time.monotonic() - started, operation)
+        except ValueError:
+            return Unreachable(UnreachableCause.MALFORMED, "the token answer is not a JSON object",
+                               time.monotonic() - started, operation=operation)
+        return _token_answer(token, time.monotonic() - started, operation)
+
+    async def _send(self, call: Any, operation: str, started: float, *, spends_token: bool) -> Any:
+        """`call()` under the limiter: its answer, or an Unreachable for what the network did.
+        Connection errors (nothing reached Nmbrs) are retried. `spends_token`: the call may rotate
+        a refresh token, so an answer lost after the request went out is marked maybe_delivered
+        (a rotation may have happened unseen) and never retried."""
         attempt = 0
         while True:
-            failure: TokenResult | None = None
             try:
                 async with self._limiter:
-                    token = dict(await call())
+                    return await call()
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # Never reached Nmbrs: the refresh token is untouched, so trying again is safe.
-                failure = Unreachable(UnreachableCause.CONNECTION, f"connection failed ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation)
                 if attempt < self._retries:
                     attempt += 1
                     await asyncio.sleep(0.2 * attempt)
                     continue
+                return Unreachable(UnreachableCause.CONNECTION, f"connection failed ({type(exc).__name__})",
+                                   time.monotonic() - started, operation=operation)
             except AnswerTooLarge:
-                failure = Unreachable(UnreachableCause.MALFORMED, "answer larger than 5 MB; not read",
-                                      time.monotonic() - started, operation=operation, maybe_delivered=True)
+                return Unreachable(UnreachableCause.MALFORMED, "answer larger than 5 MB; not read",
+                                   time.monotonic() - started, operation=operation, maybe_delivered=spends_token)
             except httpx.TimeoutException as exc:
-                failure = Unreachable(UnreachableCause.TIMEOUT, f"no answer in time ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation, maybe_delivered=True)
+                return Unreachable(UnreachableCause.TIMEOUT, f"no answer in time ({type(exc).__name__})",
+                                   time.monotonic() - started, operation=operation, maybe_delivered=spends_token)
             except httpx.TransportError as exc:
-                # The request went out and the answer was cut: a rotation may have happened unseen.
-                failure = Unreachable(UnreachableCause.CONNECTION, f"answer lost ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation, maybe_delivered=True)
-            except OAuthError as exc:
-                failure = token_failure(str(exc.error or ""), None, None, time.monotonic() - started, operation)
-            except httpx.HTTPStatusError as exc:
-                failure = token_failure(None, exc.response.status_code, exc.response,
-                                        time.monotonic() - started, operation)
-            except ValueError:
-                failure = Unreachable(UnreachableCause.MALFORMED, "the token answer is not a JSON object",
-                                      time.monotonic() - started, operation=operation)
-            if failure is not None:
-                return failure
-            return _token_answer(token, time.monotonic() - started, operation)
+                said = "answer lost" if spends_token else "connection failed"
+                return Unreachable(UnreachableCause.CONNECTION, f"{said} ({type(exc).__name__})",
+                                   time.monotonic() - started, operation=operation, maybe_delivered=spends_token)
 
     # -- API -----------------------------------------------------------------------------------
 
@@ -184,38 +190,19 @@ class RestGateway:
         operation = path.removeprefix("api/")
         headers = {"Authorization": f"Bearer {access_token}", "X-Subscription-Key": self._subscription_key,
                    "Accept": "application/json"}
-        attempt = 0
-        while True:
-            failure: Unreachable | None = None
+        response = await self._send(
+            lambda: self._api.get(self.api_url + path, headers=headers, params=params or None),
+            operation, started, spends_token=False)
+        if isinstance(response, Unreachable):
+            return response
+        if response.status_code == 200:
             try:
-                async with self._limiter:
-                    response = await self._api.get(self.api_url + path, headers=headers, params=params or None)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                failure = Unreachable(UnreachableCause.CONNECTION, f"connection failed ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation)
-                if attempt < self._retries:
-                    attempt += 1
-                    await asyncio.sleep(0.2 * attempt)
-                    continue
-            except AnswerTooLarge:
-                failure = Unreachable(UnreachableCause.MALFORMED, "answer larger than 5 MB; not read",
-                                      time.monotonic() - started, operation=operation)
-            except httpx.TimeoutException as exc:
-                failure = Unreachable(UnreachableCause.TIMEOUT, f"no answer in time ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation)
-            except httpx.TransportError as exc:
-                failure = Unreachable(UnreachableCause.CONNECTION, f"connection failed ({type(exc).__name__})",
-                                      time.monotonic() - started, operation=operation)
-            if failure is not None:
-                return failure
-            if response.status_code == 200:
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = None
-                if isinstance(body, dict):
-                    return body
-            return api_failure(response, time.monotonic() - started, operation)
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                return body
+        return api_failure(response, time.monotonic() - started, operation)
 
 
 def _token_answer(token: dict[str, Any], latency_s: float, operation: str) -> TokenResult:
