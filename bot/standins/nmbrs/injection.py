@@ -5,8 +5,6 @@ the n-th call, and a switched-off SOAP API (every request answered as a retired 
 from __future__ import annotations
 
 import asyncio
-import socket
-import struct
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 
+from bot.standins.tcp import cut
 from bot.standins.nmbrs.envelopes import HTML_404, HTML_503, NS, content_type, envelope, nmbrs_fault_text
 
 InjectionKind = Literal["timeout", "html503", "malformed", "fault", "reset", "http500", "huge", "http404", "http410",
@@ -113,22 +112,15 @@ class FaultInjection:
         if kind == "http500":
             return web.Response(status=500, body=b"")
         if kind == "malformed":
-            cut = envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
-            return web.Response(status=200, text=cut, content_type=content_type(version))
+            broken = envelope(version, '<List_GetAllResponse xmlns="https://api.nmbrs.nl/soap/v3/')[:-40]
+            return web.Response(status=200, text=broken, content_type=content_type(version))
         if kind == "fault":
             return self._fault_response(version, nmbrs_fault_text(injection.code))
         if kind in ("http404", "http410", "retired"):
             return self._retired(kind, version)
         if kind == "huge":
             return await self._huge(request, version)
-        # reset: abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close.
-        transport = request.transport
-        if transport is not None:
-            sock = transport.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            transport.abort()
-        raise asyncio.CancelledError
+        cut(request)  # reset: the client sees a TCP RST, not a polite close
 
     def _retired(self, kind: str, version: int) -> web.Response:
         """How a retired endpoint answers a SOAP request (everything but a closed port)."""

@@ -29,13 +29,13 @@ from bot.standins.nmbrs_rest.accounts import (
 from bot.standins.nmbrs_rest.api import ApiEndpoints
 from bot.standins.nmbrs_rest.grants import TokenLedger
 from bot.standins.nmbrs_rest.identity import IdentityEndpoints
+from bot.standins.tcp import cut
 from bot.standins.nmbrs_rest.traffic import (
     ENDPOINT_NAMES,
     INJECTIONS,
     Injection,
     RecordedRestRequest,
     Side,
-    cut,
     endpoint_of,
     injected,
     record_of,

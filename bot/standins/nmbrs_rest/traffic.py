@@ -3,11 +3,8 @@ can inject, and the record kept of each request with its secrets redacted."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import socket
-import struct
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -99,17 +96,6 @@ def injected(injection: Injection, side: Side) -> web.Response:
     if kind == "throttled":
         return error_response("throttled", **{"Retry-After": str(injection.retry_after)})
     return error_response(kind)
-
-
-def cut(request: web.Request) -> None:
-    """Abort with SO_LINGER 0 so the client sees a TCP RST, not a polite close."""
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    raise asyncio.CancelledError
 
 
 async def endpoint_of(request: web.Request, side: Side) -> str:
