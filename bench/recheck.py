@@ -20,11 +20,13 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from handlers.alerts import Outbox
@@ -144,14 +146,31 @@ async def seed(sessions: Any, cipher: TokenCipher, links: int) -> None:
 
 # -- the measurement --------------------------------------------------------------------------
 
+@dataclass
+class BenchDatabase:
+    """The run's database (`--database`, or a fresh SQLite file), migrated, and a throwaway key."""
+
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: TokenCipher
+
+    @classmethod
+    async def open(cls, args: argparse.Namespace) -> "BenchDatabase":
+        url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='tokendesk-bench-')) / 'bench.db'}"
+        engine = create_engine(url)
+        await upgrade(engine)
+        return cls(url, engine, session_factory(engine), TokenCipher.from_text(generate_key_line("bench")))
+
+    @property
+    def kind(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     latency_s = args.latency_ms / 1000
-    workdir = Path(tempfile.mkdtemp(prefix="tokendesk-bench-"))
-    database_url = args.database or f"sqlite:///{workdir / 'bench.db'}"
-    cipher = TokenCipher.from_text(generate_key_line("bench"))
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    sessions = session_factory(engine)
+    db = await BenchDatabase.open(args)
+    engine, sessions, cipher = db.engine, db.sessions, db.cipher
     seed_started = time.perf_counter()
     await seed(sessions, cipher, args.links)
     seed_s = time.perf_counter() - seed_started
@@ -192,7 +211,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     sequential_s = loop_s * args.links / sample
     return {
         "links": args.links, "latency_ms": args.latency_ms, "concurrency": args.concurrency, "rate": args.rate,
-        "database": "sqlite" if database_url.startswith("sqlite") else "postgresql", "cpus": os.cpu_count(),
+        "database": db.kind, "cpus": os.cpu_count(),
         "seed_s": round(seed_s, 2), "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2),
         "nmbrs_calls": calls, "calls_per_link": round(calls / args.links, 2),
         "max_in_flight": stats["max_in_flight"], "bound_s": round(bound_s, 2),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -27,9 +26,7 @@ from bot.nmbrs.rest import RestGateway
 from handlers.alerts import Outbox
 from handlers.recheck import Recheck, RecheckPolicy
 from handlers.recheck.rest import RestCheck, RestTokens
-from storage.cipher import TokenCipher, generate_key_line, link_secret_row
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
+from storage.cipher import TokenCipher, link_secret_row
 from storage.models import Link, LinkState, utcnow
 
 SEED_BATCH = 1000
@@ -99,15 +96,11 @@ async def seed_rest(sessions: Any, cipher: TokenCipher, seeded: list[tuple[str, 
 
 async def measure_rest(args: argparse.Namespace, *, mixed: bool) -> dict[str, Any]:
     """REST links only, or (mixed) half SOAP half REST, in one run."""
-    from bench.recheck import StandinProcess, seed
+    from bench.recheck import BenchDatabase, StandinProcess, seed
 
     latency_s = args.latency_ms / 1000
-    workdir = Path(tempfile.mkdtemp(prefix="tokendesk-bench-"))
-    database_url = args.database or f"sqlite:///{workdir / 'bench.db'}"
-    cipher = TokenCipher.from_text(generate_key_line("bench"))
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    sessions = session_factory(engine)
+    db = await BenchDatabase.open(args)
+    engine, sessions, cipher = db.engine, db.sessions, db.cipher
     soap_links = args.links // 2 if mixed else 0
     rest_links = args.links - soap_links
     with RestStandinProcess(rest_links, latency_s) as rest, StandinProcess(max(soap_links, 1), latency_s) as soap:
@@ -149,7 +142,7 @@ async def measure_rest(args: argparse.Namespace, *, mixed: bool) -> dict[str, An
     return {
         "kind": "mixed" if mixed else "rest", "outcomes": summary.outcomes, "links": args.links, "rest_links": rest_links, "soap_links": soap_links,
         "latency_ms": args.latency_ms, "concurrency": args.concurrency, "rate": args.rate,
-        "database": "sqlite" if database_url.startswith("sqlite") else "postgresql", "cpus": os.cpu_count(),
+        "database": db.kind, "cpus": os.cpu_count(),
         "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2), "nmbrs_calls": calls, "rest_calls": rest_calls,
         "refreshes": rest_stats["calls"].get("token.refresh_token", 0), "token_errors": len(rest_stats["token_errors"]),
         "max_in_flight_rest": rest_stats["max_in_flight"], "bound_s": round(bound_s, 2),
