@@ -5,7 +5,9 @@ migrated SQLite template."""
 from __future__ import annotations
 
 import asyncio
+import io
 import ipaddress
+import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import configure_logging
 from bench.postgres import PostgresServer, create_database, wait_ready
 from bot.standins.nmbrs.server import NmbrsStandIn, start_standin
 from bot.standins.slack.server import SlackStandIn
@@ -127,3 +130,17 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     asyncio.run(migrate())
     return path
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    """The root logger configured like `serve` does (JSON, DEBUG) onto a buffer; restored after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    configure_logging(level="DEBUG", fmt="json", stream=stream)
+    yield stream
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)

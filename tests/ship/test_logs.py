@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,20 +15,6 @@ from bot.standins.slack.workspace import BOT_TOKEN
 from handlers.redact import redact
 from handlers.trace import correlation_id
 from tests.bot.slack.conftest import CUSTOMER, TOKEN, USERNAME, Served
-
-
-@pytest.fixture
-def captured() -> Iterator[io.StringIO]:
-    """The root logger configured like `serve` does (JSON, DEBUG) onto a buffer; restored after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    stream = io.StringIO()
-    configure_logging(level="DEBUG", fmt="json", stream=stream)
-    yield stream
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, str]]:

@@ -4,6 +4,7 @@ happy path, every refusal of the callback, the refusals of Nmbrs' answer, and th
 from __future__ import annotations
 
 import asyncio
+import io
 import secrets
 from datetime import timedelta
 
@@ -26,7 +27,7 @@ from storage.cipher import DecryptionError
 from storage.connect import open_verifier
 from storage.links import StoredLink
 from storage.models import AuditEntry, ConnectTicket, OAuthState, PendingRevocation
-from storage.rest_links import open_refresh
+from storage.rest_links import open_access, open_refresh
 from tests.handlers.connect.conftest import (
     CUSTOMER,
     RestDesk,
@@ -307,3 +308,22 @@ async def test_when_storing_fails_what_nmbrs_gave_is_revoked(rest_desk: RestDesk
     with pytest.raises(RuntimeError):
         await (await visit(connect, 1)).back(connect)
     assert rest_desk.nmbrs.calls["revocation"] == 1 and rest_desk.nmbrs.live_refresh_tokens() == 0
+
+
+async def test_no_secret_of_a_consent_reaches_the_logs(rest_desk: RestDesk, captured: io.StringIO) -> None:
+    # The log `serve` writes (DEBUG, JSON) while a consent is made, replayed and renewed: the ticket,
+    # the state, the cookie, the code and the tokens Nmbrs gave are in none of it.
+    rest_desk.user(1)
+    connect = make_connect(rest_desk)
+    url = await connect.ticket_url(CUSTOMER)
+    trips = [await visit(connect, 1) for _ in range(2)]
+    assert isinstance(await trips[0].back(connect), Consented)
+    assert isinstance(await trips[0].back(connect), StateInvalid)
+    assert isinstance(await trips[1].back(connect), Consented)
+    [link] = await links(rest_desk)
+    seen = [ticket_of(url), open_refresh(link, rest_desk.desk.cipher), open_access(link, rest_desk.desk.cipher) or ""]
+    for trip in trips:
+        seen += [trip.query["state"], trip.query["code"], trip.started.cookie]
+    logged = captured.getvalue()
+    assert "connect: link" in logged and all(seen)
+    assert [value for value in seen if value in logged] == []
