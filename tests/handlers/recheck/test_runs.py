@@ -4,6 +4,7 @@ calls, digests, single checks, the scheduler's sweep and scheduled slots."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
 from datetime import timedelta
 
@@ -27,6 +28,11 @@ async def crash(task: asyncio.Task, desk: Desk, holder: str) -> None:  # type: i
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    # A dead process's connections close with it. A cancelled session may have left its connection
+    # checked out inside an open transaction, holding SQLite's write lock until the garbage collector
+    # happens by (seen in CI: "database is locked" on the lease below): collect it now.
+    gc.collect()
+    await asyncio.sleep(0)
     async with desk.sessions() as session, session.begin():
         session.add(Lease(name="recheck", holder=holder, expires_at=desk.time.now + timedelta(seconds=60)))
 
