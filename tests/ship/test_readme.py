@@ -22,7 +22,7 @@ def test_quick_start_is_a_run_command_and_the_test_command() -> None:
     assert run == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/tokendesk try"
     assert test == (
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/lint-imports"
-        " && .venv/bin/python -m pytest -q -rs"
+        " && .venv/bin/python -m pytest -q -rs -n 2"
     )
 
 
