@@ -40,6 +40,11 @@ async def _try(directory: Path, *, port: int, fresh: bool, out: TextIO) -> int:
             out.write("Practice Nmbrs logins (e-mail and API token, to send to the bot):\n")
             for login in desk.logins:
                 out.write(f"  {login.username}  {login.token}  ({login.about})\n")
+        if desk.consent_logins:
+            out.write('Practice Nmbrs consent logins (e-mail and password, on the page "Connect with Nmbrs" opens):\n')
+            for consent in desk.consent_logins:
+                out.write(f"  {consent.email}  {consent.password}  (debtor {consent.debtor.number} "
+                          f"{consent.debtor.name}: {consent.about})\n")
         else:
             out.write("Nmbrs: TOKENDESK_NMBRS_URL is set, so try mode uses that Nmbrs with your own credentials.\n")
         out.write(f"tokendesk try: open {desk.page_url}\n")

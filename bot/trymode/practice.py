@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,19 +68,72 @@ def _layout() -> list[tuple[str, str, str, list[StandinDebtor], list[StandinComp
     ]
 
 
+class _Secrets:
+    """The practice file: random tokens and passwords made once per directory and kept (mode 0600),
+    so a link made in an earlier run still checks out."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "practice-tokens.json"
+        self.values: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get(self, key: str) -> str:
+        return self.values.setdefault(key, secrets.token_hex(16))
+
+    def save(self) -> None:
+        self.path.touch(mode=0o600, exist_ok=True)
+        self.path.write_text(json.dumps(self.values, indent=2))
+
+
 def load_logins(directory: Path) -> list[PracticeLogin]:
-    """The practice logins; their tokens are made once per directory and kept (mode 0600), so a
-    link made in an earlier run still checks out."""
-    path = directory / "practice-tokens.json"
-    tokens: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    logins = []
-    for username, subdomain, about, debtors, companies, disabled in _layout():
-        token = tokens.get(username) or secrets.token_hex(16)
-        tokens[username] = token
-        logins.append(PracticeLogin(username, token, subdomain, about, debtors, companies, disabled))
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text(json.dumps(tokens, indent=2))
+    """The practice SOAP logins, with their kept tokens."""
+    kept = _Secrets(directory)
+    logins = [PracticeLogin(username, kept.get(username), subdomain, about, debtors, companies, disabled)
+              for username, subdomain, about, debtors, companies, disabled in _layout()]
+    kept.save()
     return logins
+
+
+@dataclass
+class ConsentLogin:
+    """One practice login of the REST consent page: REST access is per debtor, so one debtor each."""
+
+    email: str
+    password: str
+    debtor: StandinDebtor
+    companies: list[StandinCompany]
+    about: str
+    seed: str
+    """Makes the REST ids of its debtor and companies, the same in every run of this directory."""
+    revoked: bool = False
+    """The customer withdrew the desk's access in Nmbrs (refreshing answers invalid_grant)."""
+    ended: bool = False
+    """The debtor's subscription ended (every API call answers 403)."""
+
+
+def _consent_layout(logins: list[PracticeLogin]) -> list[tuple[str, PracticeLogin, StandinDebtor, str]]:
+    """Who can consent: each SOAP login's own debtor, and the payroll administrators of the
+    accountant's clients (an accountant's master login cannot consent for them)."""
+    by_name = {login.subdomain: login for login in logins}
+    mark = by_name["jansenaccountants"]
+    return [
+        ("anne@bakkerij-devries.nl", by_name["bakkerijdevries"], by_name["bakkerijdevries"].debtors[0],
+         "Anne's own administration"),
+        ("mark@jansen-accountants.nl", mark, mark.debtors[0], "the accountant's own administration"),
+        ("loon@kapsalon-knip.nl", mark, mark.debtors[1], "payroll administrator of the accountant's client"),
+        ("loon@fietsenmaker-wiel.nl", mark, mark.debtors[2], "payroll administrator of the accountant's client"),
+        ("sara@bakker-bouw.nl", by_name["bakkerbouw"], by_name["bakkerbouw"].debtors[0], "Sara's administration"),
+    ]
+
+
+def load_consent_logins(directory: Path, logins: list[PracticeLogin]) -> list[ConsentLogin]:
+    """The practice REST consent logins, with their kept passwords."""
+    kept = _Secrets(directory)
+    seed = kept.get("consent-ids")
+    made = [ConsentLogin(email, kept.get(f"consent:{email}"), debtor,
+                         [c for c in login.companies if c.debtor_id == debtor.id], about, seed)
+            for email, login, debtor, about in _consent_layout(logins)]
+    kept.save()
+    return made
 
 
 def seed_nmbrs(nmbrs: NmbrsStandIn, logins: list[PracticeLogin]) -> None:
@@ -95,13 +149,35 @@ def disable_calls(nmbrs: NmbrsStandIn, username: str) -> None:
     nmbrs.account_fault(username, 1002, "CompanyService")
 
 
-def seed_rest(rest: NmbrsRestStandIn, logins: list[PracticeLogin]) -> None:
-    """The same people as REST logins (password: their practice token), each with their first debtor,
-    ready for the REST links once the desk offers them in try mode."""
+def seed_rest(rest: NmbrsRestStandIn, logins: list[ConsentLogin]) -> None:
+    """The consent logins, with the same debtor numbers and names as the SOAP side, so a consent
+    started from a migration button covers its SOAP debtor."""
+    rest.notice = ("Practice Nmbrs of tokendesk try mode: log in with a practice consent login "
+                   "(e-mail and password are on the /try page and in the terminal).")
     for login in logins:
-        debtor = login.debtors[0]
-        rest.add_user(login.username, login.token, debtor=RestDebtor(debtor.number or debtor.id, debtor.name),
-                      companies=[RestCompany(c.number, c.name) for c in login.companies if c.debtor_id == debtor.id])
+        def rest_id(what: object, login: ConsentLogin = login) -> str:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"tokendesk-try:{login.seed}:{login.email}:{what}"))
+
+        rest.add_user(login.email, login.password, name=login.email.partition("@")[0], language="nl",
+                      debtor=RestDebtor(login.debtor.number or login.debtor.id, login.debtor.name, rest_id("debtor")),
+                      companies=[RestCompany(c.number, c.name, rest_id(c.id)) for c in login.companies])
+
+
+#: The practice Nmbrs' live REST consents, kept between runs like the SOAP tokens (mode 0600).
+CONSENTS_FILE = "practice-consents.json"
+
+
+def restore_consents(rest: NmbrsRestStandIn, directory: Path) -> None:
+    """The consents an earlier run gave, so its REST links still renew (a real Nmbrs keeps them too)."""
+    path = directory / CONSENTS_FILE
+    if path.exists():
+        rest.ledger.load(json.loads(path.read_text()))
+
+
+def keep_consents(rest: NmbrsRestStandIn, directory: Path) -> None:
+    path = directory / CONSENTS_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(json.dumps(rest.ledger.dump()))
 
 
 def seed_slack(slack: SlackStandIn) -> None:

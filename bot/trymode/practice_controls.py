@@ -9,9 +9,10 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from bot.standins.nmbrs.server import NmbrsStandIn
+from bot.standins.nmbrs_rest import NmbrsRestStandIn
 from bot.trymode import render
 from bot.trymode.console import Refused
-from bot.trymode.practice import PracticeLogin, disable_calls
+from bot.trymode.practice import ConsentLogin, PracticeLogin, disable_calls
 from bot.trymode.settings import CONFIRM_DELAY_S
 
 if TYPE_CHECKING:
@@ -23,9 +24,12 @@ log = logging.getLogger(__name__)
 class Practice:
     """The practice Nmbrs (None when the user pointed try mode at a real Nmbrs) and the re-check."""
 
-    def __init__(self, *, nmbrs: NmbrsStandIn | None, logins: list[PracticeLogin], recheck: Recheck | None) -> None:
+    def __init__(self, *, nmbrs: NmbrsStandIn | None, logins: list[PracticeLogin], recheck: Recheck | None,
+                 rest: NmbrsRestStandIn | None = None, consent_logins: list[ConsentLogin] | None = None) -> None:
         self.nmbrs = nmbrs
         self.logins = logins
+        self.rest = rest
+        self.consent_logins = consent_logins or []
         self.recheck = recheck
         self.reachable = True
         self.status = "The nightly check has not run yet."
@@ -46,6 +50,9 @@ class Practice:
         if name == "unreachable":
             await self.set_reachable(not self.reachable)
             return
+        if name in ("revoke_consent", "toggle_subscription"):
+            await self._consent_control(name, username)
+            return
         login = self._login(username)
         if name == "reset_token":
             login.token = secrets.token_hex(16)
@@ -63,13 +70,27 @@ class Practice:
         else:
             raise Refused("no such control")
 
+    async def _consent_control(self, name: str, email: str) -> None:
+        login = next((item for item in self.consent_logins if item.email == email), None)
+        if login is None or self.rest is None:
+            raise Refused("no such practice consent login")
+        if name == "revoke_consent":
+            # The customer withdrew the desk's access in Nmbrs: the next renewal answers invalid_grant.
+            await asyncio.to_thread(self.rest.revoke_consent, login.email)
+            login.revoked = True
+        else:
+            login.ended = not login.ended
+            await asyncio.to_thread(self.rest.set_environment_disabled, login.email, login.ended)
+
     async def set_reachable(self, reachable: bool) -> None:
         assert self.nmbrs is not None
         if reachable == self.reachable:
             return
         # Stopped, the port refuses connections: what the desk sees when Nmbrs is down. It comes
-        # back on the same port, accounts as they were.
+        # back on the same port, accounts as they were. The REST identity server goes with it.
         await asyncio.to_thread(self.nmbrs.start if reachable else self.nmbrs.stop)
+        if self.rest is not None:
+            await asyncio.to_thread(self.rest.set_down, False if reachable else "refused")
         self.reachable = reachable
 
     def run_recheck(self) -> None:
@@ -117,10 +138,33 @@ class Practice:
                    if companies else "")
                 + "</div></div>")
         network = ("Nmbrs is reachable" if self.reachable else "<b>Nmbrs is unreachable</b>")
-        return (f'<div class="logins">{"".join(rows)}</div><div class="network">{network} '
+        return (f'<div class="logins">{"".join(rows)}</div>{self._consent_html()}<div class="network">{network} '
                 f'<button type="button" data-control="unreachable">'
                 f'{"Make Nmbrs unreachable" if self.reachable else "Make Nmbrs reachable again"}</button></div>'
                 + self._recheck_html())
+
+    def _consent_html(self) -> str:
+        """The REST side: who can log in on the practice consent page behind "Connect with Nmbrs"."""
+        if not self.consent_logins:
+            return ""
+        rows = []
+        for login in self.consent_logins:
+            email = render.esc(login.email)
+            marks = ((" · <b>consent withdrawn</b>" if login.revoked else "")
+                     + (" · <b>subscription ended</b>" if login.ended else ""))
+            rows.append(
+                f'<div class="login consent" data-username="{email}"><div class="login-head"><b>{email}</b> '
+                f'<span class="about">{render.esc(login.about)}</span></div>'
+                f'<div>password <code class="password">{render.esc(login.password)}</code> · debtor '
+                f'{render.esc(login.debtor.number)} {render.esc(login.debtor.name)}{marks}</div>'
+                '<div class="login-buttons">'
+                '<button type="button" data-control="revoke_consent">Withdraw consent in Nmbrs</button>'
+                f'<button type="button" data-control="toggle_subscription">'
+                f'{"Restore" if login.ended else "End"} subscription</button></div></div>')
+        return ('<h3>Nmbrs consent page (REST)</h3><p class="note">"Connect with Nmbrs" opens the practice '
+                "Nmbrs consent page: log in there with one of these. REST access is per debtor, so an "
+                "accountant's clients each have their own login.</p>"
+                f'<div class="logins">{"".join(rows)}</div>')
 
     def _recheck_html(self) -> str:
         return ('<div class="recheck"><button type="button" data-control="recheck">Run the nightly check now'

@@ -21,15 +21,26 @@ from bot.standins.slack.server import SlackStandIn
 from bot.trymode.console import Console
 from bot.trymode.guard import LOOPBACK
 from bot.trymode.pages import serve_app
-from bot.trymode.practice import PracticeLogin, load_logins, seed_nmbrs, seed_rest, seed_slack
+from bot.trymode.practice import (
+    CONSENTS_FILE,
+    ConsentLogin,
+    PracticeLogin,
+    keep_consents,
+    load_consent_logins,
+    load_logins,
+    restore_consents,
+    seed_nmbrs,
+    seed_rest,
+    seed_slack,
+)
 from bot.trymode.practice_controls import Practice
-from bot.trymode.settings import real_nmbrs_url, try_settings
+from bot.trymode.settings import practice_rest_settings, real_nmbrs_url, try_settings
 
 log = logging.getLogger(__name__)
 
 #: What try mode keeps in its directory; --fresh removes these and nothing else.
 OWN_FILES = ("tokendesk.db", "tokendesk.db.keys", "tokendesk.db-wal", "tokendesk.db-shm", "tokendesk.db-journal",
-             "practice-tokens.json")
+             "practice-tokens.json", CONSENTS_FILE)
 
 
 def prepare(directory: Path, *, fresh: bool) -> None:
@@ -50,8 +61,9 @@ class TryDesk:
     slack: SlackStandIn
     nmbrs: NmbrsStandIn | None
     rest: NmbrsRestStandIn | None
-    """The practice REST identity server and API (not wired into the desk's settings yet)."""
+    """The practice REST identity server and API (None with a real Nmbrs)."""
     logins: list[PracticeLogin]
+    consent_logins: list[ConsentLogin]
     console: Console
     practice: Practice
     server: uvicorn.Server
@@ -83,24 +95,28 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
         slack = SlackStandIn(token=bot_token).start()
         stack.callback(slack.stop)
         seed_slack(slack)
-        nmbrs_url, nmbrs, rest, logins = real_nmbrs_url(), None, None, []
+        nmbrs_url, nmbrs, rest, logins, consent_logins = real_nmbrs_url(), None, None, [], []
+        rest_settings: dict[str, object] = {}
         if nmbrs_url is None:
             logins = load_logins(directory)
             nmbrs = NmbrsStandIn().start()
             stack.callback(nmbrs.stop)
             seed_nmbrs(nmbrs, logins)
             nmbrs_url = nmbrs.base_url
-            # The REST identity server and API run too (cheap: one thread); the desk's REST settings
-            # are not pointed at them until REST links land.
+            # The practice REST identity server and API: "Connect with Nmbrs" opens its consent page.
+            consent_logins = load_consent_logins(directory, logins)
             rest = NmbrsRestStandIn(redirect_uris=[f"{url}/connect/nmbrs/callback"]).start()
             stack.callback(rest.stop)
-            seed_rest(rest, logins)
+            seed_rest(rest, consent_logins)
+            restore_consents(rest, directory)
+            stack.callback(keep_consents, rest, directory)  # runs before rest.stop: callbacks unwind in reverse
+            rest_settings = practice_rest_settings(rest, public_url=url)
         settings = try_settings(directory=directory.resolve(), slack_api_url=slack.base_url, nmbrs_url=nmbrs_url,
-                                bot_token=bot_token, signing_secret=signing_secret)
+                                bot_token=bot_token, signing_secret=signing_secret, **rest_settings)
         runtime = await build_runtime(settings, health_checks={"mode": lambda: (True, "try")})
         stack.push_async_callback(runtime.aclose)
         console = Console(slack=slack, desk_url=url, signing_secret=signing_secret)
-        practice = Practice(nmbrs=nmbrs, logins=logins,
+        practice = Practice(nmbrs=nmbrs, logins=logins, rest=rest, consent_logins=consent_logins,
                             recheck=runtime.scheduler.recheck if runtime.scheduler else None)
         app = serve_app(runtime.web_app, console, practice, port=port)
         server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None, access_log=False,
@@ -115,7 +131,7 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
             raise RuntimeError("try mode did not start")
         try:
             yield TryDesk(url=url, port=port, runtime=runtime, slack=slack, nmbrs=nmbrs, rest=rest, logins=logins,
-                          console=console, practice=practice, server=server, serving=task)
+                          consent_logins=consent_logins, console=console, practice=practice, server=server, serving=task)
         finally:
             server.should_exit = True
             if not task.done():

@@ -4,14 +4,24 @@ production settings may live) is read, except TOKENDESK_NMBRS_URL when the user 
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.config import Settings
+from bot.standins.nmbrs_rest import (
+    PRACTICE_CLIENT_ID,
+    PRACTICE_CLIENT_SECRET,
+    PRACTICE_SUBSCRIPTION_KEY,
+    NmbrsRestStandIn,
+)
 from bot.trymode.practice import SUPPORT_CHANNEL, SUPPORT_USER
 
+#: Try mode assumes Nmbrs stops the SOAP API this many days after today, so the migration tracker has
+#: something to show (`/nmbrs migration`); the chat still offers both ways until then.
+SOAP_DAYS_LEFT = 60
 #: How long a definitive failure waits for its confirming attempt in try mode (300 s in production).
 CONFIRM_DELAY_S = 5.0
 NMBRS_URL_VARIABLE = "TOKENDESK_NMBRS_URL"
@@ -37,6 +47,19 @@ def real_nmbrs_url() -> str | None:
     return os.environ.get(NMBRS_URL_VARIABLE) or None
 
 
+def practice_rest_settings(rest: NmbrsRestStandIn, *, public_url: str) -> dict[str, Any]:
+    """The desk's REST settings for the practice identity server and API (its app registration)."""
+    return dict(
+        public_url=public_url,
+        nmbrs_client_id=PRACTICE_CLIENT_ID,
+        nmbrs_client_secret=PRACTICE_CLIENT_SECRET,
+        nmbrs_subscription_key=PRACTICE_SUBSCRIPTION_KEY,
+        nmbrs_identity_url=rest.identity_url,
+        nmbrs_rest_url=rest.api_url,
+        nmbrs_soap_until=date.today() + timedelta(days=SOAP_DAYS_LEFT),
+    )
+
+
 def try_settings(
     *, directory: Path, slack_api_url: str, nmbrs_url: str, bot_token: str, signing_secret: str, **extra: Any
 ) -> TrySettings:
@@ -53,6 +76,8 @@ def try_settings(
         database_url=f"sqlite:///{directory / 'tokendesk.db'}",
         confirm_delay_s=CONFIRM_DELAY_S,
         language="en",
+        # The desk's own pages (consent result, invitations) carry the brand: it says try mode there.
+        brand_name="tokendesk (try mode)",
         log_format="text",
         log_level="INFO",
     )

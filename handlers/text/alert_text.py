@@ -114,7 +114,8 @@ def _link_title(m: Markup, card: LinkCard, lang: str) -> str:
 
 
 def _scope_line(m: Markup, card: LinkCard, lang: str) -> str:
-    facts = [fact for fact in link_facts(card, lang) if not fact.startswith(label("environment", lang))]
+    named = (label("environment", lang), label("debtor", lang) + ":")  # the title names both already
+    facts = [fact for fact in link_facts(card, lang) if not fact.startswith(named)]
     return " · ".join(m.escape(fact) for fact in facts)
 
 
@@ -277,7 +278,10 @@ def digest_lines(m: Markup, details: Mapping[str, Any], lang: str) -> tuple[list
     checked = details.get("checked")
     outcomes = _counted(m, details.get("outcomes"), lang)
     if checked is not None:
-        lines.append((f"{m.escape(checked, 10)} koppelingen gecontroleerd" if nl else f"{m.escape(checked, 10)} links checked")
+        one = str(checked) == "1"
+        lines.append(f"{m.escape(checked, 10)} "
+                     + (("koppeling" if one else "koppelingen") + " gecontroleerd" if nl
+                        else ("link" if one else "links") + " checked")
                      + (f": {outcomes}" if outcomes else ""))
     states = _counted(m, details.get("counts"), lang, states=True)
     if states:

@@ -21,10 +21,10 @@ from handlers.connect import (
 )
 from handlers.model import LinkCard, Rejected
 from handlers.text.customer_alerts import rejected_from, unreachable_from
+from handlers.text.explain import CONSENT_BUTTON
 from handlers.text.locale import language
 from handlers.text.replies import NAMES_UP_TO, Reply, is_nl
 
-_BUTTON = {"nl": "Koppelen met Nmbrs", "en": "Connect with Nmbrs"}
 _PAGE = {
     "nl": {"title": "Nmbrs koppelen", "close": "Je kunt dit tabblad sluiten.", "switch": "English",
            "offer_head": "Heb je een Nmbrs-login met toegang tot de REST API?",
@@ -48,7 +48,7 @@ def consent_hint(lang: str) -> str:
 
 def consent_button(lang: str) -> str:
     """The label of the URL button that opens Nmbrs' consent page."""
-    return _BUTTON[language(lang)]
+    return CONSENT_BUTTON[language(lang)]
 
 
 def consent_page_words(lang: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from handlers.text.replies import Reply, is_nl, label, link_facts
 
 
 def _link_name(card: LinkCard, lang: str) -> str:
-    environment = card.environment or label("unknown", lang)
+    environment = card.environment or (card.debtor_name if card.is_rest else None) or label("unknown", lang)
     ending = f", token …{card.token_last4}" if card.token_last4 else ""
     return f"{environment}{ending}"
 

@@ -330,25 +330,28 @@ def explain_input(error: InvalidInput, lang: str) -> Explanation:
     return Explanation(headline=headline, detail=detail, action=action)
 
 
+#: The label of the URL button that opens Nmbrs' consent page (the REST way to connect).
+CONSENT_BUTTON = {"nl": "Koppelen met Nmbrs", "en": "Connect with Nmbrs"}
+
 # REST links: the consent rather than a token is what breaks; "connect again" is the way back.
 _REST_WORDS = {
     RejectionCategory.CONSENT: (
         ("De toestemming voor Nmbrs is ingetrokken of verlopen",
          "Nmbrs accepteert de toestemming die je ons gaf niet meer: iemand heeft de koppeling in Nmbrs "
          "ingetrokken, of de toestemming is verlopen.",
-         "Koppel Nmbrs opnieuw met de knop \u201cKoppel Nmbrs\u201d en geef opnieuw toestemming."),
+         "Koppel Nmbrs opnieuw met de knop \u201cKoppelen met Nmbrs\u201d en geef opnieuw toestemming."),
         ("The consent for Nmbrs was withdrawn or expired",
          "Nmbrs no longer accepts the consent you gave us: someone withdrew it in Nmbrs, or it expired.",
-         "Connect again with the \u201cConnect Nmbrs\u201d button and give your consent once more."),
+         "Connect again with the \u201cConnect with Nmbrs\u201d button and give your consent once more."),
     ),
     RejectionCategory.LOST: (
         ("De koppeling met Nmbrs is aan onze kant verloren gegaan",
          "Een vernieuwing van de toegang bij Nmbrs kreeg geen antwoord dat bij ons aankwam; daardoor "
          "hebben wij geen geldige toegang meer. Je toestemming in Nmbrs is niet ingetrokken.",
-         "Koppel Nmbrs opnieuw met de knop \u201cKoppel Nmbrs\u201d; excuses voor het ongemak."),
+         "Koppel Nmbrs opnieuw met de knop \u201cKoppelen met Nmbrs\u201d; excuses voor het ongemak."),
         ("The connection to Nmbrs was lost on our side",
          "A renewal of our access at Nmbrs got an answer that never reached us, so we hold no valid "
          "access any more. Your consent in Nmbrs was not withdrawn.",
-         "Connect again with the \u201cConnect Nmbrs\u201d button; sorry for the trouble."),
+         "Connect again with the \u201cConnect with Nmbrs\u201d button; sorry for the trouble."),
     ),
 }

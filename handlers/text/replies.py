@@ -74,6 +74,7 @@ _LABELS = {
         "last_check": "Laatste controle",
         "never": "nog niet",
         "unknown": "nog onbekend",
+        "debtor": "Debiteur",
         "debtors": "Debiteuren",
         "companies": "Bedrijven",
     },
@@ -96,6 +97,7 @@ _LABELS = {
         "last_check": "Last check",
         "never": "not yet",
         "unknown": "not known yet",
+        "debtor": "Debtor",
         "debtors": "Debtors",
         "companies": "Companies",
     },
@@ -158,7 +160,14 @@ def _names(names: tuple[str, ...], count: int) -> str:
 
 
 def link_facts(card: LinkCard, lang: str, *, scope: bool = True) -> tuple[str, ...]:
-    """Environment, token ending and (optionally) what the link reaches, one fact per line."""
+    """Environment, token ending and (optionally) what the link reaches, one fact per line; a REST
+    link has no environment name: its debtor and companies instead."""
+    if card.is_rest:
+        facts = [f"{label('debtor', lang)}: {card.debtor_name or label('unknown', lang)}"]
+        listed = _names(card.company_names, card.company_count)
+        if scope:
+            facts.append(f"{label('companies', lang)}: {card.company_count}" + (f" ({listed})" if listed else ""))
+        return tuple(facts)
     facts = [f"{label('environment', lang)}: {card.environment or label('unknown', lang)}"]
     if card.token_last4:
         facts.append(f"{label('token_ending', lang)}: …{card.token_last4}")

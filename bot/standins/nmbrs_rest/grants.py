@@ -9,8 +9,8 @@ import hmac
 import re
 import secrets
 import threading
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from bot.standins.nmbrs_rest.accounts import new_id
 
@@ -243,6 +243,25 @@ class TokenLedger:
                 and self.grants[t.grant_id].alive
                 and (email is None or t.email == email)
             )
+
+    def dump(self) -> dict[str, Any]:
+        """The live consents and their usable tokens, to be loaded into a later run (try mode keeps
+        them, so a REST link made yesterday still renews today). Codes are not kept: they live minutes."""
+        with self._lock:
+            grants = {g.id: asdict(g) for g in self.grants.values() if g.alive}
+            tokens = {value: asdict(t) for value, t in self.tokens.items()
+                      if t.alive and not t.spent and t.grant_id in grants}
+        return {"grants": grants, "tokens": tokens}
+
+    def load(self, kept: dict[str, Any]) -> None:
+        """What `dump` gave, added to this ledger."""
+        grants = {key: Grant(**{**value, "scopes": tuple(value["scopes"])})
+                  for key, value in (kept.get("grants") or {}).items()}
+        tokens = {key: IssuedToken(**{**value, "scopes": tuple(value["scopes"])})
+                  for key, value in (kept.get("tokens") or {}).items() if value.get("grant_id") in grants}
+        with self._lock:
+            self.grants.update(grants)
+            self.tokens.update(tokens)
 
     def _kill_grant(self, grant_id: str, *, access: bool) -> None:
         grant = self.grants[grant_id]

@@ -92,7 +92,7 @@ class IdentityEndpoints:
         if problem is not None:
             return self._back(redirect_uri, params, error=problem[0], error_description=problem[1])
         if request.method == "GET":
-            return _html(pages.consent_page(params, client_name=client.client_id))
+            return _html(pages.consent_page(params, client_name=client.client_id, notice=self.standin.notice))
         if params.get("action") == "cancel":
             return self._back(
                 redirect_uri, params, error="access_denied", error_description="The user denied access."
@@ -130,7 +130,8 @@ class IdentityEndpoints:
             params.get("password", "").encode(), user.password.encode()
         ):
             page = pages.consent_page(
-                params, client_name=client.client_id, error="Invalid e-mail or password.", email=email
+                params, client_name=client.client_id, error="Invalid e-mail or password.", email=email,
+                notice=self.standin.notice,
             )
             return _html(page)
         granted = tuple(s for s in params["scope"].split() if s not in user.withheld_scopes)

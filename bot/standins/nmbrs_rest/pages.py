@@ -24,6 +24,7 @@ _STYLE = (
     "body{font-family:sans-serif;max-width:32rem;margin:3rem auto;color:#1d2b36}"
     "label{display:block;margin-top:1rem}input[type=email],input[type=password]{width:100%}"
     ".error{color:#b00020}.buttons{margin-top:1.5rem}"
+    ".notice{background:#fff4ce;border:1px solid #e0c25c;padding:.5rem .75rem;border-radius:4px}"
 )
 
 
@@ -35,7 +36,8 @@ def _document(title: str, body: str) -> str:
 
 
 def consent_page(
-    request: Mapping[str, str], *, client_name: str, error: str | None = None, email: str = ""
+    request: Mapping[str, str], *, client_name: str, error: str | None = None, email: str = "",
+    notice: str | None = None,
 ) -> str:
     scopes = request.get("scope", "").split()
     items = "".join(f"<li><code>{escape(s)}</code> — {escape(SCOPES.get(s, ''))}</li>" for s in scopes)
@@ -46,7 +48,8 @@ def consent_page(
     )
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
-        "<h1>Nmbrs</h1>"
+        (f'<p class="notice">{escape(notice)}</p>' if notice else "")
+        + "<h1>Nmbrs</h1>"
         f"<p><strong>{escape(client_name)}</strong> asks for access to your Nmbrs environment:</p>"
         f"<ul>{items}</ul>{problem}"
         '<form method="post" action="/connect/authorize">'

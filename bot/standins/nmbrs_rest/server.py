@@ -67,6 +67,8 @@ class NmbrsRestStandIn(BackgroundLoop):
         self.api_port = api_port
         self._access_lifetime_s = access_lifetime_s
         self._client = RegisteredClient(client_id, client_secret, tuple(redirect_uris))
+        self.notice: str | None = None
+        """A line shown above the login-and-consent page (try mode says it is the practice Nmbrs)."""
         self._subscription_key = subscription_key
         self.clock = clock
         self._lock = threading.Lock()

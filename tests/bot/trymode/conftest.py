@@ -49,7 +49,16 @@ class TryProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def token(self, username: str) -> str:
-        line = next(line for line in self.lines if line.strip().startswith(username))
+        """A practice SOAP login's API token, as the start printed it."""
+        return self._printed(username, "Practice Nmbrs logins")
+
+    def consent_password(self, email: str) -> str:
+        """A practice consent login's password (the REST consent page), as the start printed it."""
+        return self._printed(email, "Practice Nmbrs consent logins")
+
+    def _printed(self, who: str, section: str) -> str:
+        start = next(i for i, line in enumerate(self.lines) if line.startswith(section))
+        line = next(line for line in self.lines[start + 1:] if line.strip().startswith(who))
         return line.split()[1]
 
     def stop(self) -> int:

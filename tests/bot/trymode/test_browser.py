@@ -114,3 +114,48 @@ def test_a_customer_connects_and_support_sees_it_break(desk: TryProcess, page: o
     expect(p.locator(".recheck-status")).to_contain_text("The nightly check ran", timeout=15000)
     p.locator("#channel").evaluate("el => el.scrollTop = el.scrollHeight")
     shot(p, "try.png")
+
+
+def test_a_customer_consents_on_the_practice_nmbrs_page_and_support_sees_it(desk: TryProcess, page: object) -> None:
+    """REST in try mode: "Koppelen met Nmbrs" in the DM opens the practice consent page in a new tab;
+    the consent comes back to the desk, which answers in the tab, in the DM and in the channel; a
+    consent withdrawn in Nmbrs breaks the link at the next nightly check."""
+    expect = sync_api.expect
+    p = page  # type: ignore[assignment]
+    anne = "anne@bakkerij-devries.nl"
+    password = desk.consent_password(anne)
+
+    p.locator("#dm-text").fill("hallo")
+    p.locator("#dm-form button").click()
+    button = p.locator("#dm a.bk-button", has_text="Koppelen met Nmbrs").last
+    expect(button).to_be_visible(timeout=15000)
+    with p.context.expect_page() as opened:
+        button.click()
+    nmbrs = opened.value
+    expect(nmbrs.locator(".notice")).to_contain_text("Practice Nmbrs of tokendesk try mode", timeout=15000)
+    nmbrs.locator('input[name="email"]').fill(anne)
+    nmbrs.locator('input[name="password"]').fill(password)
+    shot(nmbrs, "try-consent.png")
+    nmbrs.locator('button[value="allow"]').click()
+    expect(nmbrs.locator("body")).to_contain_text("Bakkerij De Vries", timeout=15000)
+    expect(nmbrs.locator("body")).to_contain_text("Je kunt dit tabblad sluiten")
+    shot(nmbrs, "try-consented.png")
+    nmbrs.close()
+
+    expect(p.locator("#dm")).to_contain_text("Bakkerij De Vries B.V.", timeout=15000)
+    expect(p.locator("#channel")).to_contain_text("REST", timeout=15000)
+    expect(p.locator("#channel")).to_contain_text(anne)
+
+    # The migration tracker counts the REST link against nothing (no SOAP link yet) and names the stop date.
+    p.locator("#command-text").fill("/nmbrs migration")
+    p.locator("#command-form button").click()
+    expect(p.locator("#channel .msg.ephemeral").last).to_contain_text("SOAP", timeout=15000)
+
+    # Anne withdraws the desk's access in Nmbrs: the nightly check finds the link broken.
+    p.locator(f'.login.consent[data-username="{anne}"] button[data-control="revoke_consent"]').click()
+    expect(p.locator(f'.login.consent[data-username="{anne}"]')).to_contain_text("consent withdrawn")
+    p.locator('button[data-control="recheck"]').click()
+    expect(p.locator("#channel")).to_contain_text("Stopped working", timeout=40000)
+    expect(p.locator(".recheck-status")).to_contain_text("The nightly check ran", timeout=15000)
+    p.locator("#channel").evaluate("el => el.scrollTop = el.scrollHeight")
+    shot(p, "try-rest.png")

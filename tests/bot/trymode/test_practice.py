@@ -12,8 +12,11 @@ import httpx
 import pytest
 
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM
+from bot.standins.nmbrs_rest.browser import consent as browser_consent
+from bot.standins.slack.workspace import TEAM_ID
 from bot.trymode.practice import SUPPORT_CHANNEL
 from bot.trymode.run import TryDesk, running
+from handlers.model import Person
 
 MARK, MARK_USER = "mark@jansen-accountants.nl", "U0TRYMARK"
 
@@ -112,10 +115,29 @@ async def test_serve_has_no_try_page_and_no_try_mode(tmp_path: Path) -> None:
             await runtime.aclose()
 
 
-async def test_the_practice_rest_servers_run_beside_the_soap_one(desk: TryDesk) -> None:
-    assert desk.rest is not None
-    assert set(desk.rest.users) == {login.username for login in desk.logins}
-    async with httpx.AsyncClient() as http:
-        # Served over real HTTP; an authorization request without its parameters is refused there.
-        answer = await http.get(desk.rest.identity_url + "connect/authorize")
-        assert 400 <= answer.status_code < 500
+async def test_a_rest_link_made_in_try_mode_still_renews_after_a_restart(tmp_path: Path) -> None:
+    """The desk's REST settings point at the practice identity server and API; a consent given on its
+    page makes a REST link; the practice Nmbrs keeps its consents (and the ids of its debtors) between
+    runs, so the next run's nightly check renews that link instead of finding it broken."""
+    directory = tmp_path / "try"
+    anne = Person(platform="slack", team_id=TEAM_ID, user_id="U0TRYANNE", lang="nl")
+    async with running(directory, port=0) as desk:
+        assert desk.rest is not None and {c.email for c in desk.consent_logins} == set(desk.rest.users)
+        consent = next(c for c in desk.consent_logins if c.email == "anne@bakkerij-devries.nl")
+        debtor_id = desk.rest.users[consent.email].debtor.id
+        connect = desk.runtime.ctx.connect
+        assert connect is not None
+        start = await connect.ticket_url(anne)
+        async with httpx.AsyncClient(base_url=desk.url, timeout=30) as http:
+            assert "SOAP and REST" in (await http.get("/healthz")).json()["connecting"]
+            started = await http.get(start.removeprefix(desk.url))
+            assert started.headers["location"].startswith(desk.rest.authorize_endpoint)
+            back = await browser_consent(started.headers["location"], email=consent.email, password=consent.password)
+            page = await http.get(back.removeprefix(desk.url))
+            assert page.status_code == 200 and "Bakkerij De Vries" in page.text
+            assert "1 checked, 0 failures confirmed; links now: 1 active" in await _recheck(http, desk)
+    async with running(directory, port=0) as again:
+        assert again.rest is not None and again.rest.users[consent.email].debtor.id == debtor_id
+        async with httpx.AsyncClient(base_url=again.url, timeout=30) as http:
+            assert "1 checked, 0 failures confirmed; links now: 1 active" in await _recheck(http, again)
+        assert again.rest.live_refresh_tokens(consent.email) == 1

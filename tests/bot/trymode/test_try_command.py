@@ -31,10 +31,15 @@ def test_try_answers_within_ten_seconds_and_prints_one_open_line(try_process: Tr
     assert len(opens) == 1 and OPEN_LINE.match(opens[0])
     assert int(OPEN_LINE.match(opens[0]).group(1)) == try_process.port
     # Practice logins printed: a client login, an accountant login, one with its API calls disabled.
-    logins = [line for line in try_process.lines if line.startswith("  ") and "@" in line]
-    assert len(logins) == 3
+    soap = try_process.lines.index("Practice Nmbrs logins (e-mail and API token, to send to the bot):")
+    rest = next(i for i, line in enumerate(try_process.lines) if line.startswith("Practice Nmbrs consent logins"))
+    logins = try_process.lines[soap + 1:rest]
+    assert len(logins) == 3 and all(line.startswith("  ") and "@" in line for line in logins)
     assert any("one debtor" in line for line in logins) and any("several debtors" in line for line in logins)
     assert any("disabled" in line for line in logins)
+    # The REST consent page's logins: one per debtor, the accountant's clients included.
+    consents = [line for line in try_process.lines[rest + 1:] if line.startswith("  ") and "@" in line]
+    assert len(consents) == 5 and sum("payroll administrator" in line for line in consents) == 2
     assert any("TRY MODE" in line for line in try_process.lines)
 
 
