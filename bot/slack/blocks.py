@@ -101,9 +101,11 @@ def _context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn[:_SECTION_MAX]}]}
 
 
-def connect_button(lang: str, *, primary: bool = True) -> dict[str, Any]:
+def connect_button(lang: str, *, primary: bool = True, beside_consent: bool = False) -> dict[str, Any]:
+    """The credentials form's button; beside "Connect with Nmbrs" it says it is the token way."""
+    text = label("connect_token" if beside_consent else "connect", lang)
     button: dict[str, Any] = {
-        "type": "button", "action_id": CONNECT_ACTION, "text": _plain(label("connect", lang)), "value": "connect",
+        "type": "button", "action_id": CONNECT_ACTION, "text": _plain(text), "value": "connect",
     }
     if primary:
         button["style"] = "primary"
@@ -118,7 +120,7 @@ def consent_link_button(lang: str, url: str) -> dict[str, Any]:
 def connect_actions(lang: str, consent: Consent | None = None) -> Block:
     """The Connect button (the credentials form) and, with REST on, the consent page's URL button;
     REST only: that button alone."""
-    elements = [] if consent is not None and consent.only else [connect_button(lang)]
+    elements = [] if consent is not None and consent.only else [connect_button(lang, beside_consent=consent is not None)]
     if consent is not None:
         elements.append(consent_link_button(lang, consent.url))
     return {"type": "actions", "block_id": "tokendesk_connect", "elements": elements}

@@ -206,9 +206,10 @@ def _consent_only(body: list[Any], lang: str, consent: Consent) -> AdaptiveCard:
     return card([*body, small(escape(rest_only_hint(lang)))], _consent(lang, consent))
 
 
-def connect_action(lang: str, intro: Reply | None = None) -> ShowCardAction:
-    """The "Connect Nmbrs" button: unfolds the form inside the same message (no dialog needed)."""
-    return ShowCardAction(title=label("connect", lang), card=form(lang, intro))
+def connect_action(lang: str, intro: Reply | None = None, *, beside_consent: bool = False) -> ShowCardAction:
+    """The "Connect Nmbrs" button: unfolds the form inside the same message (no dialog needed);
+    beside "Connect with Nmbrs" it says it is the token way."""
+    return ShowCardAction(title=label("connect_token" if beside_consent else "connect", lang), card=form(lang, intro))
 
 
 def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None,
@@ -223,7 +224,7 @@ def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro
         return _consent_only(body, lang, consent)
     if consent is not None:
         body.append(small(escape(consent_hint(lang))))
-    return card(body, [connect_action(lang, form_intro), *_consent(lang, consent)])
+    return card(body, [connect_action(lang, form_intro, beside_consent=consent is not None), *_consent(lang, consent)])
 
 
 def checking_card(reply: Reply) -> AdaptiveCard:

@@ -57,6 +57,7 @@ def is_nl(lang: str) -> bool:
 _LABELS = {
     "nl": {
         "connect": "Nmbrs koppelen",
+        "connect_token": "Met API-token koppelen",
         "modal_title": "Nmbrs koppelen",
         "submit": "Controleren",
         "close": "Sluiten",
@@ -80,6 +81,7 @@ _LABELS = {
     },
     "en": {
         "connect": "Connect Nmbrs",
+        "connect_token": "Connect with API token",
         "modal_title": "Connect Nmbrs",
         "submit": "Check",
         "close": "Close",
