@@ -13,8 +13,8 @@ from typing import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES, record_desk_event, record_link_event
 from handlers import undelivered
+from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES, record_desk_event, record_link_event
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind
 from handlers.ports import Notifier, Undeliverable
 from storage import alerts as alert_store
