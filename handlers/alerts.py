@@ -13,9 +13,10 @@ from typing import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import undelivered
 from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES, record_desk_event, record_link_event
-from handlers.model import CUSTOMER_KINDS, Alert
-from handlers.ports import Notifier
+from handlers.model import CUSTOMER_KINDS, Alert, AlertKind
+from handlers.ports import Notifier, Undeliverable
 from storage import alerts as alert_store
 from storage.models import AlertRecord, utcnow
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
 #: In a queued alert's payload: the platforms that have it already (the next attempt skips them).
 DELIVERED_TO = "delivered_to"
+#: Support alerts whose delivery makes one-time URLs: told in one support channel only.
+ONE_SUPPORT_CHANNEL = frozenset({AlertKind.MIGRATION_UNDELIVERED})
 
 
 async def queue(session: AsyncSession, alert: Alert, *, key: str) -> bool:
@@ -54,51 +57,79 @@ async def deliver_pending(
     support-channel alerts without a link). Every replica runs an outbox: an alert is claimed
     in the database before it is sent, so only one of them sends it, and a link whose alert
     another replica is sending waits (its thread's order, and its one parent message).
+    A customer alert its platform refused for good (Undeliverable) is settled, and support is told
+    instead where its kind has such a message (handlers.undelivered), in this same pass.
     `on_sent(kind)` is told of each alert sent (the metrics count them)."""
     if not notifiers:
         return 0
-    async with sessions() as session:
-        pending = await alert_store.unsent(session, max_attempts=max_attempts, limit=limit)
     sent = 0
     blocked_links: set[int] = set()
-    for record in pending:
-        if record.link_id is not None and record.link_id in blocked_links:
-            continue
-        if not await _claim(sessions, record.id):
-            if record.link_id is not None:
-                blocked_links.add(record.link_id)
-            continue
-        alert = Alert.from_dict(record.payload)
-        error: str | None = None
-        # With several platforms, one that fails must not make the others post the alert again.
-        delivered = set(record.payload.get(DELIVERED_TO) or ())
-        for notifier in _targets(alert, notifiers):
-            if notifier.platform in delivered:
+    after = 0
+    while True:
+        async with sessions() as session:
+            pending = await alert_store.unsent(session, max_attempts=max_attempts, limit=limit, after_id=after)
+        redirected = False
+        for record in pending:
+            if record.link_id is not None and record.link_id in blocked_links:
                 continue
-            try:
-                await notifier.deliver(alert)
-                delivered.add(notifier.platform)
-            except Exception as exc:  # noqa: BLE001 - any delivery failure keeps the alert queued
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("alert %s (%s) not delivered on %s: %s", record.id, record.kind, notifier.platform, error)
-        async with sessions() as session, session.begin():
-            row = await session.get(AlertRecord, record.id)
-            if row is None:
-                continue
-            row.attempts += 1
-            row.claimed_until = None
-            if error is None:
-                row.sent_at = utcnow()
-                row.last_error = None
-                sent += 1
-            else:
-                row.last_error = error
-                row.payload = {**row.payload, DELIVERED_TO: sorted(delivered)}
+            if not await _claim(sessions, record.id):
                 if record.link_id is not None:
                     blocked_links.add(record.link_id)
-        if error is None and on_sent is not None:  # counted once committed
-            on_sent(str(record.kind))
-    return sent
+                continue
+            done, told_instead = await _deliver(sessions, record, notifiers)
+            redirected = redirected or told_instead
+            if done:
+                sent += 1
+                if on_sent is not None:  # counted once committed
+                    on_sent(str(record.kind))
+            elif not told_instead and record.link_id is not None:
+                blocked_links.add(record.link_id)
+        if not redirected or not pending:
+            return sent
+        after = pending[-1].id  # support's messages queued in place of refused ones go out now too
+
+
+async def _deliver(
+    sessions: async_sessionmaker[AsyncSession], record: AlertRecord, notifiers: Sequence[Notifier],
+) -> tuple[bool, bool]:
+    """Send one claimed alert and settle it: (sent, support told instead)."""
+    alert = Alert.from_dict(record.payload)
+    error: str | None = None
+    refused: Undeliverable | None = None
+    # With several platforms, one that fails must not make the others post the alert again.
+    delivered = set(record.payload.get(DELIVERED_TO) or ())
+    for notifier in _targets(alert, notifiers):
+        if notifier.platform in delivered:
+            continue
+        try:
+            await notifier.deliver(alert)
+            delivered.add(notifier.platform)
+        except Exception as exc:  # noqa: BLE001 - any delivery failure keeps the alert queued
+            refused = exc if isinstance(exc, Undeliverable) else None
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("alert %s (%s) not delivered on %s: %s", record.id, record.kind, notifier.platform, error)
+    told = undelivered.instead(alert, refused) if refused is not None and error is not None else None
+    async with sessions() as session, session.begin():
+        row = await session.get(AlertRecord, record.id)
+        if row is None:
+            return False, False
+        row.attempts += 1
+        row.claimed_until = None
+        if error is None:
+            row.sent_at = utcnow()
+            row.last_error = None
+        elif told is not None and refused is not None:
+            # Settled: retrying cannot reach the customer; support gets it instead, once per key.
+            row.sent_at = utcnow()
+            row.last_error = error
+            if await queue(session, told, key=undelivered.key_of(alert)):
+                undelivered.record(session, alert, refused)
+            log.info("alert %s (%s) refused for good (%s); support told instead", record.id, record.kind,
+                     refused.code)
+        else:
+            row.last_error = error
+            row.payload = {**row.payload, DELIVERED_TO: sorted(delivered)}
+    return error is None, told is not None
 
 
 async def _claim(sessions: async_sessionmaker[AsyncSession], alert_id: int) -> bool:
@@ -108,10 +139,15 @@ async def _claim(sessions: async_sessionmaker[AsyncSession], alert_id: int) -> b
 
 
 def _targets(alert: Alert, notifiers: Sequence[Notifier]) -> list[Notifier]:
-    """Support alerts reach every configured support channel; a customer only on their own platform."""
+    """Support alerts reach every configured support channel; a customer only on their own platform.
+    An alert whose delivery makes one-time URLs reaches one support channel: the customer's platform's
+    if support is there, else the first that has one (a second would renew the URLs the first showed)."""
+    platform = str(alert.details.get("platform") or (alert.link.platform if alert.link else ""))
+    if alert.kind in ONE_SUPPORT_CHANNEL:
+        heard = [n for n in notifiers if n.support_channel]
+        return [n for n in heard if n.platform == platform][:1] or heard[:1]
     if alert.kind not in CUSTOMER_KINDS:
         return list(notifiers)
-    platform = str(alert.details.get("platform") or (alert.link.platform if alert.link else ""))
     return [n for n in notifiers if n.platform == platform]
 
 

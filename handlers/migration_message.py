@@ -3,6 +3,8 @@ buttons); bot.slack.command_blocks and bot.teams.command_cards lay them out like
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.message_parts import Aside, Button, Choices, Composed, Lead, Listing, More
 from handlers.migration.outcomes import (
     AlreadyDecided,
@@ -22,6 +24,7 @@ from handlers.migration.outcomes import (
     NoDebtor,
     NothingToInvite,
     NotMigrating,
+    WebDebtor,
 )
 from handlers.model import Alert, AlertKind
 from handlers.text import migration_invite_text as invite_words
@@ -35,7 +38,7 @@ REVOKE = "migration.revoke"
 INVITE = "migration.invite"
 #: Alert kinds this module words.
 ALERT_KINDS = frozenset({AlertKind.DEBTOR_MIGRATED, AlertKind.LINK_MIGRATED, AlertKind.MIGRATION_MATCH,
-                         AlertKind.MIGRATION_REMINDER})
+                         AlertKind.MIGRATION_REMINDER, AlertKind.MIGRATION_UNDELIVERED})
 
 
 def _one(text: str) -> Composed:
@@ -89,10 +92,16 @@ def compose(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
     raise TypeError(f"no message for {type(outcome).__name__}")
 
 
-def _web(outcome: InviteWeb, m: Markup, nl: bool) -> Listing:
-    return Listing(invite_words.web_head(f"L{outcome.link_id}", nl),
-                   tuple(invite_words.web_line(m, d.number, d.name, d.url, d.invitation) for d in outcome.debtors),
-                   bullets=True)
+def _forward(head: str, debtors: Sequence[WebDebtor], m: Markup, nl: bool) -> tuple[Listing | Aside, ...]:
+    """Invitation URLs for support to send: one line per debtor with its short id, then until when."""
+    listing = Listing(head, tuple(invite_words.web_line(m, d.number, d.name, d.url, d.invitation) for d in debtors),
+                      bullets=True)
+    expiries = [d.expires_at for d in debtors if d.expires_at is not None]
+    return (listing, Aside((invite_words.invite_until(m, min(expiries), nl),))) if expiries else (listing,)
+
+
+def _web(outcome: InviteWeb, m: Markup, nl: bool) -> tuple[Listing | Aside, ...]:
+    return _forward(invite_words.web_head(f"L{outcome.link_id}", nl), outcome.debtors, m, nl)
 
 
 def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
@@ -107,7 +116,7 @@ def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
         case InviteSent():
             return _one(invite_words.sent(f"L{outcome.link_id}", outcome.platform, outcome.debtors, nl))
         case InviteWeb():
-            return Composed((_web(outcome, m, nl),), summary=invite_words.web_head(f"L{outcome.link_id}", nl))
+            return Composed(_web(outcome, m, nl), summary=invite_words.web_head(f"L{outcome.link_id}", nl))
         case InviteAllAsk() if outcome.soap_links == 0:
             return _one(invite_words.nobody(nl))
         case InviteAllAsk():
@@ -120,16 +129,37 @@ def _invite(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
                 parts.append(Listing(invite_words.skipped_head(nl), tuple(
                     invite_words.skipped_line(m, f"L{s.link_id}", s.again_at, nl) for s in outcome.skipped),
                     bullets=True, limit=20))
-            parts.extend(_web(web, m, nl) for web in outcome.web)
+            parts.extend(part for web in outcome.web for part in _web(web, m, nl))
             if outcome.web_left:
                 parts.append(Aside((invite_words.web_left(m, tuple(f"L{i}" for i in outcome.web_left), nl),)))
             return Composed(tuple(parts), summary=said)
     raise TypeError(f"no message for {type(outcome).__name__}")
 
 
-def compose_alert(alert: Alert, m: Markup, nl: bool) -> Composed:
-    """A tracker message in the support channel (ALERT_KINDS): in the SOAP link's thread, or on its own."""
+def _undelivered(alert: Alert, forward: Sequence[WebDebtor], m: Markup, nl: bool) -> Composed:
+    """An invite its customer's platform refused: why, then the round's invitation URLs to forward."""
     details = alert.details
+    head = invite_words.undelivered_head(alert.link.short_id if alert.link else f"L{details.get('soap_link_id')}", nl)
+    why = invite_words.undelivered_why(m, str(details.get("refused_on") or ""), str(details.get("error") or "?"),
+                                       bool(details.get("external")), nl)
+    parts: list = [Lead(head), More(why)]
+    if forward:
+        parts.extend(_forward(invite_words.undelivered_forward(nl), forward, m, nl))
+    else:
+        parts.append(Lead(invite_words.undelivered_none(nl)))
+    more = details.get("more")
+    if isinstance(more, int) and more > 0:
+        parts.append(Aside((invite_words.undelivered_more(more, nl),)))
+    parts.append(Aside((invite_words.undelivered_round(nl),)))
+    return Composed(tuple(parts), summary=head)
+
+
+def compose_alert(alert: Alert, m: Markup, nl: bool, *, forward: Sequence[WebDebtor] = ()) -> Composed:
+    """A tracker message in the support channel (ALERT_KINDS): in the SOAP link's thread, or on its own.
+    `forward`: an undelivered invite's invitation URLs, made as it is sent."""
+    details = alert.details
+    if alert.kind is AlertKind.MIGRATION_UNDELIVERED:
+        return _undelivered(alert, forward, m, nl)
     if alert.kind is AlertKind.DEBTOR_MIGRATED:
         return _one(words.debtor_migrated(m, details, nl))
     if alert.kind is AlertKind.LINK_MIGRATED:

@@ -312,6 +312,8 @@ class AlertKind(StrEnum):
     LINK_MIGRATED = "link_migrated"  # SOAP link's thread: nothing left to move; revoke the SOAP token? (button)
     MIGRATION_MATCH = "migration_match"  # support channel: which SOAP debtor does a new REST link cover? (buttons)
     MIGRATION_REMINDER = "migration_reminder"  # support channel: N days left until SOAP stops
+    # SOAP link's thread: the customer's migration invite was refused for good; its invitation URLs to forward
+    MIGRATION_UNDELIVERED = "migration_undelivered"
 
 
 #: Alerts that go to the customer rather than to support.

@@ -39,11 +39,29 @@ class NmbrsRest(Protocol):
     async def inspect(self, access_token: str) -> RestAnswer: ...
 
 
+class Undeliverable(Exception):
+    """A customer message its platform refused for good: the person is gone, deactivated, or may not
+    be written to by the bot (Slack `user_not_found`, `cannot_dm_bot`, ...; Teams 403/404). Trying
+    again will not help, so the outbox settles the alert and, where its kind allows, tells support
+    instead (handlers.undelivered). Any other exception from a notifier is retried."""
+
+    def __init__(self, *, platform: str, code: str, external: bool = False) -> None:
+        super().__init__(f"{platform} refused the message for good ({code})")
+        self.platform = platform
+        self.code = code
+        """The platform's own word for it (Slack's error, or Teams' HTTP status and error code)."""
+        self.external = external
+        """The customer is of another organisation than the bot's (a Slack Connect user)."""
+
+
 class Notifier(Protocol):
     """Delivers a neutral alert on one platform (support thread, support channel or customer DM).
 
-    Raises on failure, so the outbox keeps the alert for the next delivery attempt."""
+    Raises on failure, so the outbox keeps the alert for the next delivery attempt; Undeliverable
+    when the platform refused a customer message for good."""
 
     platform: str
+    support_channel: str | None
+    """Where support hears about links on this platform (None: on the other platform(s))."""
 
     async def deliver(self, alert: Alert) -> None: ...

@@ -23,11 +23,11 @@ async def add(session: AsyncSession, *, key: str, kind: str, link_id: int | None
     )
 
 
-async def unsent(session: AsyncSession, *, max_attempts: int, limit: int) -> Sequence[AlertRecord]:
-    """Alerts still to send, oldest first, leaving out those given up on."""
+async def unsent(session: AsyncSession, *, max_attempts: int, limit: int, after_id: int = 0) -> Sequence[AlertRecord]:
+    """Alerts still to send, oldest first, leaving out those given up on (and those up to `after_id`)."""
     return (await session.scalars(
         select(AlertRecord)
-        .where(AlertRecord.sent_at.is_(None), AlertRecord.attempts < max_attempts)
+        .where(AlertRecord.sent_at.is_(None), AlertRecord.attempts < max_attempts, AlertRecord.id > after_id)
         .order_by(AlertRecord.id)
         .limit(limit)
     )).all()

@@ -7,7 +7,7 @@ outside goes through escape(); long values are cut before escaping so no entity 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from handlers.command_message import (
     compose,
 )
 from handlers.commands import Outcome, SupportSummary
+from handlers.migration.outcomes import WebDebtor
 from handlers.model import Alert
 from handlers.text import command_text as words
 from handlers.text.command_text import pick
@@ -197,9 +198,10 @@ def _choices(choices: Choices) -> dict[str, Any]:
     return {"type": "actions", "elements": elements}
 
 
-def migration_alert(alert: Alert, lang: str) -> Message:
-    """A migration tracker message in the support channel (with its buttons)."""
-    return layout(migration_message.compose_alert(alert, _MRKDWN, is_nl(lang)))
+def migration_alert(alert: Alert, lang: str, *, forward: Sequence[WebDebtor] = ()) -> Message:
+    """A migration tracker message in the support channel (with its buttons; `forward`: the invitation
+    URLs of an undelivered invite)."""
+    return layout(migration_message.compose_alert(alert, _MRKDWN, is_nl(lang), forward=forward))
 
 
 def check_all_progress(done: int, total: int, nl: bool) -> Message:

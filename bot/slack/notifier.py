@@ -17,8 +17,9 @@ from bot.slack import blocks, command_blocks, migration_blocks
 from handlers.migration_message import ALERT_KINDS as MIGRATION_KINDS
 from bot.slack.people import People
 from handlers.connect import Tickets
-from handlers.migration.invite import InviteLinks, more_debtors, soap_until
+from handlers.migration.invite import InviteLinks, forward_links, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
+from handlers.ports import Undeliverable
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
 from handlers.text.customer_reply import customer_reply
@@ -34,6 +35,20 @@ TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.MIG
 BROADCAST = frozenset({AlertKind.BROKEN, AlertKind.LINK_MIGRATED})
 #: Slack errors after which a customer's DM is tried again later rather than handed to support.
 _RETRY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+#: Slack errors that say a DM will never reach this person, whatever their organisation.
+_GONE = frozenset({"channel_not_found", "user_not_found", "cannot_dm_bot", "account_inactive", "not_in_channel",
+                   "user_disabled", "is_archived"})
+
+
+def refused_for_good(exc: SlackApiError, *, external: bool) -> str | None:
+    """Slack's error when it refused a customer's DM for good, else None (retried: outages, rate limits).
+    A Slack Connect customer (external) may not be DMed for reasons of their organisation: any refusal
+    that is not an outage counts."""
+    error = str(exc.response.get("error") or "?")
+    status = getattr(exc.response, "status_code", 200)
+    if error in _RETRY or status == 429 or status >= 500:
+        return None
+    return error if error in _GONE or external else None
 
 
 class NoRecipient(Exception):
@@ -85,7 +100,8 @@ class SlackNotifier:
         elif alert.kind in SOAP_KINDS:
             message = blocks.support_soap(alert, self.lang)
         elif alert.kind in MIGRATION_KINDS:
-            message = command_blocks.migration_alert(alert, self.lang)
+            forward = await forward_links(self.invite_links, alert)
+            message = command_blocks.migration_alert(alert, self.lang, forward=forward)
         else:  # a link alert without its link (never queued so): still told, not lost
             message = blocks.support_note(alert, self.lang)
         await self.client.chat_postMessage(channel=self.support_channel, unfurl_links=False, **message)
@@ -97,7 +113,8 @@ class SlackNotifier:
         if created and alert.kind is AlertKind.ACTIVATED:
             return  # the parent message is the activation
         if alert.kind in MIGRATION_KINDS:
-            message = command_blocks.migration_alert(alert, self.lang)
+            forward = await forward_links(self.invite_links, alert)
+            message = command_blocks.migration_alert(alert, self.lang, forward=forward)
         else:
             message = blocks.support_update(alert, self.lang)
         extra: dict[str, Any] = {"reply_broadcast": True} if alert.kind in BROADCAST else {}
@@ -127,10 +144,17 @@ class SlackNotifier:
             raise NoRecipient("a migration invite without REST consent or a user")
         lang = (await self.people.lang_of(self.client, str(user_id)) if self.people is not None
                 else replies.lang_of(alert.lang, self.lang))
-        opened = await self.client.conversations_open(users=str(user_id))
-        links = await self.invite_links.for_customer(alert, lang=lang)
-        message = migration_blocks.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
-        await self.client.chat_postMessage(channel=opened["channel"]["id"], unfurl_links=False, **message)
+        try:
+            opened = await self.client.conversations_open(users=str(user_id))
+            links = await self.invite_links.for_customer(alert, lang=lang)
+            message = migration_blocks.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], unfurl_links=False, **message)
+        except SlackApiError as exc:
+            external = self._external_team(alert.details.get("team_id"))
+            error = refused_for_good(exc, external=external)
+            if error is None:
+                raise
+            raise Undeliverable(platform=PLATFORM, code=error, external=external) from exc
         log.info("customer of link %s invited to move %s debtor(s)", alert.details.get("soap_link_id"), len(links))
 
     async def _to_customer(self, alert: Alert) -> None:
@@ -159,7 +183,7 @@ class SlackNotifier:
                                                **blocks.reply_message(reply, lang, consent=consent))
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "?")
-            if card is None or not self._external(card) or error in _RETRY:
+            if card is None or not self._external_team(card.team_id) or error in _RETRY:
                 raise
             # A Slack Connect customer the bot may not DM: support hears it in the link's thread, as
             # for a link made on the invitation page, and passes it on (without the consent button,
@@ -171,7 +195,7 @@ class SlackNotifier:
             return
         log.info("customer told about link %s (%s)", card.short_id if card else "-", alert.kind)
 
-    def _external(self, card: LinkCard) -> bool:
-        """The link's customer is from another organisation than the installing workspace."""
+    def _external_team(self, team_id: object) -> bool:
+        """A customer of this team is from another organisation than the installing workspace."""
         home = self.people.team_id if self.people is not None else None
-        return bool(home and card.team_id and card.team_id != home)
+        return bool(home and team_id and team_id != home)

@@ -8,7 +8,7 @@ goes through escape(), long values are cut before escaping, and command words ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from microsoft_teams.cards import AdaptiveCard, CardElement, Fact, FactSet, SubmitAction
 
@@ -28,6 +28,7 @@ from handlers.command_message import (
     compose,
 )
 from handlers.commands import Outcome
+from handlers.migration.outcomes import WebDebtor
 from handlers.model import Alert
 from handlers.text.command_text import pick
 from handlers.text.replies import is_nl
@@ -87,9 +88,10 @@ def layout(composed: Composed) -> AdaptiveCard:
     return card(body, actions)
 
 
-def migration_card(alert: Alert, lang: str) -> AdaptiveCard:
-    """A migration tracker message in the support channel (with its buttons)."""
-    return layout(migration_message.compose_alert(alert, _MARKDOWN, is_nl(lang)))
+def migration_card(alert: Alert, lang: str, *, forward: Sequence[WebDebtor] = ()) -> AdaptiveCard:
+    """A migration tracker message in the support channel (with its buttons; `forward`: the invitation
+    URLs of an undelivered invite)."""
+    return layout(migration_message.compose_alert(alert, _MARKDOWN, is_nl(lang), forward=forward))
 
 
 def progress_card(done: int, total: int, nl: bool) -> AdaptiveCard:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.teams import cards, command_cards, migration_cards, support_cards
@@ -18,8 +19,9 @@ from bot.teams.inbound import PLATFORM
 from bot.teams.references import References
 from bot.teams.sender import Sender
 from handlers.connect import Tickets
-from handlers.migration.invite import InviteLinks, more_debtors, soap_until
+from handlers.migration.invite import InviteLinks, forward_links, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
+from handlers.ports import Undeliverable
 from handlers.text import replies
 from handlers.text.alert_text import SOAP_KINDS
 from handlers.text.customer_reply import customer_reply
@@ -31,6 +33,22 @@ log = logging.getLogger(__name__)
 #: Support-channel alerts that stand on their own rather than in a link's thread.
 TOP_LEVEL = frozenset({AlertKind.CUSTOMER_STUCK, AlertKind.DIGEST, AlertKind.MIGRATION_MATCH,
                        AlertKind.MIGRATION_REMINDER, *SOAP_KINDS})
+
+
+#: Connector answers for a customer's 1:1 chat that no retry will change: the bot was removed from it
+#: or may not write there (403), or the conversation is gone (404).
+_GONE = frozenset({403, 404})
+
+
+def refused_for_good(exc: Exception) -> str | None:
+    """The connector's answer when it refused a customer's chat for good ("HTTP 403 <its code>"), else None."""
+    if not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code not in _GONE:
+        return None
+    try:
+        code = exc.response.json().get("error", {}).get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return f"HTTP {exc.response.status_code}" + (f" {code}" if isinstance(code, str) and code else "")
 
 
 class NotInstalled(Exception):
@@ -101,7 +119,8 @@ class TeamsNotifier:
         elif alert.kind in SOAP_KINDS:
             content = support_cards.soap(alert, self.lang)
         elif alert.kind in MIGRATION_KINDS:
-            content = command_cards.migration_card(alert, self.lang)
+            forward = await forward_links(self.invite_links, alert)
+            content = command_cards.migration_card(alert, self.lang, forward=forward)
         else:  # a link alert without its link (never queued so): still told, not lost
             content = support_cards.note(alert, self.lang)
         await self.sender.open_thread(await self._service_url(), self.support_channel,
@@ -117,7 +136,8 @@ class TeamsNotifier:
             return  # the thread's first post is the activation
         names = await self._names(alert.details.get("by"))
         if alert.kind in MIGRATION_KINDS:
-            content = command_cards.migration_card(alert, self.lang)
+            forward = await forward_links(self.invite_links, alert)
+            content = command_cards.migration_card(alert, self.lang, forward=forward)
         else:
             content = support_cards.update(alert, self.lang, names=names)
         await self.sender.send(service_url, thread, cards.message(content, support_cards.summary(alert, self.lang)))
@@ -150,7 +170,13 @@ class TeamsNotifier:
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         links = await self.invite_links.for_customer(alert, lang=lang)
         content, summary = migration_cards.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))
-        await self.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
+        try:
+            await self.sender.send(place.service_url, place.conversation_id, cards.message(content, summary))
+        except httpx.HTTPStatusError as exc:
+            code = refused_for_good(exc)
+            if code is None:
+                raise
+            raise Undeliverable(platform=PLATFORM, code=code) from exc
         log.info("customer of link %s invited to move %s debtor(s) on Teams", alert.details.get("soap_link_id"),
                  len(links))
 

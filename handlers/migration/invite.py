@@ -113,6 +113,17 @@ class InviteLinks:
             made.append((debtor, invitation_url(self.tickets.public_url, secret), record.short_id, record.expires_at))
         return made
 
+    async def for_support(self, alert: Alert) -> tuple[WebDebtor, ...]:
+        """The invitation URLs of an invite its customer's platform refused (MIGRATION_UNDELIVERED):
+        the same invitations of the round, renewed, for support to forward. No consent ticket: those
+        are the customer's, for the message that never arrived."""
+        details = alert.details
+        async with self.sessions() as session, session.begin():
+            made = await self.invitations(session, soap_link_id=int(details["soap_link_id"]),
+                                          round_=str(details["round"]), debtors=details.get("debtors") or [],
+                                          by=details.get("invited_by") or {})
+        return forwardable(made)
+
     async def for_customer(self, alert: Alert, *, lang: str) -> list[DebtorLinks]:
         """The buttons and invitation links of a CUSTOMER_MIGRATION alert, made now for its customer."""
         details = alert.details
@@ -128,6 +139,20 @@ class InviteLinks:
             found.append(DebtorLinks(int(debtor["id"]), debtor.get("number"), str(debtor.get("name") or ""),
                                      button, url, short_id, expires_at))
         return found
+
+
+def forwardable(made: Sequence[tuple[Mapping[str, Any], str, str, datetime]]) -> tuple[WebDebtor, ...]:
+    """Invitations (as InviteLinks.invitations makes them) as support lists them, to forward."""
+    return tuple(WebDebtor(d.get("number"), str(d.get("name") or ""), short_id, url, expires_at)
+                 for d, url, short_id, expires_at in made)
+
+
+async def forward_links(links: InviteLinks | None, alert: Alert) -> tuple[WebDebtor, ...]:
+    """What a support message forwards: an undelivered invite's invitation URLs, renewed now (none for
+    other messages, or with REST off)."""
+    if alert.kind is not AlertKind.MIGRATION_UNDELIVERED or links is None:
+        return ()
+    return await links.for_support(alert)
 
 
 def more_debtors(alert: Alert) -> int:
@@ -190,8 +215,7 @@ async def invite_one(migration: Runner, *, person: Person, link_id: int, links: 
             made = await links.invitations(session, soap_link_id=link_id, round_=round_, debtors=debtors, by=by)
             audit(session, **_actor(person), action=ACTION, link_id=link_id,
                   detail={**detail, "invitations": [short_id for _, _, short_id, _ in made]})
-            return InviteWeb(link_id, tuple(WebDebtor(d.get("number"), str(d.get("name") or ""), short_id, url)
-                                            for d, url, short_id, _ in made))
+            return InviteWeb(link_id, forwardable(made))
         await queue(session, Alert(AlertKind.CUSTOMER_MIGRATION, LinkCard.of(link), {
             "platform": link.platform, "team_id": link.team_id, "user_id": link.user_id, "soap_link_id": link_id,
             "round": round_, "debtors": debtors[:PER_MESSAGE], "more": max(len(debtors) - PER_MESSAGE, 0),
@@ -235,5 +259,5 @@ async def invite_all(migration: Runner, *, person: Person, links: InviteLinks) -
     return InvitesDone(tuple(sent), tuple(skipped), tuple(web), tuple(web_left))
 
 
-__all__ = ["ACTION", "DebtorLinks", "InviteLinks", "ask_all", "invite_all", "invite_links", "invite_one", "more_debtors",
+__all__ = ["ACTION", "DebtorLinks", "InviteLinks", "ask_all", "forward_links", "forwardable", "invite_all", "invite_links", "invite_one", "more_debtors",
            "soap_until"]

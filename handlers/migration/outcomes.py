@@ -117,6 +117,7 @@ class WebDebtor:
     name: str
     invitation: str
     url: str
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

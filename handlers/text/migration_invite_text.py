@@ -131,3 +131,60 @@ def web_left(m: Markup, links: tuple[str, ...], nl: bool) -> str:
 
 def skipped_head(nl: bool) -> str:
     return pick(nl, "Skipped:", "Overgeslagen:")
+
+
+# --- an invite the customer's platform refused (in the SOAP link's thread) ----------------------------
+
+#: Slack errors in plain words (the code follows in brackets); anything else: "would not deliver".
+_SLACK_WHY = {
+    "user_not_found": ("Slack does not know this person (any more)", "Slack kent deze persoon niet (meer)"),
+    "account_inactive": ("their Slack account is deactivated", "hun Slack-account is gedeactiveerd"),
+    "user_disabled": ("their Slack account is deactivated", "hun Slack-account is gedeactiveerd"),
+    "cannot_dm_bot": ("Slack does not let the bot send them a direct message",
+                      "Slack laat de bot hun geen direct bericht sturen"),
+}
+
+
+def undelivered_head(link: str, nl: bool) -> str:
+    return pick(nl, f"The migration invite for the customer of {link} could not be delivered: they got nothing in chat.",
+                f"De migratie-uitnodiging voor de klant van {link} kon niet bezorgd worden: ze kregen niets in de chat.")
+
+
+def undelivered_why(m: Markup, platform: str, error: str, external: bool, nl: bool) -> str:
+    """Why, in plain words, with the platform's own code in brackets."""
+    code = m.code(m.escape(error, 80))
+    if platform == "teams":
+        if error.startswith("HTTP 404"):
+            said = pick(nl, "Teams no longer knows their chat with the bot", "Teams kent hun chat met de bot niet meer")
+        else:
+            said = pick(nl, "Teams would not let the bot write in their chat (the app was probably removed)",
+                        "Teams liet de bot niet in hun chat schrijven (de app is waarschijnlijk verwijderd)")
+    elif external and error not in _SLACK_WHY:
+        said = pick(nl, "they are of another organisation (Slack Connect) and Slack would not deliver a direct "
+                        "message to them",
+                    "ze zijn van een andere organisatie (Slack Connect) en Slack wilde hun geen direct bericht bezorgen")
+    elif error in _SLACK_WHY:
+        said = pick(nl, *_SLACK_WHY[error])
+    else:
+        said = pick(nl, "Slack would not deliver a direct message to them", "Slack wilde hun geen direct bericht bezorgen")
+    return pick(nl, f"Why: {said} ({code}).", f"Waarom: {said} ({code}).")
+
+
+def undelivered_forward(nl: bool) -> str:
+    return pick(nl, "Send them these links yourself, by e-mail or in a ticket (one per debtor, each works once):",
+                "Stuur deze links zelf, per e-mail of in een ticket (één per debiteur, elk werkt één keer):")
+
+
+def undelivered_none(nl: bool) -> str:
+    return pick(nl, "No invitation links could be made (REST consent is not configured any more).",
+                "Er konden geen uitnodigingslinks gemaakt worden (REST-toestemming is niet meer ingesteld).")
+
+
+def undelivered_round(nl: bool) -> str:
+    return pick(nl, "The invite counts as sent: the next one for this link waits for the remind period as usual.",
+                "De uitnodiging telt als verstuurd: de volgende voor deze koppeling wacht zoals altijd de herinneringstermijn af.")
+
+
+def undelivered_more(more: int, nl: bool) -> str:
+    return pick(nl, f"{more} more debtor(s) to move did not fit in this invite; they come with the next one.",
+                f"Nog {more} te verhuizen debiteur(en) pasten niet in deze uitnodiging; die komen met de volgende.")

@@ -21,7 +21,8 @@ THREAD_KINDS = tuple(kind for kind in AlertKind if kind not in (
     AlertKind.CUSTOMER_STUCK,
     AlertKind.DIGEST, AlertKind.SOAP_SWITCHED_OFF, AlertKind.SOAP_ANSWERING,
     # the migration tracker's: rendered as the notifiers send them by tests.golden.migration
-    AlertKind.DEBTOR_MIGRATED, AlertKind.LINK_MIGRATED, AlertKind.MIGRATION_MATCH, AlertKind.MIGRATION_REMINDER))
+    AlertKind.DEBTOR_MIGRATED, AlertKind.LINK_MIGRATED, AlertKind.MIGRATION_MATCH, AlertKind.MIGRATION_REMINDER,
+    AlertKind.MIGRATION_UNDELIVERED))
 ALERT_DETAILS = (
     {},
     {"by": "U123ABC"},

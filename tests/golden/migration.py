@@ -4,6 +4,7 @@ digest's progress line."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
@@ -71,6 +72,8 @@ def outcomes() -> dict[str, Any]:
 URL = "https://desk.example.nl"
 WEB = (WebDebtor("4", "Drukkerij Smit", "I7", f"{URL}/i/{'a' * 43}"), WebDebtor(NASTY[:32], NASTY, "I8", f"{URL}/i/{'b' * 43}"),
        WebDebtor(None, LONG, "I9", f"{URL}/i/{'c' * 43}"))
+#: As invites make them: with their expiry (the earliest is shown).
+WEB_UNTIL = tuple(dataclasses.replace(d, expires_at=T1 + timedelta(days=7, minutes=i)) for i, d in enumerate(WEB))
 
 
 def invite_outcomes() -> dict[str, Any]:
@@ -81,7 +84,9 @@ def invite_outcomes() -> dict[str, Any]:
                            "invite_ask_none": InviteAllAsk(0, 0), "invite_ask": InviteAllAsk(3, 12),
                            "invite_ask_many": InviteAllAsk(1200, 39000), "invite_done_none": InvitesDone((), (), ()),
                            "invite_done": InvitesDone(sent, soon, web),
-                           "invite_done_many": InvitesDone(sent * 10, soon * 20, (), tuple(range(11, 40)))}
+                           "invite_done_many": InvitesDone(sent * 10, soon * 20, (), tuple(range(11, 40))),
+                           "invite_web_until": InviteWeb(11, WEB_UNTIL),
+                           "invite_done_until": InvitesDone(sent[:1], (), (InviteWeb(11, WEB_UNTIL), *web))}
     for i, outcome in enumerate((*sent, *soon, *web)):
         out[f"invite_{i}"] = outcome
     return out
@@ -119,6 +124,21 @@ ALERTS = {
     "reminder_1": (AlertKind.MIGRATION_REMINDER, {"days": 1, "soap_until": "2027-06-30",
                                                   "totals": {"to_move": 1, "links_to_move": 1}}),
 }
+#: An invite its customer's platform refused for good (handlers.undelivered), as the outbox queues it.
+_INVITE = {"platform": "slack", "team_id": "T1", "user_id": "U123ABC", "soap_link_id": 5, "round": "r" * 16,
+           "debtors": [{"id": 2004, "number": "4", "name": "Drukkerij Smit"}], "more": 0,
+           "invited_by": {"platform": "slack", "user_id": "U0STAFF"}}
+UNDELIVERED = {
+    "slack_gone": {**_INVITE, "refused_on": "slack", "error": "user_not_found", "external": False},
+    "slack_inactive": {**_INVITE, "refused_on": "slack", "error": "account_inactive", "external": False},
+    "slack_no_dm": {**_INVITE, "refused_on": "slack", "error": "cannot_dm_bot", "external": True},
+    "slack_other": {**_INVITE, "refused_on": "slack", "error": "channel_not_found", "external": False, "more": 3},
+    "slack_connect": {**_INVITE, "refused_on": "slack", "error": "restricted_action", "external": True},
+    "teams_403": {**_INVITE, "platform": "teams", "refused_on": "teams", "error": "HTTP 403 BotNotInConversationRoster"},
+    "teams_404": {**_INVITE, "platform": "teams", "refused_on": "teams", "error": "HTTP 404"},
+    "nasty": {**_INVITE, "refused_on": NASTY, "error": NASTY, "external": NASTY, "more": NASTY},
+    "bare": {},
+}
 PROGRESS = ({"to_move": 2, "links_to_move": 1, "covered": 3, "days_left": 210},
             {"to_move": 40000, "links_to_move": 1200, "covered": 0, "days_left": None})
 
@@ -140,6 +160,14 @@ def migration_family(out: dict[str, str]) -> None:
             out[f"migration/{ln}/alert/{name}/slack"] = dump(attempt(lambda: slack_cmd.migration_alert(alert, lang)))
             out[f"migration/{ln}/alert/{name}/teams"] = dump(attempt(lambda: teams_json(teams_cmd.migration_card(alert, lang))))
             out[f"migration/{ln}/alert/{name}/teams.summary"] = dump(attempt(lambda: teams_support.summary(alert, lang)))
+        for name, details in UNDELIVERED.items():
+            alert = Alert(kind=AlertKind.MIGRATION_UNDELIVERED, link=CARDS["full"], details=dict(details))
+            for forward_name, forward in (("urls", WEB_UNTIL), ("urls_no_expiry", WEB[:1]), ("rest_off", ())):
+                key = f"migration/{ln}/undelivered/{name}/{forward_name}"
+                out[f"{key}/slack"] = dump(attempt(lambda: slack_cmd.migration_alert(alert, lang, forward=forward)))
+                out[f"{key}/teams"] = dump(attempt(
+                    lambda: teams_json(teams_cmd.migration_card(alert, lang, forward=forward))))
+            out[f"migration/{ln}/undelivered/{name}/teams.summary"] = dump(attempt(lambda: teams_support.summary(alert, lang)))
         for (name, links), until in ((item, until) for item in debtor_links().items()
                                      for until in (None, date(2027, 6, 30))):
             key = f"migration/{ln}/invite/{name}/{until}"

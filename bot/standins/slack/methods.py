@@ -59,6 +59,11 @@ class Failure:
     status: int
     retry_after: int | None
     remaining: int
+    target: str | None = None
+    """Only calls for this channel or user (`channel`, or `users` of conversations.open); None: any."""
+
+    def matches(self, params: dict[str, Any]) -> bool:
+        return self.target is None or self.target in (params.get("channel"), params.get("users"))
 
 
 class Refusal(Exception):

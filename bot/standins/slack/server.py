@@ -247,12 +247,14 @@ class SlackStandIn(Inspection, ChannelMethods, WebApiMethods):
         status: int | None = None,
         retry_after: int | None = None,
         count: int = 1,
+        target: str | None = None,
     ) -> None:
         """Answer the next `count` calls of `method` with an error instead of the real answer.
 
         "ratelimited" defaults to HTTP 429 with Retry-After: 1, as Slack sends it; other errors
         default to HTTP 200 {"ok": false, "error": error}. status=500 plays a Slack outage.
-        method may be "response_url" (the body is then the error text).
+        method may be "response_url" (the body is then the error text). `target`: only calls for that
+        channel or user (chat.postMessage's `channel`, conversations.open's `users`); others pass.
         """
         if status is None:
             status = 429 if error == "ratelimited" else 200
@@ -260,7 +262,7 @@ class SlackStandIn(Inspection, ChannelMethods, WebApiMethods):
             retry_after = 1
         with self._cond:
             self._state.failures.setdefault(method, deque()).append(
-                Failure(error=error, status=status, retry_after=retry_after, remaining=count)
+                Failure(error=error, status=status, retry_after=retry_after, remaining=count, target=target)
             )
 
     def reset(self) -> None:
@@ -340,14 +342,14 @@ class SlackStandIn(Inspection, ChannelMethods, WebApiMethods):
             self._state.calls.append(call)
             self._cond.notify_all()
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, params: dict[str, Any] | None = None) -> Failure | None:
         queue = self._state.failures.get(method)
-        if not queue:
+        failure = next((f for f in queue or () if f.matches(params or {})), None)
+        if failure is None or queue is None:
             return None
-        failure = queue[0]
         failure.remaining -= 1
         if failure.remaining <= 0:
-            queue.popleft()
+            queue.remove(failure)
         return failure
 
     def _answer(
@@ -363,7 +365,7 @@ class SlackStandIn(Inspection, ChannelMethods, WebApiMethods):
         if parse_error:
             return 200, {"ok": False, "error": parse_error}, {}
         with self._cond:
-            failure = self._take_failure(method)
+            failure = self._take_failure(method, params)
             if failure is not None:
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
                 return failure.status, {"ok": False, "error": failure.error}, headers

@@ -104,7 +104,7 @@ class TeamsStandIn:
         self.jwks_fetches = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1_700_000_000_001)
-        self._failures: list[tuple[str, int]] = []
+        self._failures: list[tuple[str, int, str | None, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -205,10 +205,12 @@ class TeamsStandIn:
             self.calls.clear()
             self._failures.clear()
 
-    def fail_next(self, kind: str, status: int = 503) -> None:
-        """The next `kind` call (create_conversation, send, reply, update) gets `status`."""
+    def fail_next(self, kind: str, status: int = 503, *, conversation: str | None = None,
+                  code: str = "ServiceError") -> None:
+        """The next `kind` call (create_conversation, send, reply, update) gets `status` with the
+        connector's error `code`; with `conversation`, only a call to that conversation."""
         with self._lock:
-            self._failures.append((kind, status))
+            self._failures.append((kind, status, conversation, code))
 
     def sent(self, kind: str | None = None, conversation: str | None = None) -> list[Call]:
         """Successful calls, in order; `conversation` matches with or without ;messageid=."""
@@ -268,13 +270,13 @@ class TeamsStandIn:
             body = {}
         status, response = 200, {}
         with self._lock:
-            failure = next((f for f in self._failures if f[0] == kind), None)
+            failure = next((f for f in self._failures if f[0] == kind and f[2] in (None, conversation)), None)
             if failure is not None:
                 self._failures.remove(failure)
         if not self._authorised(request):
             status, response = 401, {"error": {"code": "Unauthorized", "message": "token missing or invalid"}}
         elif failure is not None:
-            status, response = failure[1], {"error": {"code": "ServiceError", "message": "injected failure"}}
+            status, response = failure[1], {"error": {"code": failure[3], "message": "injected failure"}}
         else:
             status, response = (201 if kind != "update" else 200), make(body)
         call = Call(method=request.method, path=request.path, conversation_id=conversation, activity_id=activity,

@@ -55,6 +55,11 @@ DETAILS: dict[AlertKind, dict[str, Any]] = {
                                 "more": 0, "candidates": [{"link_id": 1, "environment": "acme", "label": None,
                                                            "debtor_id": 1, "debtor_number": "101",
                                                            "debtor_name": "<!channel> Holding"}]},
+    # REST is off here: support is told the customer got nothing, without invitation links to forward.
+    AlertKind.MIGRATION_UNDELIVERED: {"platform": "slack", "team_id": TEAM_ID, "user_id": CUSTOMER, "soap_link_id": 1,
+                                      "round": "r1", "debtors": [{"id": 1, "number": 1, "name": "<!channel> Holding"}],
+                                      "more": 0, "invited_by": {"platform": "slack", "user_id": "U0STAFF"},
+                                      "refused_on": "slack", "error": "user_not_found", "external": False},
     AlertKind.MIGRATION_REMINDER: {"days": 7, "threshold": 7, "soap_until": "2027-06-30",
                                    "totals": {"to_move": 3, "links_to_move": 1, "covered": 2}},
 }

@@ -218,6 +218,20 @@ async def test_injected_failures_count_down(client: AsyncWebClient, slack: Slack
     assert (await client.auth_test())["ok"] is True
 
 
+async def test_a_failure_for_one_user_or_channel_lets_the_others_pass(client: AsyncWebClient, slack: SlackStandIn) -> None:
+    slack.fail_next("conversations.open", error="cannot_dm_bot", target=CUSTOMER)
+    slack.fail_next("chat.postMessage", error="is_archived", target=SUPPORT_CHANNEL)
+    assert (await client.conversations_open(users=STAFF))["ok"] is True  # someone else: passes, failure kept
+    assert (await client.chat_postMessage(channel=STAFF, text="x"))["ok"] is True
+    with pytest.raises(SlackApiError) as refused:
+        await client.conversations_open(users=CUSTOMER)
+    assert refused.value.response["error"] == "cannot_dm_bot"
+    with pytest.raises(SlackApiError) as archived:
+        await client.chat_postMessage(channel=SUPPORT_CHANNEL, text="x")
+    assert archived.value.response["error"] == "is_archived"
+    assert (await client.conversations_open(users=CUSTOMER))["ok"] is True  # used up
+
+
 async def test_bot_deletes_only_its_own_messages(client: AsyncWebClient, slack: SlackStandIn) -> None:
     channel = dm_channel(CUSTOMER)
     pasted = slack.add_message(channel, CUSTOMER, "mijn token is 0123abcd")
