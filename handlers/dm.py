@@ -11,7 +11,7 @@ from handlers.conversations import Conversations, Waiting
 from handlers.intake import Intake
 from handlers.model import Person
 from handlers.parse import Found
-from handlers.text import offer_text, replies
+from handlers.text import conversation, offer_text, replies
 from handlers.text.replies import Reply
 
 
@@ -27,7 +27,7 @@ async def answer(
         return offer_text.rest_welcome(lang) if found.empty else offer_text.soap_closed(closed, lang)
     if found.empty:
         waiting = await conversations.waiting(person=person)
-        return replies.welcome(lang) if waiting is None else ask(waiting, lang, now=now())
+        return conversation.welcome(lang) if waiting is None else ask(waiting, lang, now=now())
     limit = await intake.limited(person)
     if limit is not None:
         return replies.limited(limit.retry_after, lang)
@@ -40,25 +40,25 @@ async def answer(
 
 def welcome(intake: Intake, lang: str) -> Reply:
     """The first words to someone who has not sent anything: REST only, just the consent button."""
-    return replies.welcome(lang) if intake.soap_closed() is None else offer_text.rest_welcome(lang)
+    return conversation.welcome(lang) if intake.soap_closed() is None else offer_text.rest_welcome(lang)
 
 
 def ask(waiting: Waiting, lang: str, *, now: datetime) -> Reply:
     """Ask for the half that is still missing, and say how long the first half is kept."""
     left = waiting.expires_at - now
     if waiting.missing == "token":
-        return replies.ask_token(waiting.username or "", left, lang)
-    return replies.ask_username(waiting.token_last4, left, lang)
+        return conversation.ask_token(waiting.username or "", left, lang)
+    return conversation.ask_username(waiting.token_last4, left, lang)
 
 
 def delete_notes(found: Found, lang: str) -> list[str]:
     """The bot cannot delete a customer's message: when it held the token, say it is still there."""
-    return [replies.delete_hint(lang)] if found.token else []
+    return [conversation.delete_hint(lang)] if found.token else []
 
 
 def failed(reference: str, lang: str) -> Reply:
     """An unexpected error while handling credentials: nothing was stored, and the reference that is
     also in the log line (the same words as `/nmbrs`' failure)."""
-    base = replies.internal_error(lang)
+    base = conversation.internal_error(lang)
     label = "Referentie" if replies.is_nl(lang) else "Reference"
     return dataclasses.replace(base, detail=f"{base.detail} {label}: {reference}.")

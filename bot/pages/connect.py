@@ -16,7 +16,7 @@ from handlers.connect import CALLBACK_PATH, START_PATH, Connect, StateInvalid, T
 from handlers.text.connect_text import consent_page_words, consent_reply
 from handlers.text.invite_text import accept_language, other_language
 from handlers.text.locale import language
-from handlers.text.replies import internal_error
+from handlers.text.conversation import internal_error
 
 log = logging.getLogger(__name__)
 

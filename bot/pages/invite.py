@@ -29,7 +29,8 @@ from handlers.model import Person
 from handlers.text.connect_text import consent_button, consent_page_words
 from handlers.text.offer_text import rest_only_hint
 from handlers.text.invite_text import accept_language, other_language, page_words
-from handlers.text.replies import internal_error, outcome_reply
+from handlers.text.conversation import internal_error
+from handlers.text.replies import outcome_reply
 from handlers.text.locale import language
 
 log = logging.getLogger(__name__)

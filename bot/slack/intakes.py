@@ -29,7 +29,7 @@ from handlers.intake import Via
 from handlers.model import Person
 from handlers.parse import find_credentials
 from handlers.pending_intakes import DM, FORM, PendingIntakes
-from handlers.text import replies
+from handlers.text import conversation, replies
 from handlers.text.replies import Reply
 from storage.deliveries import claim_many
 from storage.pending_intakes import Target
@@ -239,7 +239,7 @@ class SlackAnswerer:
                 return
             except SlackApiError as exc:
                 log.info("form outcome not shown in the form (%s); sent by direct message", exc.response.get("error"))
-                notes = [*notes, replies.modal_gone(lang).detail]
+                notes = [*notes, conversation.modal_gone(lang).detail]
         channel = target.channel_id
         if not channel:
             opened = await self.client.conversations_open(users=target.user_id)

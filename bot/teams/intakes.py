@@ -12,7 +12,7 @@ from bot.teams.sender import Sender
 from handlers.connect import Tickets
 from handlers.model import Person
 from handlers.parse import Found
-from handlers.text import replies
+from handlers.text import conversation, replies
 from handlers.text.replies import Reply
 from storage.pending_intakes import Target
 
@@ -49,6 +49,6 @@ class TeamsAnswerer:
         consent = None
         if self.tickets is not None and reply.offer_connect:
             consent = await self.tickets.consent(await self.person(target))
-        content = cards.reply_card(reply, lang, notes=list(notes), form_intro=replies.form_intro(lang),
+        content = cards.reply_card(reply, lang, notes=list(notes), form_intro=conversation.form_intro(lang),
                                    consent=consent)
         await self.sender.send(target.response_target, target.channel_id, cards.message(content, reply.headline))

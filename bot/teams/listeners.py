@@ -33,7 +33,7 @@ from handlers.intake import SoapClosed
 from handlers.model import Person
 from handlers.pending_intakes import DM
 from handlers.parse import Found, find_credentials
-from handlers.text import replies
+from handlers.text import conversation, replies
 from handlers.text.locale import language
 from handlers.text.replies import Reply
 from storage.deliveries import claim
@@ -152,7 +152,7 @@ class Listeners:
         elif run.found is not None:
             reply = dm.failed(reference, lang)
             content = cards.reply_card(reply, lang, notes=dm.delete_notes(run.found, lang),
-                                       form_intro=replies.form_intro(lang))
+                                       form_intro=conversation.form_intro(lang))
             await self._send(item, content, reply.headline)
         else:
             await self._send(item, command_cards.failed_card(lang, reference), "tokendesk")
@@ -208,7 +208,7 @@ class Listeners:
         who = self._person(item)
         lang = who.lang if who else self.ctx.settings.language
         reply = dm.welcome(self.ctx.intake, lang)
-        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang),
+        content = cards.reply_card(reply, lang, form_intro=conversation.form_intro(lang),
                                    consent=await self.ctx.consent(who, reply))
         await self._send(item, content, reply.headline)
 
@@ -218,7 +218,7 @@ class Listeners:
         run.found = found = find_credentials(item.text)
         reply = await dm.answer(person=who, found=found, intake=self.ctx.intake, conversations=self.ctx.conversations)
         content = cards.reply_card(reply, who.lang, notes=dm.delete_notes(found, who.lang),
-                                   form_intro=replies.form_intro(who.lang),
+                                   form_intro=conversation.form_intro(who.lang),
                                    consent=await self.ctx.consent(who, reply))
         await self._send(item, content, reply.headline)
 
@@ -230,13 +230,13 @@ class Listeners:
         username, token = cards.submitted(item.value)
         if not item.personal:
             # A channel card is everyone's: its outcome (and the form's values) belong in a private chat.
-            await self._send(item, self._channel_card(replies.channel_hint(lang), lang), "tokendesk")
+            await self._send(item, self._channel_card(conversation.channel_hint(lang), lang), "tokendesk")
             return
         # REST only: whatever was typed gets the one answer that this way is closed (no shape errors).
         errors = {} if self.ctx.intake.soap_closed() else shape_errors(username, token, lang)
         if errors:
-            content = cards.form_errors_card(lang, replies.form_intro(lang), username=username.strip(), errors=errors)
-            await self._replace(item, item.reply_to_id, content, replies.form_intro(lang).headline)
+            content = cards.form_errors_card(lang, conversation.form_intro(lang), username=username.strip(), errors=errors)
+            await self._replace(item, item.reply_to_id, content, conversation.form_intro(lang).headline)
             return
         # The typed token leaves the card at once; the outcome replaces "checking…" when Nmbrs answered.
         checking = replies.checking(lang)
@@ -260,7 +260,7 @@ class Listeners:
     async def _on_channel(self, item: Inbound, who: Person) -> None:
         """A mention in a channel that is no command: credentials are never used there."""
         found = find_credentials(item.text)
-        reply = replies.channel_exposed(who.lang) if found.token else replies.channel_hint(who.lang)
+        reply = conversation.channel_exposed(who.lang) if found.token else conversation.channel_hint(who.lang)
         if found.token:
             log.warning("credentials posted in a Teams channel; not used, the sender is told to reset the token")
         await self._send(item, self._channel_card(reply, who.lang), reply.headline)
@@ -284,11 +284,11 @@ class Listeners:
         summary = command_cards.summary_of(outcome, who.lang)
         if isinstance(outcome, OpenConnect):
             if item.personal:
-                await self._send(item, cards.form(who.lang, replies.form_intro(who.lang),
+                await self._send(item, cards.form(who.lang, conversation.form_intro(who.lang),
                                                   consent=await self.ctx.consent(who)),
-                                 replies.form_intro(who.lang).headline)
+                                 conversation.form_intro(who.lang).headline)
             else:
-                await self._send(item, self._channel_card(replies.channel_hint(who.lang), who.lang), summary)
+                await self._send(item, self._channel_card(conversation.channel_hint(who.lang), who.lang), summary)
         elif isinstance(outcome, TokenInCommand):
             await self._tell_privately(item, command_cards.render(outcome, who.lang), summary)
         elif isinstance(outcome, CheckQueued):

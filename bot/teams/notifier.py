@@ -22,7 +22,7 @@ from handlers.connect import Tickets
 from handlers.migration.invite import InviteLinks, forward_links, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.ports import Undeliverable
-from handlers.text import replies
+from handlers.text import conversation, replies
 from handlers.text.alert_text import SOAP_KINDS
 from handlers.text.customer_reply import customer_reply
 from handlers.text.locale import lang_for_locale
@@ -200,6 +200,6 @@ class TeamsNotifier:
         consent = None
         if self.tickets is not None and reply.offer_connect:
             consent = await self.tickets.consent(Person(PLATFORM, str(tenant_id), str(user_id), lang))
-        content = cards.reply_card(reply, lang, form_intro=replies.form_intro(lang), consent=consent)
+        content = cards.reply_card(reply, lang, form_intro=conversation.form_intro(lang), consent=consent)
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
         log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)

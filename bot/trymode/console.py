@@ -41,6 +41,11 @@ class Modal:
     submitted_at: float = 0.0
 
 
+#: Slack retries an Events API delivery 3 times; try mode waits seconds, not minutes, between them.
+EVENT_RETRIES = 3
+EVENT_RETRY_AFTER_S = 1.0
+
+
 class Console:
     """The page's side of the local chat: one page, one Slack workspace, one support person."""
 
@@ -57,9 +62,19 @@ class Console:
 
     # -- sending, as Slack would -------------------------------------------------------------------
 
-    async def _post(self, request: payloads.SlackRequest) -> httpx.Response:
+    async def _post(self, request: payloads.SlackRequest, *, retries: int = 0) -> httpx.Response:
+        """POST as Slack does. An Events API delivery that is not answered 2xx is sent again, as
+        Slack does (with X-Slack-Retry-Num; Slack waits about 1 and 5 minutes, try mode seconds)."""
         async with httpx.AsyncClient(base_url=self.desk_url, timeout=10) as http:
             response = await http.post("/slack/events", content=request.body, headers=request.headers(self.secret))
+            for attempt in range(1, retries + 1):
+                if response.is_success:
+                    break
+                log.warning("try mode: /slack/events answered %s; Slack would retry: retry %d",
+                            response.status_code, attempt)
+                await asyncio.sleep(EVENT_RETRY_AFTER_S * attempt)
+                response = await http.post("/slack/events", content=request.body, headers=request.headers(
+                    self.secret, retry_num=attempt, retry_reason="http_error"))
         if response.status_code != 200:
             log.warning("try mode: /slack/events answered %s", response.status_code)
         return response
@@ -81,7 +96,7 @@ class Console:
             raise Refused("type a message first")
         event = payloads.message_im(user, text)
         self.slack.add_message(event["channel"], user, event["text"], ts=event["ts"])
-        await self._post(payloads.event_callback(event))
+        await self._post(payloads.event_callback(event), retries=EVENT_RETRIES)
 
     async def command(self, text: str) -> None:
         """Support staff type `/nmbrs <text>` in the support channel."""

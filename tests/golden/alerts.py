@@ -7,7 +7,7 @@ import dataclasses
 
 import itertools
 
-from handlers.text import customer_alerts
+from handlers.text import conversation, customer_alerts
 from tests.golden.inputs import CARDS, CUSTOMER_DETAILS, NAMES
 from tests.golden.renderings import (
     Alert, AlertKind, DUTCH, LOCALES, LONG, NASTY, attempt, dump, lname, replies, slack, teams, teams_activity,
@@ -153,5 +153,5 @@ def alert_family(out: dict[str, str]) -> None:
                 out[f"alert/{ln}/customer/{kind.value}/{cname}/{i}"] = dump(reply)
                 continue
             out[f"alert/{ln}/customer/{kind.value}/{cname}/{i}/teams.activity"] = dump(attempt(lambda: teams_activity(
-                teams.reply_card(reply, said, form_intro=replies.form_intro(said)), reply.headline)))
+                teams.reply_card(reply, said, form_intro=conversation.form_intro(said)), reply.headline)))
             out[f"alert/{ln}/customer/{kind.value}/{cname}/{i}/slack"] = dump(attempt(lambda: slack.reply_message(reply, said)))

@@ -11,6 +11,7 @@ from tests.golden.renderings import (
     DUTCH, LOCALES, LONG, NASTY, T1, Invited, Limited, Via, attempt, dump, lname, replies, slack, slack_cmd,
     slack_connect,
 )
+from handlers.text import conversation
 
 VIAS = (Via("I7", "C0SHARED"), Via("I1234567890", "GABCDEF123"))
 BRANDS = ("tokendesk", "Loonkoppeling & Co", NASTY, DUTCH)
@@ -36,7 +37,7 @@ def connect_family(out: dict[str, str]) -> None:
             out[f"connect/{ln}/gone/{via.invitation}/slack"] = dump(attempt(
                 lambda: slack_connect.gone(via.invitation, lang or "nl")))
             out[f"connect/{ln}/modal/{via.invitation}/slack"] = dump(attempt(
-                lambda: slack.connect_modal(lang or "nl", replies.form_intro(lang or "nl"), via=via)))
+                lambda: slack.connect_modal(lang or "nl", conversation.form_intro(lang or "nl"), via=via)))
         out[f"connect/{ln}/not_staff/slack"] = dump(attempt(lambda: slack_connect.not_staff(lang or "nl")))
         out[f"connect/{ln}/not_in_channel/slack"] = dump(attempt(lambda: slack_connect.not_in_channel(lang or "nl")))
         for error in ("ratelimited", NASTY, LONG):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.connect import ConsentFailed, ConsentRefused, Consented, Denied, NmbrsError, StateInvalid, TicketGone
-from handlers.text import connect_text, customer_alerts
+from handlers.text import connect_text, conversation, customer_alerts
 from tests.golden.inputs import CARDS, CONSENT_DETAILS, CUSTOMER_DETAILS, DURATIONS, REASONS, VALIDATIONS, support_summary
 from tests.golden.renderings import (
     AlertKind, BadInput, Connected, DUTCH, InvalidInput, LOCALES, LONG, Limited, NASTY, Pending, Refused, STATES,
@@ -39,11 +39,11 @@ def customer_replies(lang: Any) -> dict[str, Any]:
         out[f"limited_{int(d.total_seconds())}"] = Limited(retry_after=d)
     made = {name: (lambda o=o: replies.outcome_reply(o, lang)) for name, o in out.items()}
     for name in ("welcome", "form_intro", "internal_error", "checking", "modal_gone", "channel_exposed", "channel_hint"):
-        made[name] = lambda name=name: getattr(replies, name)(lang)
+        made[name] = lambda name=name: getattr(replies if name == "checking" else conversation, name)(lang)
     for username, d in itertools.product(("jan@bakker.nl", "", NASTY), DURATIONS):
-        made[f"ask_token_{len(username)}_{int(d.total_seconds())}"] = lambda u=username, d=d: replies.ask_token(u, d, lang)
+        made[f"ask_token_{len(username)}_{int(d.total_seconds())}"] = lambda u=username, d=d: conversation.ask_token(u, d, lang)
     for last4, d in itertools.product(("AbCd", None, "<&>"), DURATIONS):
-        made[f"ask_username_{last4}_{int(d.total_seconds())}"] = lambda t=last4, d=d: replies.ask_username(t, d, lang)
+        made[f"ask_username_{last4}_{int(d.total_seconds())}"] = lambda t=last4, d=d: conversation.ask_username(t, d, lang)
     for (cname, c), (i, details) in itertools.product(CARDS.items(), enumerate(CUSTOMER_DETAILS)):
         made[f"customer_broken_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_broken(c, d, lang)
         made[f"customer_result_{cname}_{i}"] = lambda c=c, d=details: customer_alerts.customer_result(c, d, lang)
@@ -87,33 +87,33 @@ def customer_family(out: dict[str, str]) -> None:
                 continue
             out[f"{key}/text"] = reply.text()
             out[f"{key}/slack.message"] = dump(attempt(lambda: slack.reply_message(reply, lang)))
-            out[f"{key}/slack.dm_token_pasted"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[replies.delete_hint(lang)])))
+            out[f"{key}/slack.dm_token_pasted"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[conversation.delete_hint(lang)])))
             out[f"{key}/slack.modal_outcome"] = dump(attempt(lambda: slack.modal_outcome(reply, lang, username=NASTY)))
-            out[f"{key}/teams.card"] = dump(attempt(lambda: teams_json(teams.reply_card(reply, lang, form_intro=replies.form_intro(lang)))))
+            out[f"{key}/teams.card"] = dump(attempt(lambda: teams_json(teams.reply_card(reply, lang, form_intro=conversation.form_intro(lang)))))
             out[f"{key}/teams.outcome"] = dump(attempt(lambda: teams_json(teams.outcome_card(reply, lang, username=DUTCH))))
             out[f"{key}/teams.dm_token_pasted"] = dump(attempt(lambda: teams_activity(teams.reply_card(
-                reply, lang, notes=[replies.delete_hint(lang)], form_intro=replies.form_intro(lang)), reply.headline)))
+                reply, lang, notes=[conversation.delete_hint(lang)], form_intro=conversation.form_intro(lang)), reply.headline)))
             if name.startswith(("connected_", "refused_", "pending_", "badinput_", "limited_", "internal_error")):
                 # The form was closed before the outcome came: Slack says it in the DM instead.
-                out[f"{key}/slack.dm_modal_gone"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail])))
+                out[f"{key}/slack.dm_modal_gone"] = dump(attempt(lambda: slack.reply_message(reply, lang, notes=[conversation.modal_gone(lang).detail])))
             if name.startswith(("channel_", "welcome", "internal", "modal_gone", "checking", "limited")):
                 out[f"{key}/slack.modal_checking"] = dump(attempt(lambda: slack.modal_checking(reply, lang)))
                 out[f"{key}/slack.modal_outcome_nouser"] = dump(attempt(lambda: slack.modal_outcome(reply, lang)))
                 out[f"{key}/teams.checking"] = dump(attempt(lambda: teams_json(teams.checking_card(reply))))
                 out[f"{key}/teams.channel"] = dump(attempt(lambda: teams_json(teams_channel_card(reply, lang))))
-        out[f"delete_hint/{ln}"] = dump(attempt(lambda: replies.delete_hint(lang)))
+        out[f"delete_hint/{ln}"] = dump(attempt(lambda: conversation.delete_hint(lang)))
         for reason in REASONS:
             out[f"field_error/{ln}/{reason}"] = dump(attempt(lambda: replies.field_error(reason, lang)))
         for username in (None, "", "jan@bakker.nl", NASTY, LONG):
             u = lname(username) if username is None or username == "" else str(len(username))
-            out[f"form/{ln}/slack.connect_modal/{u}"] = dump(attempt(lambda: slack.connect_modal(lang, replies.form_intro(lang), username=username)))
-            out[f"form/{ln}/teams.form/{u}"] = dump(attempt(lambda: teams_json(teams.form(lang, replies.form_intro(lang), username=username))))
+            out[f"form/{ln}/slack.connect_modal/{u}"] = dump(attempt(lambda: slack.connect_modal(lang, conversation.form_intro(lang), username=username)))
+            out[f"form/{ln}/teams.form/{u}"] = dump(attempt(lambda: teams_json(teams.form(lang, conversation.form_intro(lang), username=username))))
             out[f"form/{ln}/teams.form_nointro/{u}"] = dump(attempt(lambda: teams_json(teams.form(lang, username=username))))
             for r1, r2 in itertools.product((None, "empty_username", "bad_username"), (None, "empty_token", "token_has_spaces")):
                 errors = {k: attempt(lambda r=r: replies.field_error(r, lang)) for k, r in (("username", r1), ("token", r2)) if r}
                 errors = {k: v for k, v in errors.items() if isinstance(v, str)}
                 out[f"form/{ln}/teams.form_errors/{u}/{r1}/{r2}"] = dump(attempt(lambda: teams_json(teams.form_errors_card(
-                    lang, replies.form_intro(lang), username=username or "", errors=errors))))
+                    lang, conversation.form_intro(lang), username=username or "", errors=errors))))
         for n, staff in itertools.product((0, 1, 6, 21, 60), (False, True)):
             links = [dataclasses.replace(c, id=c.id + k) for k, c in zip(range(n), itertools.cycle(CARDS.values()))]
             checked = {c.id: (T0 + timedelta(days=k) if k % 3 else None) for k, c in enumerate(links)}

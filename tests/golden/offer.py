@@ -11,6 +11,7 @@ from tests.golden.renderings import (
     LOCALES, NASTY, T0, Consent, Help, Offer, SoapClosed, allowed_commands, attempt, dump, lname, offer_text,
     replies, slack, slack_cmd, teams, teams_cmd, teams_json,
 )
+from handlers.text import conversation
 
 SOAP_UNTIL = date(2027, 3, 1)
 URL = "https://desk.example.com/connect/nmbrs/start?t=" + "A" * 43
@@ -38,24 +39,24 @@ def offer_family(out: dict[str, str]) -> None:
         for cname, consent in CONSENTS.items():
             key = f"offer/{ln}/{cname}"
             for rname, reply in (("closed", closed), ("rest_welcome", welcome),
-                                 ("welcome", attempt(lambda: replies.welcome(lang)))):
+                                 ("welcome", attempt(lambda: conversation.welcome(lang)))):
                 if isinstance(reply, dict):  # the failure itself, for a language that is no language
                     out[f"{key}/{rname}"] = dump(reply)
                     continue
                 out[f"{key}/{rname}/text"] = reply.text()
                 out[f"{key}/{rname}/slack.message"] = dump(attempt(lambda: slack.reply_message(
-                    reply, lang, notes=[replies.delete_hint(lang)], consent=consent)))
+                    reply, lang, notes=[conversation.delete_hint(lang)], consent=consent)))
                 out[f"{key}/{rname}/slack.modal_outcome"] = dump(attempt(lambda: slack.modal_outcome(
                     reply, lang, username=NASTY, consent=consent)))
                 out[f"{key}/{rname}/teams.card"] = dump(attempt(lambda: teams_json(teams.reply_card(
-                    reply, lang, notes=[replies.delete_hint(lang)], form_intro=replies.form_intro(lang),
+                    reply, lang, notes=[conversation.delete_hint(lang)], form_intro=conversation.form_intro(lang),
                     consent=consent))))
                 out[f"{key}/{rname}/teams.outcome"] = dump(attempt(lambda: teams_json(teams.outcome_card(
                     reply, lang, username=NASTY, consent=consent))))
             out[f"{key}/slack.connect_modal"] = dump(attempt(lambda: slack.connect_modal(
-                lang, replies.form_intro(lang), consent=consent)))
+                lang, conversation.form_intro(lang), consent=consent)))
             out[f"{key}/teams.form"] = dump(attempt(lambda: teams_json(teams.form(
-                lang, replies.form_intro(lang), consent=consent))))
+                lang, conversation.form_intro(lang), consent=consent))))
             for n in (0, 2):
                 links = list(CARDS.values())[:n]
                 for offer, until in MODES:

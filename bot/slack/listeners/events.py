@@ -23,7 +23,7 @@ from bot.slack.inbound import Said
 from handlers import dm
 from handlers.model import LinkCard, Person
 from handlers.parse import Found, find_credentials
-from handlers.text import offer_text, replies
+from handlers.text import conversation, offer_text, replies
 from storage.links import find_links
 from storage.models import LinkState
 
@@ -109,7 +109,7 @@ async def on_channel_mention(ctx: SlackContext, client: AsyncWebClient, body: Ma
     if person is None:
         return
     found = find_credentials(said.text)
-    reply = replies.channel_exposed(person.lang) if found.token else replies.channel_hint(person.lang)
+    reply = conversation.channel_exposed(person.lang) if found.token else conversation.channel_hint(person.lang)
     if found.token:
         log.warning("credentials posted in a channel; not used, the sender is told to reset the token")
     await client.chat_postEphemeral(

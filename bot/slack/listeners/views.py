@@ -23,7 +23,7 @@ from handlers import form
 from handlers.intake import SoapClosed, Via
 from handlers.model import Person
 from handlers.offer import Consent
-from handlers.text import replies
+from handlers.text import conversation, replies
 from handlers.text.replies import Reply
 
 INTAKE_ID = "pending_intake_id"  # bot.slack.intakes.INTAKE_ID (which imports this module)
@@ -37,7 +37,7 @@ async def open_connect_modal(client: AsyncWebClient, trigger_id: str, lang: str,
     shared channel's Connect message; `consent`: REST is on, and the form offers Nmbrs' consent page too."""
     await client.views_open(
         trigger_id=trigger_id,
-        view=blocks.connect_modal(lang, replies.form_intro(lang), username=username, via=via, consent=consent),
+        view=blocks.connect_modal(lang, conversation.form_intro(lang), username=username, via=via, consent=consent),
     )
 
 
@@ -67,7 +67,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return
         person = await ctx.people.person_from(client, body)
         if person is None:  # Slack always names the submitter; without one there is nobody to check for
-            await show_outcome(client, view, replies.internal_error(lang), lang=lang, username=username, user_id=None)
+            await show_outcome(client, view, conversation.internal_error(lang), lang=lang, username=username, user_id=None)
             return
         await check_and_show(ctx, client, view, person, username=username, token=token, lang=lang, via=typed.via)
 
@@ -109,5 +109,5 @@ async def show_outcome(
         opened = await client.conversations_open(users=user_id)
         await client.chat_postMessage(
             channel=opened["channel"]["id"],
-            **blocks.reply_message(reply, lang, notes=[replies.modal_gone(lang).detail], consent=consent),
+            **blocks.reply_message(reply, lang, notes=[conversation.modal_gone(lang).detail], consent=consent),
         )

@@ -19,7 +19,7 @@ from handlers.model import (
     Unreachable,
     UnreachableCause,
 )
-from handlers.text import customer_alerts, replies
+from handlers.text import conversation, customer_alerts, replies
 
 CARD = LinkCard(
     id=12, username="hr@acme.nl", environment="acme", state="active", token_last4="cdef", label=None,
@@ -56,7 +56,7 @@ def test_more_than_five_companies_are_counted_not_named() -> None:
 
 def test_modal_texts_fit_slacks_limits() -> None:
     for lang in ("nl", "en"):
-        view = blocks.connect_modal(lang, replies.form_intro(lang), username="x@y.nl")
+        view = blocks.connect_modal(lang, conversation.form_intro(lang), username="x@y.nl")
         for key in ("title", "submit", "close"):
             assert len(view[key]["text"]) <= 24
         assert json.loads(view["private_metadata"]) == {"lang": lang}

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.config import Settings
 from bot.standins.slack.payloads import event_callback, message_changed, message_im
 from bot.standins.slack.workspace import BOT_ID, BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, dm_channel
 from handlers.intake import REJECTED_PER_HOUR
@@ -240,6 +241,8 @@ async def test_retried_event_is_answered_once(app: Served) -> None:
     assert len(app.posts(dm_channel(CUSTOMER))) == 1
 
 
+@pytest.mark.parametrize("settings", [{"intake_write_timeout_s": Settings.model_fields["intake_write_timeout_s"].default}],
+                         indirect=True)
 async def test_a_database_that_cannot_take_the_write_within_2_s_gets_slack_a_503(app: Served) -> None:
     """Issue 12 finding 3: Slack resends only what was not acknowledged, so the delivery and the
     intake are written before the 200; a database locked past 2 s gets a 503 (Slack retries) and

@@ -14,7 +14,7 @@ from bot.teams import cards, command_cards, support_cards
 from bot.teams.inbound import command_text, inbound, plain_text
 from handlers import commands as c
 from handlers.model import Alert, AlertKind, LinkCard
-from handlers.text import replies
+from handlers.text import conversation, replies
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
 CARD = LinkCard(id=7, username="hr@acme.nl", environment="acme", state="active", token_last4="cdef",
@@ -40,7 +40,7 @@ def test_escape(raw: str, shown: str) -> None:
 
 
 def test_the_form_masks_the_token_and_says_where_to_find_it() -> None:
-    form = cards.card_json(cards.form("en", replies.form_intro("en"), username="a@b.nl"))
+    form = cards.card_json(cards.form("en", conversation.form_intro("en"), username="a@b.nl"))
     inputs = {i["id"]: i for i in form["body"] if i["type"] == "Input.Text"}
     assert inputs["token"]["style"].lower() == "password" and "value" not in inputs["token"]
     assert inputs["username"]["value"] == "a@b.nl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -141,3 +142,26 @@ async def test_a_rest_link_made_in_try_mode_still_renews_after_a_restart(tmp_pat
         async with httpx.AsyncClient(base_url=again.url, timeout=30) as http:
             assert "1 checked, 0 failures confirmed; links now: 1 active" in await _recheck(http, again)
         assert again.rest.live_refresh_tokens(consent.email) == 1
+
+
+async def test_a_dm_the_desk_could_not_take_is_sent_again_as_slack_would(
+        desk: TryDesk, caplog: pytest.LogCaptureFixture) -> None:
+    """The desk answers 503 while its database is locked past the acknowledgement's 2 s; Slack sends
+    the event again (X-Slack-Retry-Num), and so does the local Slack of try mode: the DM is answered."""
+    login = next(item for item in desk.logins if item.username == MARK)
+    blocker = sqlite3.connect(desk.runtime.ctx.desk.settings.database_url.removeprefix("sqlite:///"),
+                              isolation_level=None, timeout=10, check_same_thread=False)
+    try:
+        await asyncio.to_thread(blocker.execute, "BEGIN IMMEDIATE")
+        release = asyncio.get_running_loop().call_later(
+            2.5, lambda: blocker.execute("ROLLBACK"))  # after the first answer (503), before the retry
+        async with httpx.AsyncClient(base_url=desk.url, timeout=30) as http:
+            sent = await http.post("/try/dm", json={"customer": MARK_USER, "text": f"{MARK} {login.token}"})
+        assert sent.status_code == 200
+        release.cancel()
+    finally:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        blocker.close()
+    assert "/slack/events answered 503; Slack would retry: retry 1" in caplog.text
+    await _until(lambda: f"{MARK} — works" in _support_text(desk))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.slack import blocks as slack_blocks
 from bot.trymode import render
-from handlers.text import replies
+from handlers.text import conversation, replies
 
 HOSTILE = '<script>alert(1)</script> "quoted" \'single\' <img src=x onerror=alert(2)> &amp;'
 
@@ -54,7 +54,7 @@ def test_message_origin_and_sender_are_escaped() -> None:
 
 
 def test_the_connect_modal_renders_with_what_was_typed_escaped() -> None:
-    view = slack_blocks.connect_modal("en", replies.form_intro("en"))
+    view = slack_blocks.connect_modal("en", conversation.form_intro("en"))
     html = render.modal(view, values={"username": HOSTILE}, errors={"token": HOSTILE})
     assert html.count('class="bk-input"') == 2 and 'data-modal="submit"' in html
     assert "<script" not in html and "<img" not in html
