@@ -88,7 +88,7 @@ def replica(env: dict[str, str], cwd: Path, name: str) -> Iterator[tuple[subproc
         log.close()
 
 
-async def healthy(port: int, timeout: float = 30) -> dict[str, str]:
+async def healthy(port: int, timeout: float = 60) -> dict[str, str]:  # a loaded machine starts serve slowly
     async with httpx.AsyncClient() as http, asyncio.timeout(timeout):
         while True:
             try:
