@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
                 "label": link.label,
                 "platform": link.platform,
                 "last_checked_at": link.last_checked_at.isoformat() if link.last_checked_at else None,
+                # why the last check failed, as the API's `last_reason` (None while it works)
+                "last_reason": link.last_reason,
+                "last_fault_code": link.last_fault_code,
                 "token_last4": link.token_last4 if link.holds_token else None,
                 "debtors": len(link.debtors or []),
                 "companies": len(link.companies or []),
@@ -40,13 +43,14 @@ def run(args: argparse.Namespace) -> int:
         elif not rows:
             print("no links" + (f" in state {args.state}" if args.state else ""))
         else:
-            print(f"{'ID':<7} {'KIND':<5} {'STATE':<11} {'ENVIRONMENT':<18} {'USERNAME':<32} {'LAST CHECK':<20} LABEL")
+            print(f"{'ID':<7} {'KIND':<5} {'STATE':<11} {'ENVIRONMENT':<18} {'USERNAME':<32} {'LAST CHECK':<20} "
+                  f"{'WHY':<18} LABEL")
             for row in rows:
                 checked = (row["last_checked_at"] or "never")[:19]
                 where = row["environment"] or (f"({row['debtor']})" if row["debtor"] else "-")
                 print(
                     f"{row['id']:<7} {row['kind']:<5} {row['state']:<11} {where:<18} "
-                    f"{row['username']:<32} {checked:<20} {row['label'] or ''}"
+                    f"{row['username']:<32} {checked:<20} {row['last_reason'] or '-':<18} {row['label'] or ''}"
                 )
         return 0
 
