@@ -125,8 +125,9 @@ async def announce(
     }
     if kind is AlertKind.SOAP_SWITCHED_OFF:
         details["reason"] = SOAP_SWITCHED_OFF
-        log.warning("recheck: SOAP looks switched off (%d of %d SOAP checks of run %s)", verdict.signs,
-                    verdict.checks, run.id)
+        log.warning("recheck: SOAP looks switched off (%d of %d SOAP checks of run %s); either Nmbrs has switched the "
+                    "SOAP API off or TOKENDESK_NMBRS_URL is wrong (`tokendesk validate --soap-url` tells them apart)",
+                    verdict.signs, verdict.checks, run.id)
     else:
         log.info("recheck: SOAP answers again (%d of %d SOAP checks of run %s still signs)", verdict.signs,
                  verdict.checks, run.id)
