@@ -28,7 +28,6 @@ EXIT_UNREACHABLE = 4
 _EXIT_BY_OUTCOME = {"valid": EXIT_VALID, "rejected": EXIT_REJECTED, "unreachable": EXIT_UNREACHABLE}
 _EXIT_BY_VERDICT = {"url_right": EXIT_VALID, "url_wrong": EXIT_BAD_INPUT, "no_soap_service": EXIT_UNREACHABLE,
                     "not_reached": EXIT_UNREACHABLE}
-SERVICE_GONE = UnreachableCause.SERVICE_GONE
 _NAMES_SHOWN = 10  # list names only when a person can still read them all
 
 
@@ -77,7 +76,8 @@ async def run_validate(
         if own:
             await gw.aclose()
     # A 404/410 is what a switched-off SOAP API answers, and what a mistyped URL gets: name both, then probe.
-    status = gone_status(result.detail) if isinstance(result, Unreachable) and result.cause is SERVICE_GONE else None
+    gone = isinstance(result, Unreachable) and result.cause is UnreachableCause.SERVICE_GONE
+    status = gone_status(result.detail) if gone else None
     found = await probe(base_url) if status is not None else None
     if as_json:
         document = result.to_dict()
