@@ -19,6 +19,7 @@ from bot.consent import build_connect, build_tickets, consent_pages, match_migra
 from bot.desk import Desk, rest_tokens, revocations_for
 from bot.nmbrs import CallLimiter, NmbrsGateway
 from bot.nmbrs.rest import RestGateway
+from bot.soap_health import soap_check
 from handlers.text.offer_text import mode_summary
 from storage.db import create_engine, session_factory
 from storage.models import utcnow
@@ -311,6 +312,7 @@ async def build_runtime(
         if recheck_scheduler is not None:
             hooks.append(recheck_scheduler.lifespan)
             checks.setdefault("scheduler", recheck_scheduler.healthy)
+        checks.setdefault("soap", soap_check(desk.sessions))
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         routes: dict[str, Callable[..., Any]] = {}
         if not socket_mode:

@@ -36,6 +36,7 @@ EVENT_TYPES: dict[str, str] = {
 #: Alert kinds about a whole kind of link rather than one link: (event type, the kind of link it is about).
 DESK_EVENT_TYPES: dict[str, tuple[str, str]] = {
     "soap_switched_off": ("soap.switched_off", "soap"),
+    "soap_answering": ("soap.answering", "soap"),
 }
 
 

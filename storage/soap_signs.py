@@ -4,6 +4,7 @@ waiting for the run's verdict, and the verdict of earlier runs (kept in `recheck
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,3 +59,16 @@ async def last_verdict(session: AsyncSession, *, before_run_id: int) -> str | No
             below = run_id
         if len(page) < _PAGE:
             return None
+
+
+async def latest_counts(session: AsyncSession) -> tuple[int, dict[str, Any]] | None:
+    """(run id, its SOAP counts) of the latest finished run; None before the first. Counts are {} for a run
+    finished before runs kept them."""
+    row = (await session.execute(
+        select(RecheckRun.id, RecheckRun.counts).where(RecheckRun.status == "finished")
+        .order_by(RecheckRun.id.desc()).limit(1)
+    )).first()
+    if row is None:
+        return None
+    soap = (row[1] or {}).get(COUNTS_KEY)
+    return int(row[0]), dict(soap) if isinstance(soap, dict) else {}

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -60,10 +60,13 @@ async def due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[i
     """Pending events whose time has come and that nobody holds, oldest first."""
     earlier = aliased(WebhookEvent)
     pending = str(WebhookStatus.PENDING)
-    # A link's event is due only when no earlier event of that link is still pending.
-    blocked = exists().where(
-        and_(earlier.link_id == WebhookEvent.link_id, earlier.status == pending, earlier.id < WebhookEvent.id)
+    # A link's event is due only when no earlier event of that link is still pending; the desk-wide events (no
+    # link: soap.switched_off, soap.answering) likewise wait for each other, or a retried switch-off could
+    # arrive after the news that SOAP answers again.
+    same_subject = or_(
+        earlier.link_id == WebhookEvent.link_id, and_(earlier.link_id.is_(None), WebhookEvent.link_id.is_(None))
     )
+    blocked = exists().where(and_(same_subject, earlier.status == pending, earlier.id < WebhookEvent.id))
     return (
         await session.scalars(
             select(WebhookEvent.id)

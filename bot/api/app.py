@@ -33,7 +33,8 @@ Hand-off of Nmbrs credentials from tokendesk to the integration.
 Every request carries `Authorization: Bearer <key>`; keys come from `tokendesk apikeys create`.
 A missing, malformed, unknown or revoked key gets 401 and nothing else. Every credentials read
 is written to tokendesk's audit log with the key, the link, the time and the client address.
-Link events (activated, broken, …) and `soap.switched_off` are pushed as signed webhooks (see `webhooks`);
+Link events (activated, broken, …), `soap.switched_off` and `soap.answering` are pushed as signed webhooks
+(see `webhooks`);
 this API is for reading.
 
 A REST link's answer is an access token with at least 5 minutes left (about an hour when fresh):

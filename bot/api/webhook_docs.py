@@ -18,7 +18,8 @@ MIGRATION_EVENTS = {
                      "and not needed). The SOAP token is revoked only when support says so.",
 }
 SIGNED = ("Signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers); "
-          "delivered at least once, in order per link. Answer 2xx quickly.")
+          "delivered at least once, in order per link (the `soap.*` events in order among themselves). Answer 2xx "
+          "quickly.")
 
 
 class LinkEventData(BaseModel):
@@ -42,14 +43,17 @@ class MigrationNumbersOut(BaseModel):
     days_left: int | None = Field(description="Days to TOKENDESK_NMBRS_SOAP_UNTIL; null when it is not set.")
 
 
-class SoapSwitchedOffDetails(BaseModel):
+class SoapRunCounts(BaseModel):
     run_id: int = Field(description="The nightly run that found it.")
     checks: int = Field(description="SOAP checks of that run that asked Nmbrs.")
     signs: int = Field(description="Of those, answered as a switched-off API would: HTTP 404/410, connection "
                                    "refused, or a fault saying the service is gone.")
+    migration: MigrationNumbersOut | None = Field(description="The SOAP → REST move; null without the migration tracker.")
+
+
+class SoapSwitchedOffDetails(SoapRunCounts):
     reason: Literal["soap_switched_off"] = Field(
         description="Also each SOAP link's `last_reason` while it lasts; the links keep their state and credentials.")
-    migration: MigrationNumbersOut | None = Field(description="The SOAP → REST move; null without the migration tracker.")
 
 
 class SoapEventData(BaseModel):
@@ -67,14 +71,38 @@ class SoapSwitchedOffEvent(BaseModel):
     data: SoapEventData
 
 
+class SoapAnsweringData(BaseModel):
+    kind: Literal["soap"] = Field(description="The kind of link the event is about: every SOAP link.")
+    details: SoapRunCounts
+
+
+class SoapAnsweringEvent(BaseModel):
+    """After `soap.switched_off`, the first run in which SOAP answers again (most of its SOAP checks got an
+    answer). Sent once per switch-off; each SOAP link's `last_reason` is its own check's again."""
+
+    id: str
+    type: Literal["soap.answering"]
+    timestamp: datetime
+    data: SoapAnsweringData
+
+
+#: The desk-wide event types (handlers.events.DESK_EVENT_TYPES by alert kind): their model and description.
+DESK_EVENTS: dict[str, tuple[type[BaseModel], str]] = {
+    "soap_switched_off": (SoapSwitchedOffEvent, "SOAP looks switched off (reported once for the whole desk, not per "
+                                                "link)."),
+    "soap_answering": (SoapAnsweringEvent, "SOAP answers again after it looked switched off (reported once for the "
+                                           "whole desk, not per link)."),
+}
+
+
 def document_webhooks(app: FastAPI) -> None:
     """Add every event type to `app`'s OpenAPI document."""
     for kind, type_ in EVENT_TYPES.items():
         what = MIGRATION_EVENTS.get(kind, f"A link's transition: `{type_}`.")
         _document(app, type_, LinkEvent, f"{what} {SIGNED}")
-    soap_type, _kind = DESK_EVENT_TYPES["soap_switched_off"]
-    _document(app, soap_type, SoapSwitchedOffEvent,
-              f"SOAP looks switched off (reported once for the whole desk, not per link). {SIGNED}")
+    for kind, (type_, _link_kind) in DESK_EVENT_TYPES.items():
+        model, what = DESK_EVENTS[kind]  # a KeyError here: a new desk-wide type without its documentation
+        _document(app, type_, model, f"{what} {SIGNED}")
 
 
 def _document(app: FastAPI, type_: str, model: type[BaseModel], description: str) -> None:

@@ -64,7 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check one set of Nmbrs credentials; the token is read from standard input"
     )
-    validate.add_argument("--username", required=True, help="the Nmbrs login e-mail")
+    what = validate.add_mutually_exclusive_group(required=True)
+    what.add_argument("--username", help="the Nmbrs login e-mail")
+    what.add_argument("--soap-url", action="store_true",
+                      help="only check that TOKENDESK_NMBRS_URL serves Nmbrs' SOAP API (no credentials)")
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
     validate.set_defaults(run=_lazy("bot.cli.validate", "run"))
 

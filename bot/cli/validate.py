@@ -1,4 +1,5 @@
 """`tokendesk validate --username U [--json]`: check one username + token against Nmbrs and report it.
+`tokendesk validate --soap-url [--json]`: only ask whether TOKENDESK_NMBRS_URL serves the SOAP API (no credentials).
 
 The token comes from standard input, never from argv.
 """
@@ -13,8 +14,10 @@ import sys
 from typing import Any, TextIO
 
 from bot.cli import _settings
+from bot.nmbrs.failures import gone_status
 from bot.nmbrs.gateway import NmbrsGateway
-from handlers.model import InvalidInput, Rejected, Unreachable, Valid, Validation
+from bot.nmbrs.soap_url import gone_reading, probe, shown
+from handlers.model import InvalidInput, Rejected, Unreachable, UnreachableCause, Valid, Validation
 from handlers.text.explain import explain, explain_input
 
 EXIT_VALID = 0
@@ -23,11 +26,15 @@ EXIT_REJECTED = 3
 EXIT_UNREACHABLE = 4
 
 _EXIT_BY_OUTCOME = {"valid": EXIT_VALID, "rejected": EXIT_REJECTED, "unreachable": EXIT_UNREACHABLE}
+_EXIT_BY_VERDICT = {"url_right": EXIT_VALID, "url_wrong": EXIT_BAD_INPUT, "no_soap_service": EXIT_UNREACHABLE,
+                    "not_reached": EXIT_UNREACHABLE}
 _NAMES_SHOWN = 10  # list names only when a person can still read them all
 
 
 def run(args: argparse.Namespace) -> int:
     settings = _settings()
+    if args.soap_url:
+        return asyncio.run(run_soap_url(base_url=settings.nmbrs_url, as_json=args.json, out=sys.stdout))
     token = read_token(sys.stdin)
     return asyncio.run(
         run_validate(base_url=settings.nmbrs_url, username=args.username, token=token, as_json=args.json, out=sys.stdout)
@@ -68,11 +75,31 @@ async def run_validate(
     finally:
         if own:
             await gw.aclose()
+    # A 404/410 is what a switched-off SOAP API answers, and what a mistyped URL gets: name both, then probe.
+    gone = isinstance(result, Unreachable) and result.cause is UnreachableCause.SERVICE_GONE
+    status = gone_status(result.detail) if gone else None
+    found = await probe(base_url) if status is not None else None
     if as_json:
-        out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        document = result.to_dict()
+        if status is not None and found is not None:
+            document["soap_url"] = {"reading": gone_reading(base_url, status), **found.to_dict()}
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(_summary(result))
+        if status is not None and found is not None:
+            out.write(f"{gone_reading(base_url, status)}\n{found.explain()}\n")
     return _EXIT_BY_OUTCOME[result.outcome]
+
+
+async def run_soap_url(*, base_url: str, as_json: bool, out: TextIO) -> int:
+    """Probe TOKENDESK_NMBRS_URL without credentials: 0 it serves the SOAP API, 2 it is wrong (the same host
+    serves it at Nmbrs' path), 4 nothing serves it there (switched off, or a wrong host)."""
+    found = await probe(base_url)
+    if as_json:
+        out.write(json.dumps({"url": shown(base_url), **found.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(found.explain() + "\n")
+    return _EXIT_BY_VERDICT[found.verdict]
 
 
 def _print_invalid(error: InvalidInput, as_json: bool, out: TextIO) -> None:

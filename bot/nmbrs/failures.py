@@ -173,6 +173,17 @@ def _status_failure(status: int, what: str) -> CallFailed:
     return CallFailed.unreachable(UnreachableCause.MISCONFIGURED, f"HTTP {status} {what}")
 
 
+_GONE_TEXT = re.compile(r"HTTP (\d{3}) ")
+
+
+def gone_status(text: str) -> int | None:
+    """The HTTP status (404 or 410) of a `service_gone` failure's text, when an HTTP status made it one (not a
+    refused connection or a fault naming the service gone): the one a wrong TOKENDESK_NMBRS_URL also gets."""
+    match = _GONE_TEXT.match(text)
+    status = int(match.group(1)) if match else None
+    return status if status in GONE_STATUSES else None
+
+
 def _looks_like_html(content_type: str, head: bytes) -> bool:
     head = head.lstrip()[:64].lower()
     return content_type == "text/html" or head.startswith((b"<!doctype html", b"<html"))

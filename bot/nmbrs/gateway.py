@@ -23,9 +23,10 @@ from zeep import exceptions as zeep_errors
 from zeep.proxy import AsyncServiceProxy
 
 from bot.nmbrs.answers import parse_companies, parse_debtors, parse_environment
-from bot.nmbrs.failures import DEBTOR_ACCESS_CODES, CallFailed, classify_fault
+from bot.nmbrs.failures import DEBTOR_ACCESS_CODES, CallFailed, classify_fault, gone_status
 from bot.nmbrs.limits import CallLimiter
 from bot.nmbrs.redact import guard_zeep_logging
+from bot.nmbrs.soap_url import gone_reading
 from bot.nmbrs.transport import QuietTransport
 from handlers.model import (
     Company,
@@ -51,6 +52,8 @@ WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
 # would dominate the shared call budget of the nightly re-check for a nicety, so debtor_id
 # stays None. The scope digest ignores debtor_id, so crossing the threshold changes nothing else.
 DEFAULT_MAP_DEBTORS_MAX = 20
+#: Least seconds between two warnings that the SOAP URL answers 404/410.
+GONE_TOLD_EVERY_S = 3600.0
 
 _T = TypeVar("_T")
 
@@ -122,6 +125,7 @@ class NmbrsGateway:
         self._backoff_s = backoff_s
         self._map_debtors_max = map_debtors_max
         self._on_call = on_call
+        self._gone_told_at: float | None = None
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(
                 read_timeout_s, connect=connect_timeout_s, write=read_timeout_s, pool=read_timeout_s
@@ -178,6 +182,7 @@ class NmbrsGateway:
             debtors, companies = await self._scope(username, token, environment)
         except CallFailed as failure:
             result = failure.to_result(time.monotonic() - started)
+            self._tell_operator(failure)
             logger.info(
                 "nmbrs validation finished: %s (%s, code %s, at %s) in %.3f s",
                 result.outcome,
@@ -328,6 +333,17 @@ class NmbrsGateway:
         if failure is not None:
             raise failure
         return value
+
+    def _tell_operator(self, failure: CallFailed) -> None:
+        """A 404/410 from the SOAP URL is also what a mistyped TOKENDESK_NMBRS_URL gets: say so, in both
+        readings, once in a while (a night of 404s would repeat it for every link)."""
+        status = gone_status(failure.text) if failure.cause is UnreachableCause.SERVICE_GONE else None
+        now = time.monotonic()
+        if status is None or (self._gone_told_at is not None and now - self._gone_told_at < GONE_TOLD_EVERY_S):
+            return
+        self._gone_told_at = now
+        logger.warning("nmbrs: %s (`tokendesk validate --soap-url` tells them apart)",
+                       gone_reading(self.base_url, status))
 
     def _record(self, operation: str, outcome: str, latency_s: float) -> None:
         logger.debug("nmbrs call finished: %s %s in %.3f s", operation, outcome, latency_s)

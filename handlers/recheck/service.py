@@ -261,7 +261,7 @@ class Recheck:
         async with self.sessions() as session:
             verdict = await switchoff.verdict_of(session, run_id=run_id, policy=self.policy)
         numbers = None
-        if verdict.news is AlertKind.SOAP_SWITCHED_OFF:  # asked outside the transaction: it reads on its own
+        if verdict.news is not None:  # asked outside the transaction: it reads on its own
             numbers = await switchoff.migration_numbers(self.migration_summary)
         async with self.sessions() as session, session.begin():
             run = await session.get(RecheckRun, run_id, with_for_update=True)

@@ -1,5 +1,6 @@
 """SOAP looks switched off: a run weighs its SOAP checks at its end; the switch-off signs that waited for that
-(handlers.recheck.step) are settled by the verdict, and support (and the integration) hear of it once.
+(handlers.recheck.step) are settled by the verdict, and support and the integration hear of it once, and once
+more when SOAP answers again.
 
 Nmbrs has not said how a switched-off SOAP API will answer. When most SOAP checks of one run answer as a
 retired endpoint would (HTTP 404/410, connection refused, a fault naming the service gone: the gateway's
@@ -77,7 +78,7 @@ async def verdict_of(session: AsyncSession, *, run_id: int, policy: RecheckPolic
 
 
 async def migration_numbers(summary: MigrationSummary | None) -> MigrationNumbers | None:
-    """The tracker's numbers, or None; a failing tracker must not keep the switch-off from being told."""
+    """The tracker's numbers, or None; a failing tracker must not keep the news about SOAP from being told."""
     if summary is None:
         return None
     try:
@@ -113,7 +114,8 @@ async def settle(
 async def announce(
     session: AsyncSession, run: RecheckRun, verdict: SoapVerdict, *, migration: MigrationNumbers | None,
 ) -> bool:
-    """Queue this run's news about SOAP (at most one alert; the switch-off also as a webhook event)."""
+    """Queue this run's news about SOAP: at most one alert, which handlers.alerts.queue also writes as the
+    integration's webhook event (`soap.switched_off` or `soap.answering`) in this transaction, under the same key."""
     kind = verdict.news
     if kind is None:
         return False
@@ -123,8 +125,9 @@ async def announce(
     }
     if kind is AlertKind.SOAP_SWITCHED_OFF:
         details["reason"] = SOAP_SWITCHED_OFF
-        log.warning("recheck: SOAP looks switched off (%d of %d SOAP checks of run %s)", verdict.signs,
-                    verdict.checks, run.id)
+        log.warning("recheck: SOAP looks switched off (%d of %d SOAP checks of run %s); either Nmbrs has switched the "
+                    "SOAP API off or TOKENDESK_NMBRS_URL is wrong (`tokendesk validate --soap-url` tells them apart)",
+                    verdict.signs, verdict.checks, run.id)
     else:
         log.info("recheck: SOAP answers again (%d of %d SOAP checks of run %s still signs)", verdict.signs,
                  verdict.checks, run.id)

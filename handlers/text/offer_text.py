@@ -6,13 +6,15 @@ Plain text: the chat renderers escape it their own way."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from handlers.offer import Offer
 from handlers.text.locale import language
 from handlers.text.replies import Reply, is_nl, soap_closed
 
-__all__ = ["mode_line", "mode_summary", "rest_only_hint", "rest_welcome", "soap_closed"]
+__all__ = ["mode_line", "mode_summary", "rest_only_hint", "rest_welcome", "soap_closed", "soap_summary"]
 
 #: What `/nmbrs connect` does on a REST-only desk (help's line), en/nl.
 CONNECT_REST_ONLY = ("shows the “Connect with Nmbrs” button (Nmbrs' consent page)",
@@ -58,3 +60,17 @@ def mode_summary(offer: Offer, soap_until: date | None) -> str:
     """The same for operators (/healthz, `tokendesk` status output): one plain English line."""
     names = {Offer.SOAP: "SOAP only", Offer.REST: "REST only", Offer.BOTH: "SOAP and REST"}
     return names[offer] + (f" (SOAP stop date {soap_until.isoformat()})" if soap_until else "")
+
+
+def soap_summary(run_id: int | None, counts: Mapping[str, Any]) -> str:
+    """The last run's SOAP verdict for operators (/healthz): one plain English line."""
+    if run_id is None:
+        return "no nightly run yet"
+    verdict, checks, signs = counts.get("verdict"), counts.get("checks", "?"), counts.get("signs", "?")
+    if verdict == "switched_off":
+        return (f"looks switched off (run {run_id}: {signs} of {checks} SOAP checks answered as a retired API): either "
+                "Nmbrs has switched the SOAP API off or TOKENDESK_NMBRS_URL is wrong (`tokendesk validate --soap-url` "
+                "tells them apart)")
+    if verdict == "answering":
+        return f"answering (run {run_id})"
+    return f"too few SOAP checks to tell (run {run_id})"

@@ -63,3 +63,10 @@ def offer_family(out: dict[str, str]) -> None:
                     mode = attempt(lambda: offer_text.mode_line(offer, until, lang))
                     out[f"{key}/home/{n}/{offer}/{until}"] = dump(attempt(lambda: slack.home_view(
                         lang, links, {c.id: T0 for c in links}, consent=consent, mode=mode)))
+    # /healthz's `soap` line: the last run's SOAP verdict, one English line for operators.
+    for name, run_id, counts in (
+        ("none", None, {}), ("switched_off", 12, {"verdict": "switched_off", "checks": 200, "signs": 190}),
+        ("answering", 13, {"verdict": "answering", "checks": 200, "signs": 0}),
+        ("too_few", 14, {"verdict": None, "checks": 5, "signs": 5}), ("old_run", 3, {}),
+    ):
+        out[f"offer/soap_summary/{name}"] = dump(attempt(lambda: offer_text.soap_summary(run_id, counts)))

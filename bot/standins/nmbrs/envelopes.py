@@ -124,6 +124,19 @@ def envelope(version: int, body: str) -> str:
     )
 
 
+def wsdl_document(service: str, address: str) -> str:
+    """The outline of the WSDL an ASMX service serves to anyone at `<Service>.asmx?WSDL` (its types and
+    operations left out: nothing here reads them; the gateway ships its own copy)."""
+    ns = NS[service]
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        f'<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" '
+        f'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="{ns}" targetNamespace="{ns}">'
+        f'<wsdl:service name="{service}"><wsdl:port name="{service}Soap" binding="tns:{service}Soap">'
+        f'<soap:address location="{escape(address)}" /></wsdl:port></wsdl:service></wsdl:definitions>'
+    )
+
+
 def fault_body(version: int, text: str, *, client: bool = False) -> str:
     """A SOAP 1.1 or 1.2 <soap:Fault> as ASMX writes it: Client/Sender for a bad request."""
     if version == 11:

@@ -55,8 +55,9 @@ from bot.standins.nmbrs.envelopes import (
     parse_request,
     result_body,
     service_of,
+    wsdl_document,
 )
-from bot.standins.nmbrs.injection import SWITCH_OFF_KINDS, FaultInjection, Injection, SwitchOffKind
+from bot.standins.nmbrs.injection import HTML_410, SWITCH_OFF_KINDS, FaultInjection, Injection, SwitchOffKind
 
 
 class NmbrsStandIn(FaultInjection, BackgroundLoop):
@@ -222,6 +223,7 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
         if request.method == "GET" and service and "wsdl" in request.query_string.lower():
             with self._lock:
                 self.wsdl_requests += 1
+            return self._wsdl(service, request)
         if request.method != "POST" or service is None:
             return web.Response(status=404, text=HTML_404, content_type="text/html")
         body = await request.read()
@@ -250,6 +252,16 @@ class NmbrsStandIn(FaultInjection, BackgroundLoop):
             return self._answer(service, operation, version, account, root)
         except Fault as fault:
             return self._fault_response(version, fault.text, client=fault.client)
+
+    def _wsdl(self, service: str, request: web.Request) -> web.Response:
+        """The WSDL, to anyone, as ASMX serves it; a switched-off API has none (its 404/410 page)."""
+        gone = self.switched_off
+        if gone == "http410":
+            return web.Response(status=410, text=HTML_410, content_type="text/html")
+        if gone is not None:
+            return web.Response(status=404, text=HTML_404, content_type="text/html")
+        address = f"http://{self.host}:{self.port}{request.path}"
+        return web.Response(text=wsdl_document(service, address), content_type="text/xml", charset="utf-8")
 
     @staticmethod
     def _action(request: web.Request, version: int) -> str | None:

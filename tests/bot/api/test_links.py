@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from handlers.events import DESK_EVENT_TYPES, EVENT_TYPES
 from storage.apikeys import revoke_key
 from storage.cipher import TokenCipher, generate_key_line
 from storage.db import create_engine, session_factory
@@ -268,12 +269,19 @@ async def test_openapi_document(api: Api) -> None:
     assert ok["discriminator"]["propertyName"] == "kind"
     assert {ref.rsplit("/", 1)[1] for ref in ok["discriminator"]["mapping"].values()} == {"Credentials", "RestCredentials"}
     assert "refresh_token" not in document["components"]["schemas"]["RestCredentials"]["properties"]
-    # What is pushed to TOKENDESK_WEBHOOK_URL: every event type, SOAP switched off with its reason.
+    # What is pushed to TOKENDESK_WEBHOOK_URL: every event type the desk records, SOAP switched off with its reason.
     assert set(document["webhooks"]) == {
         "link.activated", "link.token_replaced", "link.broken", "link.restored", "link.scope_changed",
-        "link.unverified", "link.revoked", "soap.switched_off", "debtor.migrated", "link.migrated"}
-    soap = document["components"]["schemas"]["SoapSwitchedOffDetails"]["properties"]
-    assert soap["reason"]["const"] == "soap_switched_off"
-    assert document["components"]["schemas"]["SoapEventData"]["properties"]["kind"]["const"] == "soap"
+        "link.unverified", "link.revoked", "soap.switched_off", "soap.answering", "debtor.migrated", "link.migrated"}
+    assert set(document["webhooks"]) == set(EVENT_TYPES.values()) | {type_ for type_, _ in DESK_EVENT_TYPES.values()}
+    for type_, entry in document["webhooks"].items():
+        event = entry["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        declared = document["components"]["schemas"][event]["properties"]["type"]
+        assert declared.get("const", type_) == type_  # each desk-wide type has its own model, naming it
+    schemas = document["components"]["schemas"]
+    assert schemas["SoapSwitchedOffDetails"]["properties"]["reason"]["const"] == "soap_switched_off"
+    assert schemas["SoapEventData"]["properties"]["kind"]["const"] == "soap"
+    assert schemas["SoapAnsweringData"]["properties"]["kind"]["const"] == "soap"
+    assert set(schemas["SoapRunCounts"]["properties"]) == {"run_id", "checks", "signs", "migration"}
     said = document["info"]["description"]
     assert "at least once an hour" in said and "stay valid until their `expires_at`" in said

@@ -197,6 +197,31 @@ async def test_a_refused_event_holds_back_its_link_only(
     assert receiver.types().count("link.activated") == 2
 
 
+async def test_a_refused_switch_off_holds_back_the_answering_after_it(
+    sessions, cipher, receiver: Receiver, clock: FakeClock  # type: ignore[no-untyped-def]
+) -> None:
+    # Desk-wide events have no link, yet their order matters as much: a switch-off retried after "SOAP answers
+    # again" would leave the integration believing SOAP is off.
+    a = await make_link(sessions, cipher, "hr@acme.nl")
+    counts = {"checks": 20, "signs": 20, "migration": None}
+    async with sessions() as session, session.begin():
+        for run, kind in ((1, AlertKind.SOAP_SWITCHED_OFF), (2, AlertKind.SOAP_ANSWERING)):
+            assert await queue(session, Alert(kind, None, {"run_id": run, **counts}), key=f"{kind}:run:{run}")
+    await transition(sessions, a, AlertKind.ACTIVATED)
+    off = (await events(sessions))[0]
+    receiver.status_for[off.event_id] = 400
+    sender = sender_for(sessions, receiver, clock)
+    try:
+        assert await sender.deliver_due() == 2  # the refused switch-off and the link's event; answering waits
+        assert receiver.types() == ["link.activated"]
+        del receiver.status_for[off.event_id]
+        clock.advance(2)
+        assert await sender.deliver_due() == 2
+    finally:
+        await sender.stop()
+    assert receiver.types() == ["link.activated", "soap.switched_off", "soap.answering"]
+
+
 async def test_restart_with_events_in_the_outbox_delivers_all_at_least_once(
     sqlite_url, sqlite_sessions, cipher, receiver: Receiver, clock: FakeClock  # type: ignore[no-untyped-def]
 ) -> None:
@@ -301,19 +326,22 @@ async def test_soap_switched_off_is_delivered_signed_without_a_link(
     async with sessions() as session, session.begin():
         assert await queue(session, Alert(AlertKind.SOAP_SWITCHED_OFF, None, details), key="soap_switched_off:run:4")
         assert not await queue(session, Alert(AlertKind.SOAP_SWITCHED_OFF, None, details), key="soap_switched_off:run:4")
-        # SOAP answering again is for support only: no event.
-        await queue(session, Alert(AlertKind.SOAP_ANSWERING, None, {"checks": 200, "signs": 0}), key="soap:back")
     await transition(sessions, a, AlertKind.BROKEN, state=LinkState.BROKEN)
+    back = {"run_id": 5, "checks": 200, "signs": 0, "migration": None}
+    async with sessions() as session, session.begin():
+        assert await queue(session, Alert(AlertKind.SOAP_ANSWERING, None, back), key="soap_answering:run:5")
     sender = sender_for(sessions, receiver, clock)
     try:
-        assert await sender.deliver_due() == 3
+        assert await sender.deliver_due() == 4
     finally:
         await sender.stop()
-    assert receiver.types() == ["link.activated", "soap.switched_off", "link.broken"]
+    assert receiver.types() == ["link.activated", "soap.switched_off", "link.broken", "soap.answering"]
+    [answering] = [item for item in receiver.accepted if item.document["type"] == "soap.answering"]
+    assert answering.document["data"] == {"kind": "soap", "details": back}
     [soap] = [item for item in receiver.accepted if item.document["type"] == "soap.switched_off"]
     assert soap.document["data"] == {"kind": "soap", "details": details}
     assert soap.headers["webhook-id"] == soap.document["id"]
     assert soap.headers["webhook-signature"] == sign(
         secret_key(SECRET), event_id=soap.document["id"], timestamp=int(soap.headers["webhook-timestamp"]),
         body=soap.body)
-    assert [e.link_id for e in await events(sessions)] == [a, None, a]
+    assert [e.link_id for e in await events(sessions)] == [a, None, a, None]

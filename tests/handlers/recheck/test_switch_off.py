@@ -8,10 +8,13 @@ import json
 
 from sqlalchemy import select
 
-from bot.api.webhook_docs import SoapSwitchedOffEvent
+from bot.api.webhook_docs import SoapAnsweringEvent, SoapSwitchedOffEvent
+from bot.standins.webhook_receiver import Receiver
+from bot.webhooks import WebhookSender
 from handlers.recheck.values import MigrationNumbers
 from storage.links import open_token
 from storage.models import Check, Link, WebhookEvent
+from tests.bot.webhooks.conftest import KEY, SECRET, FakeClock
 from tests.handlers.recheck.conftest import Desk, token_for
 from tests.handlers.recheck.test_runs import crash
 from tests.handlers.recheck.rest_desk import (  # noqa: F401 - fixtures
@@ -103,7 +106,10 @@ async def test_the_switch_off_is_reported_once_for_200_links(any_desk: Desk) -> 
     assert {(link.state, link.last_reason) for link in await all_links(desk)} == {("active", None)}
     await night(desk)
     assert desk.notifier.kinds() == ["soap_switched_off", "soap_answering"]
-    assert [e.type for e in await events(desk)] == ["soap.switched_off"]
+    # The integration hears it too, once, in the same words as the switch-off.
+    assert [e.type for e in await events(desk)] == ["soap.switched_off", "soap.answering"]
+    answering = SoapAnsweringEvent.model_validate_json((await events(desk))[1].body)
+    assert answering.data.details.checks == 200 and answering.data.details.signs == 0
 
 
 async def test_a_closed_port_reports_the_switch_off_with_the_migration_numbers(desk: Desk) -> None:
@@ -194,3 +200,40 @@ async def test_signs_written_before_a_crash_wait_for_the_resumed_run(any_desk: D
     assert desk.notifier.kinds() == ["soap_switched_off"] and len(await events(desk)) == 1
     assert {(link.state, link.last_reason, link.failed_checks) for link in await all_links(desk)} == {
         ("active", "soap_switched_off", 0)}
+
+
+async def test_the_integration_gets_switched_off_then_answering_signed_once_each(any_desk: Desk) -> None:
+    """The whole way: two nightly runs against the SOAP stand-in, the outbox, the sender, and a receiver that
+    checks the Standard Webhooks signature on its own."""
+    desk = any_desk
+    await seed(desk, 12)
+    clock = FakeClock()
+    receiver = Receiver(key=KEY, clock=clock).start()
+    sender = WebhookSender(desk.sessions, url=receiver.url, secret=SECRET, clock=clock)
+
+    async def migration() -> MigrationNumbers:
+        return MigrationNumbers(soap_links=12, debtors_to_move=10, debtors_covered=2, days_left=None)
+
+    try:
+        desk.nmbrs.switch_off("http410")
+        off = await night(desk, migration_summary=migration)
+        await sender.deliver_due()
+        desk.nmbrs.switch_on()
+        back = await night(desk, migration_summary=migration)
+        await sender.deliver_due()
+        await night(desk, migration_summary=migration)  # still answering: nothing new
+        await sender.deliver_due()
+        await sender.deliver_due()
+    finally:
+        await sender.stop()
+        receiver.stop()
+    assert (off.soap or {}).get("verdict") == "switched_off" and (back.soap or {}).get("verdict") == "answering"
+    assert receiver.refused == [] and receiver.types() == ["soap.switched_off", "soap.answering"]
+    first, second = receiver.accepted
+    assert first.event_id != second.event_id
+    assert first.document["data"]["details"]["run_id"] == off.run_id
+    numbers = {"soap_links": 12, "debtors_to_move": 10, "debtors_covered": 2, "days_left": None}
+    assert SoapAnsweringEvent.model_validate_json(second.body).model_dump(mode="json")["data"] == {
+        "kind": "soap", "details": {"run_id": back.run_id, "checks": 12, "signs": 0, "migration": numbers}}
+    assert desk.notifier.kinds() == ["soap_switched_off", "soap_answering"]
+    assert {e.status for e in await events(desk)} == {"delivered"}
