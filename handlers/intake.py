@@ -243,7 +243,9 @@ class Intake:
             if isinstance(slot, attempts.Full):
                 session.add(IntakeAttempt(platform=who.platform, team_id=who.team_id, user_id=who.user_id,
                                           at=now, outcome="limited", username=username))
-                return _limited(slot.taken, now)
+                # Measured from now, after the wait for the lock: the slots taken meanwhile are newer than
+                # `now`, and an hour from one of them is more than an hour from `now`.
+                return _limited(slot.taken, utcnow())
         return slot
 
     async def give_back(self, attempt_id: int, *, outcome: str, reason: str | None = None) -> None:

@@ -15,7 +15,8 @@ async def test_healthy_names_each_check(app: Served) -> None:
     assert body["status"] == "ok" and body["database"] == "ok"
     # serve registered the scheduler's own check (started by the lifespan), not the placeholder.
     assert body["scheduler"].startswith("next check ")
-    assert set(body) == {"status", "database", "scheduler"}
+    assert set(body) == {"status", "database", "scheduler", "soap"}
+    assert body["soap"] == "no nightly run yet"  # told, never failing /healthz
     assert len(response.headers["x-request-id"]) == 12
 
 
@@ -52,7 +53,8 @@ async def test_scheduler_stopped_is_503(app: Served) -> None:
     await app.runtime.scheduler.shutdown()
     response = await app.http.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "failing", "database": "ok", "scheduler": "scheduler not running"}
+    assert response.json() == {"status": "failing", "database": "ok", "scheduler": "scheduler not running",
+                               "soap": "no nightly run yet"}
 
 
 async def test_health_shows_no_username_or_token(app: Served) -> None:
