@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
+        parsed = urlsplit(value)
+        if parsed.username is not None or parsed.password is not None:
+            # It would be logged with every request line and shown wherever the URL is; none of these
+            # services takes credentials in the URL.
+            raise ValueError("expected a URL without a user name or password in it")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("public_url")
@@ -282,9 +287,22 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(problems) from None
 
 
+def _without_userinfo(value: str) -> str:
+    """A URL's user and password replaced by "…" (an operator pasted them where they do not belong)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value if "@" not in value else "a value that is hidden"
+    if "@" not in parts.netloc:
+        return value
+    return parts._replace(netloc="…@" + parts.netloc.rpartition("@")[2]).geturl()
+
+
 def _shown(value: object, secret: bool) -> str:
     # Secrets are never echoed back, not even when they are malformed.
     if secret:
         return "a value that is hidden"
+    if isinstance(value, str):
+        value = _without_userinfo(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "…"

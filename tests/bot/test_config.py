@@ -89,6 +89,16 @@ def test_a_public_url_that_is_not_is_named(value: str) -> None:
     assert raised.value.problems[0].startswith("TOKENDESK_PUBLIC_URL: expected")
 
 
+@pytest.mark.parametrize("name", ["TOKENDESK_NMBRS_URL", "TOKENDESK_SLACK_API_URL", "TOKENDESK_NMBRS_IDENTITY_URL",
+                                  "TOKENDESK_NMBRS_REST_URL"])
+def test_a_service_url_with_a_password_in_it_is_refused_without_showing_it(name: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(**{name: "https://ops:s3cr3t-pw@api.nmbrs.nl/soap/v3/"})
+    assert raised.value.problems == [
+        f"{name}: expected a URL without a user name or password in it (got 'https://…@api.nmbrs.nl/soap/v3/')"]
+    assert "s3cr3t-pw" not in str(raised.value)
+
+
 def test_invite_ttl_and_brand() -> None:
     from datetime import timedelta
 
