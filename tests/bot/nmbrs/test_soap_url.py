@@ -133,7 +133,13 @@ async def test_soap_url_probe_of_a_closed_port() -> None:
 
 def test_the_command_as_an_operator_runs_it(nmbrs: NmbrsStandIn) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TOKENDESK_", "SLACK_", "TEAMS_"))}
-    env = {**base, "TOKENDESK_NMBRS_URL": wrong_path(nmbrs)}
+    # Settings refuse a password in the URL, and do not echo it.
+    with_password = subprocess.run([sys.executable, "-m", "bot.cli", "validate", "--soap-url"], capture_output=True,
+                                   text=True, env={**base, "TOKENDESK_NMBRS_URL": wrong_path(nmbrs)}, timeout=60,
+                                   stdin=subprocess.DEVNULL)
+    assert with_password.returncode == 2 and "without a user name or password" in with_password.stderr
+    assert SECRET not in with_password.stdout + with_password.stderr
+    env = {**base, "TOKENDESK_NMBRS_URL": wrong_path(nmbrs).replace(f"operator:{SECRET}@", "")}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "validate", "--soap-url"], capture_output=True,
                             text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2, result.stderr
