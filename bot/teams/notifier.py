@@ -51,6 +51,10 @@ def refused_for_good(exc: Exception) -> str | None:
     return f"HTTP {exc.response.status_code}" + (f" {code}" if isinstance(code, str) and code else "")
 
 
+#: Undeliverable's code when no 1:1 chat with the customer is known (the app is not installed for them).
+NOT_INSTALLED = "NotInstalled"
+
+
 class NotInstalled(Exception):
     """No conversation reference to send with: the app is not installed where it should speak."""
 
@@ -166,7 +170,8 @@ class TeamsNotifier:
             raise NoRecipient("a migration invite without REST consent or a user")
         place = await self.references.person(tenant_id=str(tenant_id), user_id=str(user_id))
         if place is None:
-            raise NotInstalled("no 1:1 chat with this customer is known (the app was never installed for them)")
+            # Waiting will not install the app for them: support gets the invite to send it on.
+            raise Undeliverable(platform=PLATFORM, code=NOT_INSTALLED)
         lang = lang_for_locale(place.locale, replies.lang_of(alert.lang, self.lang))
         links = await self.invite_links.for_customer(alert, lang=lang)
         content, summary = migration_cards.customer_invite(links, soap_until(alert), lang, more=more_debtors(alert))

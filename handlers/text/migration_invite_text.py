@@ -154,7 +154,10 @@ def undelivered_why(m: Markup, platform: str, error: str, external: bool, nl: bo
     """Why, in plain words, with the platform's own code in brackets."""
     code = m.code(m.escape(error, 80))
     if platform == "teams":
-        if error.startswith("HTTP 404"):
+        if error == "NotInstalled":  # bot.teams.notifier.NOT_INSTALLED
+            said = pick(nl, "the bot has no chat with them in Teams (the app is not installed for them)",
+                        "de bot heeft geen chat met hen in Teams (de app is niet voor hen geïnstalleerd)")
+        elif error.startswith("HTTP 404"):
             said = pick(nl, "Teams no longer knows their chat with the bot", "Teams kent hun chat met de bot niet meer")
         else:
             said = pick(nl, "Teams would not let the bot write in their chat (the app was probably removed)",

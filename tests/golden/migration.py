@@ -136,6 +136,7 @@ UNDELIVERED = {
     "slack_connect": {**_INVITE, "refused_on": "slack", "error": "restricted_action", "external": True},
     "teams_403": {**_INVITE, "platform": "teams", "refused_on": "teams", "error": "HTTP 403 BotNotInConversationRoster"},
     "teams_404": {**_INVITE, "platform": "teams", "refused_on": "teams", "error": "HTTP 404"},
+    "teams_not_installed": {**_INVITE, "platform": "teams", "refused_on": "teams", "error": "NotInstalled"},
     "nasty": {**_INVITE, "refused_on": NASTY, "error": NASTY, "external": NASTY, "more": NASTY},
     "bare": {},
 }

@@ -114,3 +114,18 @@ async def test_a_connector_outage_is_tried_again_not_redirected(rest_teams: Serv
     await rest_teams.runtime.ctx.outbox.drain()  # the connector answers again
     [card] = _to_customer(rest_teams)
     assert len(_invitation_urls(card.text(), rest_teams.url)) == 2
+
+
+async def test_a_customer_without_a_known_chat_goes_to_the_support_thread(rest_teams: Served) -> None:
+    """The link was made in Teams, but no 1:1 chat with its customer is known (the app is not installed
+    for them): waiting will not change that, so support gets the invitation URLs at once."""
+    await rest_teams.install()
+    link = await soap_link(rest_teams.runtime.ctx.desk, platform="teams", team_id=ENGLISH.tenant, user_id=ENGLISH.aad)
+    await rest_teams.command(STAFF, f"migration invite L{link}")
+    await rest_teams.settle()
+    [message] = [c for c in rest_teams.teams.sent(conversation=SUPPORT_CHANNEL) if "migratie-uitnodiging" in c.text()]
+    assert ("Waarom: de bot heeft geen chat met hen in Teams (de app is niet voor hen geïnstalleerd) (NotInstalled)."
+            in message.text())
+    assert len(_invitation_urls(message.text(), rest_teams.url)) == 2
+    assert _to_customer(rest_teams) == []
+    assert (await _alerts(rest_teams))["customer_migration"].last_error.startswith("Undeliverable")
