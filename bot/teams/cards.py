@@ -28,7 +28,7 @@ from microsoft_teams.cards import (
 from handlers.offer import Consent
 from handlers.text.connect_text import consent_button, consent_hint
 from handlers.text.offer_text import rest_only_hint
-from handlers.text.markup import cut
+from handlers.text.markup import EMOJI, cut
 from handlers.text.replies import Reply, label
 
 #: Adaptive Cards 1.5: Input.Text style "password" (masked) needs it; Teams renders 1.5.
@@ -66,16 +66,6 @@ def e(text: object, limit: int = 200) -> str:
     return escape(cut(str(text) if text is not None else "", limit))
 
 
-# The icons of the shared wording (emoji shortcode names, as Slack writes them) as Teams shows them.
-_EMOJI = {
-    "large_green_circle": "🟢", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
-    "no_entry": "⛔", "wastebasket": "🗑️", "grey_question": "❔", "white_check_mark": "✅", "x": "❌",
-    "warning": "⚠️", "label": "🏷️", "arrows_counterclockwise": "🔄", "card_index_dividers": "🗂️", "link": "🔗",
-    "sos": "🆘", "crescent_moon": "🌙", "envelope": "✉️", "twisted_rightwards_arrows": "🔀", "mag": "🔍",
-    "alarm_clock": "⏰",
-}
-
-
 @dataclass(frozen=True)
 class TeamsMarkdown:
     """Teams card markdown for the shared wording (handlers.text.markup). It has bold but no code spans: ids
@@ -103,7 +93,7 @@ class TeamsMarkdown:
         return f"“{text}”"
 
     def icon(self, name: str) -> str:
-        return _EMOJI[name]
+        return EMOJI[name]
 
     def time(self, moment: datetime) -> str:
         """Shown in each reader's own time zone and locale (card DATE/TIME functions)."""

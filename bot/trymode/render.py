@@ -11,16 +11,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from handlers.text.markup import EMOJI
+
 Block = Mapping[str, Any]
 
 _SPECIAL = re.compile(r"<([^<>]*)>")
-# The shortcodes tokendesk's wording uses (handlers.text), as the browser shows them.
-_EMOJI = {
-    "large_green_circle": "🟢", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
-    "no_entry": "⛔", "wastebasket": "🗑️", "grey_question": "❔", "white_check_mark": "✅", "x": "❌",
-    "warning": "⚠️", "label": "🏷️", "arrows_counterclockwise": "🔄", "card_index_dividers": "🗂️", "link": "🔗",
-    "sos": "🆘", "crescent_moon": "🌙", "wave": "👋",
-}
 _FORMATS = (
     (re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
     (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])"), r"<b>\1</b>"),
@@ -40,14 +35,14 @@ def _slack_unescape(text: str) -> str:
 
 
 def _emoji(text: str) -> str:
-    return _FORMATS[-1][0].sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
+    return _FORMATS[-1][0].sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
 
 
 def _plain_part(text: str) -> str:
     out = esc(_slack_unescape(text))
     for pattern, replacement in _FORMATS:
         if replacement is None:
-            out = pattern.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), out)
+            out = pattern.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), out)
         else:
             out = pattern.sub(replacement, out)
     return out.replace("\n", "<br>")

@@ -20,6 +20,17 @@ STATE_ICONS = {
 }
 
 
+#: Every icon the wording uses (shortcode name -> emoji): Slack writes `:name:`, Teams and the /try page
+#: show the emoji itself. A test finds every icon name in the code and checks it is here.
+EMOJI = {
+    "large_green_circle": "🟢", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
+    "no_entry": "⛔", "wastebasket": "🗑️", "grey_question": "❔", "white_check_mark": "✅", "x": "❌",
+    "warning": "⚠️", "label": "🏷️", "arrows_counterclockwise": "🔄", "card_index_dividers": "🗂️", "link": "🔗",
+    "sos": "🆘", "crescent_moon": "🌙", "envelope": "✉️", "incoming_envelope": "📨",
+    "twisted_rightwards_arrows": "🔀", "mag": "🔍", "alarm_clock": "⏰", "wave": "👋",
+}
+
+
 class Markup(Protocol):
     """One platform's way of writing; the words around it are the same everywhere."""
 
