@@ -57,7 +57,7 @@ def is_nl(lang: str) -> bool:
 _LABELS = {
     "nl": {
         "connect": "Nmbrs koppelen",
-        "connect_token": "Met API-token koppelen",
+        "connect_token": "Koppelen met API-token",
         "modal_title": "Nmbrs koppelen",
         "submit": "Controleren",
         "close": "Sluiten",
