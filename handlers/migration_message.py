@@ -61,7 +61,8 @@ def compose(outcome: MigrationOutcome, m: Markup, nl: bool) -> Composed:
                 parts.append(Lead(words.nothing_left(nl)))
             if outcome.more:
                 parts.append(Aside((words.more_links(outcome.more, nl),)))
-            parts.append(Aside((words.overview_hint(m, nl),)))
+            if outcome.links:  # the hint names the first link listed: an id the reader can use
+                parts.append(Aside((words.overview_hint(m, outcome.links[0].short_id, nl),)))
             return Composed(tuple(parts), summary=words.totals_line(m, outcome.totals, nl))
         case MigrationChecklist():
             move = outcome.move

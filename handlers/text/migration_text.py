@@ -68,9 +68,9 @@ def more_links(more: int, nl: bool) -> str:
                 f"…en nog {more} koppeling(en) met debiteuren te verhuizen.")
 
 
-def overview_hint(m: Markup, nl: bool) -> str:
-    return pick(nl, f"{m.command('migration L12')} shows one link's debtors.",
-                f"{m.command('migration L12')} toont de debiteuren van één koppeling.")
+def overview_hint(m: Markup, short_id: str, nl: bool) -> str:
+    return pick(nl, f"{m.command(f'migration {short_id}')} shows that link's debtors.",
+                f"{m.command(f'migration {short_id}')} toont de debiteuren van die koppeling.")
 
 
 def links_head(nl: bool) -> str:
