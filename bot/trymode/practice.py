@@ -3,6 +3,7 @@ people and channel the /try page plays. Tokens are random per directory, kept in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import uuid
@@ -174,10 +175,23 @@ def restore_consents(rest: NmbrsRestStandIn, directory: Path) -> None:
         rest.ledger.load(json.loads(path.read_text()))
 
 
-def keep_consents(rest: NmbrsRestStandIn, directory: Path) -> None:
-    path = directory / CONSENTS_FILE
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text(json.dumps(rest.ledger.dump()))
+def keep_consents(rest: NmbrsRestStandIn, directory: Path, *, unless: str | None = None) -> str:
+    """Write the consents (unless they are `unless`, what was written last); returns what they are."""
+    kept = json.dumps(rest.ledger.dump())
+    if kept != unless:
+        path = directory / CONSENTS_FILE
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(kept)
+    return kept
+
+
+async def keep_consents_while_running(rest: NmbrsRestStandIn, directory: Path, *, every_s: float = 2.0) -> None:
+    """Keep the consents every few seconds, so a try mode that is killed rather than stopped loses
+    at most the last seconds' consents and renewals (a normal stop writes them once more)."""
+    kept = None
+    while True:
+        await asyncio.sleep(every_s)
+        kept = keep_consents(rest, directory, unless=kept)
 
 
 def seed_slack(slack: SlackStandIn) -> None:

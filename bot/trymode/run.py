@@ -26,6 +26,7 @@ from bot.trymode.practice import (
     ConsentLogin,
     PracticeLogin,
     keep_consents,
+    keep_consents_while_running,
     load_consent_logins,
     load_logins,
     restore_consents,
@@ -110,6 +111,8 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
             seed_rest(rest, consent_logins)
             restore_consents(rest, directory)
             stack.callback(keep_consents, rest, directory)  # runs before rest.stop: callbacks unwind in reverse
+            keeping = asyncio.get_running_loop().create_task(keep_consents_while_running(rest, directory))
+            stack.callback(keeping.cancel)
             rest_settings = practice_rest_settings(rest, public_url=url)
         settings = try_settings(directory=directory.resolve(), slack_api_url=slack.base_url, nmbrs_url=nmbrs_url,
                                 bot_token=bot_token, signing_secret=signing_secret, **rest_settings)

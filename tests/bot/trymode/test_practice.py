@@ -15,7 +15,7 @@ import pytest
 from bot.slack.command_blocks import REVOKE_CANCEL, REVOKE_CONFIRM
 from bot.standins.nmbrs_rest.browser import consent as browser_consent
 from bot.standins.slack.workspace import TEAM_ID
-from bot.trymode.practice import SUPPORT_CHANNEL
+from bot.trymode.practice import CONSENTS_FILE, SUPPORT_CHANNEL
 from bot.trymode.run import TryDesk, running
 from handlers.model import Person
 
@@ -137,6 +137,9 @@ async def test_a_rest_link_made_in_try_mode_still_renews_after_a_restart(tmp_pat
             page = await http.get(back.removeprefix(desk.url))
             assert page.status_code == 200 and "Bakkerij De Vries" in page.text
             assert "1 checked, 0 failures confirmed; links now: 1 active" in await _recheck(http, desk)
+        # Kept while running too (a killed try mode loses seconds, not the consents).
+        await _until(lambda: consent.email in (directory / CONSENTS_FILE).read_text()
+                     if (directory / CONSENTS_FILE).exists() else False)
     async with running(directory, port=0) as again:
         assert again.rest is not None and again.rest.users[consent.email].debtor.id == debtor_id
         async with httpx.AsyncClient(base_url=again.url, timeout=30) as http:
