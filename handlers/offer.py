@@ -9,10 +9,11 @@ still come in are answered without being checked or stored. Existing SOAP links 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from handlers.model import Alert, AlertKind
 from storage.models import utcnow
 
 
@@ -58,3 +59,11 @@ class Consent:
 
     url: str
     only: bool = False
+    first: bool = False
+    """Consent is the way back (a REST link's message, a consent that failed): its button comes first
+    and is the primary one; the credentials form's button follows."""
+
+    def for_alert(self, alert: Alert) -> "Consent":
+        """This button as a customer alert shows it: first when the alert is about a REST link or a consent."""
+        rest = alert.link is not None and alert.link.is_rest
+        return replace(self, first=rest or alert.kind is AlertKind.CUSTOMER_CONSENT)

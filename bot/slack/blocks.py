@@ -112,17 +112,22 @@ def connect_button(lang: str, *, primary: bool = True, beside_consent: bool = Fa
     return button
 
 
-def consent_link_button(lang: str, url: str) -> dict[str, Any]:
+def consent_link_button(lang: str, url: str, *, primary: bool = False) -> dict[str, Any]:
     """A URL button: Slack opens `url` (the consent start with a ticket) in the browser."""
-    return {"type": "button", "action_id": CONSENT_ACTION, "text": _plain(consent_button(lang)), "url": url}
+    button = {"type": "button", "action_id": CONSENT_ACTION, "text": _plain(consent_button(lang)), "url": url}
+    if primary:
+        button["style"] = "primary"
+    return button
 
 
 def connect_actions(lang: str, consent: Consent | None = None) -> Block:
     """The Connect button (the credentials form) and, with REST on, the consent page's URL button;
-    REST only: that button alone."""
-    elements = [] if consent is not None and consent.only else [connect_button(lang, beside_consent=consent is not None)]
-    if consent is not None:
-        elements.append(consent_link_button(lang, consent.url))
+    REST only: that button alone; consent first (a REST link's message): the consent button leads."""
+    if consent is None:
+        return {"type": "actions", "block_id": "tokendesk_connect", "elements": [connect_button(lang)]}
+    form = [] if consent.only else [connect_button(lang, primary=not consent.first, beside_consent=True)]
+    link = [consent_link_button(lang, consent.url, primary=consent.first)]
+    elements = link + form if consent.first else form + link
     return {"type": "actions", "block_id": "tokendesk_connect", "elements": elements}
 
 

@@ -175,7 +175,8 @@ class SlackNotifier:
         consent = None
         if self.tickets is not None and reply.offer_connect:
             team_id = alert.details.get("team_id") or (card.team_id if card else None)
-            consent = await self.tickets.consent(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
+            offered = await self.tickets.consent(Person(PLATFORM, str(team_id or ""), str(user_id), lang))
+            consent = offered.for_alert(alert)  # a REST link's message leads with the consent
         try:
             opened = await self.client.conversations_open(users=str(user_id))
             channel = opened["channel"]["id"]

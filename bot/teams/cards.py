@@ -214,7 +214,10 @@ def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro
         return _consent_only(body, lang, consent)
     if consent is not None:
         body.append(small(escape(consent_hint(lang))))
-    return card(body, [connect_action(lang, form_intro, beside_consent=consent is not None), *_consent(lang, consent)])
+    actions = [connect_action(lang, form_intro, beside_consent=consent is not None)]
+    if consent is not None and consent.first:  # a REST link's message: the consent leads
+        return card(body, [*_consent(lang, consent), *actions])
+    return card(body, [*actions, *_consent(lang, consent)])
 
 
 def checking_card(reply: Reply) -> AdaptiveCard:

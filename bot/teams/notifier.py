@@ -204,7 +204,8 @@ class TeamsNotifier:
         reply = customer_reply(alert, lang)
         consent = None
         if self.tickets is not None and reply.offer_connect:
-            consent = await self.tickets.consent(Person(PLATFORM, str(tenant_id), str(user_id), lang))
+            offered = await self.tickets.consent(Person(PLATFORM, str(tenant_id), str(user_id), lang))
+            consent = offered.for_alert(alert)  # a REST link's message leads with the consent
         content = cards.reply_card(reply, lang, form_intro=conversation.form_intro(lang), consent=consent)
         await self.sender.send(place.service_url, place.conversation_id, cards.message(content, reply.headline))
         log.info("customer told about link %s on Teams (%s)", item.short_id if item else "-", alert.kind)

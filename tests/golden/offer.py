@@ -15,7 +15,8 @@ from handlers.text import conversation
 
 SOAP_UNTIL = date(2027, 3, 1)
 URL = "https://desk.example.com/connect/nmbrs/start?t=" + "A" * 43
-CONSENTS = {"only": Consent(URL, only=True), "both": Consent(URL, only=False)}
+CONSENTS = {"only": Consent(URL, only=True), "both": Consent(URL, only=False),
+            "first": Consent(URL, only=False, first=True)}  # a REST link's message: the consent leads
 MODES = ((Offer.SOAP, None), (Offer.SOAP, SOAP_UNTIL), (Offer.BOTH, None), (Offer.BOTH, SOAP_UNTIL),
          (Offer.REST, SOAP_UNTIL))
 

@@ -3,14 +3,17 @@ Nmbrs" URL button, each with a fresh ticket for that person; without REST nothin
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.slack.blocks import CONNECT_ACTION, CONSENT_ACTION
 from bot.standins.slack.payloads import app_home_opened, block_actions, event_callback, slash_command
 from bot.standins.slack.workspace import TEAM_ID, dm_channel
 from handlers.alerts import queue
-from handlers.model import Alert, AlertKind
-from storage.models import ConnectTicket
+from handlers.model import Alert, AlertKind, LinkCard
+from storage.links import store_credentials
+from storage.models import ConnectTicket, LinkState, utcnow
+from storage.rest_links import store_rest_link
 from tests.bot.pages.rest_app import RestServed, rest_app, rest_nmbrs, rest_server  # noqa: F401 - fixtures
 from tests.bot.slack.conftest import CUSTOMER, ENGLISH, Served, app, nmbrs, settings, slack  # noqa: F401
 
@@ -67,6 +70,35 @@ async def test_a_customer_alert_that_offers_to_connect_carries_a_fresh_button(re
     await served.ctx.outbox.drain()
     [message] = served.posts(dm_channel(ENGLISH))
     assert "Nothing connected" in message["text"] and len(consent_urls(message)) == 1
+    # A consent that failed: the consent button leads (primary), the token form's button follows.
+    assert [(e["action_id"], e.get("style")) for e in elements(message)] == [(CONSENT_ACTION, "primary"),
+                                                                             (CONNECT_ACTION, None)]
+
+
+async def test_a_broken_rest_links_message_leads_with_the_consent_button(rest_app: RestServed) -> None:
+    """The way back for a REST link is a new consent, so its button comes first and is the primary one;
+    a SOAP link's message keeps the token form first."""
+    served = rest_app.served
+    cipher, who = served.ctx.desk.cipher, {"platform": "slack", "team_id": TEAM_ID, "user_id": ENGLISH}
+    async with served.ctx.desk.sessions() as session, session.begin():
+        rest = await store_rest_link(
+            session, cipher, debtor_id="00000000-0000-4000-8000-000000000101", debtor_number="101",
+            debtor_name="Acme Holding", user_email="hr@acme.nl", rest_user_id="u1", scopes=("offline_access",),
+            refresh_token="r" * 40, access_token="b" * 40, access_expires_at=utcnow() + timedelta(hours=1),
+            companies=[], scope_digest=None, **who)
+        soap = await store_credentials(session, cipher, username="soap@acme.nl", token="a" * 32, environment="acme",
+                                       state=LinkState.BROKEN, **who)
+        for card in (LinkCard.of(rest.link), LinkCard.of(soap.link)):
+            details = {"platform": "slack", "team_id": TEAM_ID, "user_id": ENGLISH,
+                       "reason": "consent" if card.is_rest else "credentials"}
+            await queue(session, Alert(AlertKind.CUSTOMER_BROKEN, card, details, lang="en"), key=f"test:{card.kind}")
+    await served.ctx.outbox.drain()
+    first, second = served.posts(dm_channel(ENGLISH))
+    assert "Connect again with the “Connect with Nmbrs” button" in str(first["blocks"])
+    assert [(e["action_id"], e.get("style")) for e in elements(first)] == [(CONSENT_ACTION, "primary"),
+                                                                           (CONNECT_ACTION, None)]
+    assert [(e["action_id"], e.get("style")) for e in elements(second)] == [(CONNECT_ACTION, "primary"),
+                                                                            (CONSENT_ACTION, None)]
 
 
 async def test_without_rest_the_buttons_are_as_before(app: Served) -> None:
