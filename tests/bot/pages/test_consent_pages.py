@@ -3,12 +3,10 @@ page (language, headers, escaping), the chat answer and support's thread, and th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from bot.standins.nmbrs_rest import consent
@@ -24,7 +22,7 @@ from tests.bot.pages.rest_app import (  # noqa: F401 - fixtures
     rest_nmbrs,
     rest_server,
 )
-from tests.bot.slack.conftest import ENGLISH, SUPPORT_CHANNEL, free_socket, nmbrs, slack  # noqa: F401
+from tests.bot.slack.conftest import ENGLISH, SUPPORT_CHANNEL, nmbrs, serving, slack  # noqa: F401
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 NL = {"Accept-Language": "nl-NL,nl;q=0.9"}
@@ -139,23 +137,12 @@ async def test_the_access_log_never_shows_tickets_states_or_codes(rest_app: Rest
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     path = await rest_app.start_path()
     ticket = query_of(path)["t"]
-    sock = free_socket()
-    server = uvicorn.Server(uvicorn.Config(rest_app.served.runtime.web_app, lifespan="off", log_config=None,
-                                          access_log=True))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with serving(rest_app.served.runtime.web_app, lifespan="off", access_log=True) as url:
         with caplog.at_level(logging.INFO, logger="uvicorn.access"):
             async with httpx.AsyncClient(base_url=url) as http:
                 started = await http.get(path)
                 state = query_of(started.headers["location"])["state"]
                 await http.get("/connect/nmbrs/callback", params={"state": state, "code": "c0de-Secret-1"})
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert len(lines) == 2 and all("/connect/nmbrs/" in line and "?[redacted]" in line for line in lines), lines
     assert not any(ticket in line or state in line or "c0de-Secret-1" in line for line in lines)

@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, update
 
 import bot.pages.invite as invite_page
 from bot.pages.security import CSP
 from storage.models import Invitation, Link, utcnow
 from tests.bot.pages.conftest import STAFF, invite
-from tests.bot.slack.conftest import SUPPORT_CHANNEL, TOKEN, USERNAME, Served, free_socket
+from tests.bot.slack.conftest import SUPPORT_CHANNEL, TOKEN, USERNAME, Served, serving
 
 NL = {"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.5"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -190,21 +189,11 @@ async def test_the_limit_shows_on_the_page(app: Served, invitations) -> None:  #
 
 async def test_the_access_log_never_shows_the_secret(app: Served, invitations, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     path = await invite(invitations)
-    sock = free_socket()
-    server = uvicorn.Server(uvicorn.Config(app.runtime.web_app, lifespan="off", log_config=None, access_log=True))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with serving(app.runtime.web_app, lifespan="off", access_log=True) as url:
         with caplog.at_level(logging.INFO, logger="uvicorn.access"):
             async with httpx.AsyncClient(base_url=url) as http:
                 assert (await http.get(path + "?lang=en")).status_code == 200
                 assert (await http.get("/i/" + "A" * 43)).status_code == 404
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert len(lines) == 2 and all("/i/[secret]" in line for line in lines), lines
     assert not any(path[3:] in line or "A" * 43 in line for line in lines)

@@ -144,12 +144,13 @@ def free_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serving(web_app: Any, *, lifespan: str = "on", sock: socket.socket | None = None) -> AsyncIterator[str]:
+async def serving(web_app: Any, *, lifespan: str = "on", sock: socket.socket | None = None,
+                  access_log: bool = False) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn in this event loop (on `sock` when its URL had to be known
-    first); yield its URL."""
+    first); yield its URL. `access_log`: uvicorn writes its access lines (tests that read them)."""
     sock = sock or free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(web_app, lifespan=lifespan, log_config=None, access_log=False)
+    config = uvicorn.Config(web_app, lifespan=lifespan, log_config=None, access_log=access_log)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
