@@ -40,7 +40,6 @@ async def _try(directory: Path, *, port: int, fresh: bool, out: TextIO) -> int:
             out.write("Practice Nmbrs logins (e-mail and API token, to send to the bot):\n")
             for login in desk.logins:
                 out.write(f"  {login.username}  {login.token}  ({login.about})\n")
-        if desk.consent_logins:
             out.write('Practice Nmbrs consent logins (e-mail and password, on the page "Connect with Nmbrs" opens):\n')
             for consent in desk.consent_logins:
                 out.write(f"  {consent.email}  {consent.password}  (debtor {consent.debtor.number} "

@@ -69,31 +69,6 @@ def _layout() -> list[tuple[str, str, str, list[StandinDebtor], list[StandinComp
     ]
 
 
-class _Secrets:
-    """The practice file: random tokens and passwords made once per directory and kept (mode 0600),
-    so a link made in an earlier run still checks out."""
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "practice-tokens.json"
-        self.values: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
-
-    def get(self, key: str) -> str:
-        return self.values.setdefault(key, secrets.token_hex(16))
-
-    def save(self) -> None:
-        self.path.touch(mode=0o600, exist_ok=True)
-        self.path.write_text(json.dumps(self.values, indent=2))
-
-
-def load_logins(directory: Path) -> list[PracticeLogin]:
-    """The practice SOAP logins, with their kept tokens."""
-    kept = _Secrets(directory)
-    logins = [PracticeLogin(username, kept.get(username), subdomain, about, debtors, companies, disabled)
-              for username, subdomain, about, debtors, companies, disabled in _layout()]
-    kept.save()
-    return logins
-
-
 @dataclass
 class ConsentLogin:
     """One practice login of the REST consent page: REST access is per debtor, so one debtor each."""
@@ -126,15 +101,39 @@ def _consent_layout(logins: list[PracticeLogin]) -> list[tuple[str, PracticeLogi
     ]
 
 
-def load_consent_logins(directory: Path, logins: list[PracticeLogin]) -> list[ConsentLogin]:
-    """The practice REST consent logins, with their kept passwords."""
+def write_private(path: Path, text: str) -> None:
+    """Write a practice file only its owner may read (mode 0600)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(text)
+
+
+class _Secrets:
+    """The practice file: random tokens and passwords made once per directory and kept (mode 0600),
+    so a link made in an earlier run still checks out."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "practice-tokens.json"
+        self.values: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get(self, key: str) -> str:
+        return self.values.setdefault(key, secrets.token_hex(16))
+
+    def save(self) -> None:
+        write_private(self.path, json.dumps(self.values, indent=2))
+
+
+def load_logins(directory: Path) -> tuple[list[PracticeLogin], list[ConsentLogin]]:
+    """The practice SOAP logins with their kept tokens, and the REST consent logins with their kept
+    passwords (one read and one write of the practice file)."""
     kept = _Secrets(directory)
+    logins = [PracticeLogin(username, kept.get(username), subdomain, about, debtors, companies, disabled)
+              for username, subdomain, about, debtors, companies, disabled in _layout()]
     seed = kept.get("consent-ids")
-    made = [ConsentLogin(email, kept.get(f"consent:{email}"), debtor,
-                         [c for c in login.companies if c.debtor_id == debtor.id], about, seed)
-            for email, login, debtor, about in _consent_layout(logins)]
+    consents = [ConsentLogin(email, kept.get(f"consent:{email}"), debtor,
+                             [c for c in login.companies if c.debtor_id == debtor.id], about, seed)
+                for email, login, debtor, about in _consent_layout(logins)]
     kept.save()
-    return made
+    return logins, consents
 
 
 def seed_nmbrs(nmbrs: NmbrsStandIn, logins: list[PracticeLogin]) -> None:
@@ -179,9 +178,7 @@ def keep_consents(rest: NmbrsRestStandIn, directory: Path, *, unless: str | None
     """Write the consents (unless they are `unless`, what was written last); returns what they are."""
     kept = json.dumps(rest.ledger.dump())
     if kept != unless:
-        path = directory / CONSENTS_FILE
-        path.touch(mode=0o600, exist_ok=True)
-        path.write_text(kept)
+        write_private(directory / CONSENTS_FILE, kept)
     return kept
 
 

@@ -27,7 +27,6 @@ from bot.trymode.practice import (
     PracticeLogin,
     keep_consents,
     keep_consents_while_running,
-    load_consent_logins,
     load_logins,
     restore_consents,
     seed_nmbrs,
@@ -99,13 +98,12 @@ async def running(directory: Path, *, port: int = 3000, fresh: bool = False) -> 
         nmbrs_url, nmbrs, rest, logins, consent_logins = real_nmbrs_url(), None, None, [], []
         rest_settings: dict[str, object] = {}
         if nmbrs_url is None:
-            logins = load_logins(directory)
+            logins, consent_logins = load_logins(directory)
             nmbrs = NmbrsStandIn().start()
             stack.callback(nmbrs.stop)
             seed_nmbrs(nmbrs, logins)
             nmbrs_url = nmbrs.base_url
             # The practice REST identity server and API: "Connect with Nmbrs" opens its consent page.
-            consent_logins = load_consent_logins(directory, logins)
             rest = NmbrsRestStandIn(redirect_uris=[f"{url}/connect/nmbrs/callback"]).start()
             stack.callback(rest.stop)
             seed_rest(rest, consent_logins)
