@@ -16,6 +16,8 @@ from handlers.model import Alert, AlertKind
 from handlers.ports import Undeliverable
 from storage.audit import audit
 
+#: Undeliverable's code when no 1:1 chat with a Teams customer is known (the app is not installed for them).
+NOT_INSTALLED = "NotInstalled"
 #: The invite's audit action (handlers.migration.invite.ACTION) and this outcome of it.
 INVITE_ACTION = "migration.invite"
 REDIRECTED = "redirected"

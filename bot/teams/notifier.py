@@ -22,6 +22,7 @@ from handlers.connect import Tickets
 from handlers.migration.invite import InviteLinks, forward_links, more_debtors, soap_until
 from handlers.model import CUSTOMER_KINDS, Alert, AlertKind, LinkCard, Person
 from handlers.ports import Undeliverable
+from handlers.undelivered import NOT_INSTALLED
 from handlers.text import conversation, replies
 from handlers.text.alert_text import SOAP_KINDS
 from handlers.text.customer_reply import customer_reply
@@ -49,10 +50,6 @@ def refused_for_good(exc: Exception) -> str | None:
     except (ValueError, AttributeError):
         code = None
     return f"HTTP {exc.response.status_code}" + (f" {code}" if isinstance(code, str) and code else "")
-
-
-#: Undeliverable's code when no 1:1 chat with the customer is known (the app is not installed for them).
-NOT_INSTALLED = "NotInstalled"
 
 
 class NotInstalled(Exception):

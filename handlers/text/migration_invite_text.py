@@ -8,6 +8,7 @@ from datetime import date, datetime
 from handlers.text.command_links import pick
 from handlers.text.markup import Markup
 from handlers.text.migration_text import debtor_label
+from handlers.undelivered import NOT_INSTALLED
 
 
 def customer_headline(nl: bool) -> str:
@@ -154,7 +155,7 @@ def undelivered_why(m: Markup, platform: str, error: str, external: bool, nl: bo
     """Why, in plain words, with the platform's own code in brackets."""
     code = m.code(m.escape(error, 80))
     if platform == "teams":
-        if error == "NotInstalled":  # bot.teams.notifier.NOT_INSTALLED
+        if error == NOT_INSTALLED:
             said = pick(nl, "the bot has no chat with them in Teams (the app is not installed for them)",
                         "de bot heeft geen chat met hen in Teams (de app is niet voor hen geïnstalleerd)")
         elif error.startswith("HTTP 404"):
