@@ -19,7 +19,7 @@ from handlers.text import alert_text
 from handlers.text.alert_text import support_label
 from handlers.text.connect_text import consent_button, consent_hint
 from handlers.text.offer_text import rest_only_hint
-from handlers.text.replies import Reply, label, state_label
+from handlers.text.replies import Reply, connect_label, label, state_label
 
 Block = dict[str, Any]
 
@@ -102,10 +102,9 @@ def _context(mrkdwn: str) -> Block:
 
 
 def connect_button(lang: str, *, primary: bool = True, beside_consent: bool = False) -> dict[str, Any]:
-    """The credentials form's button; beside "Connect with Nmbrs" it says it is the token way."""
-    text = label("connect_token" if beside_consent else "connect", lang)
+    text = _plain(connect_label(lang, beside_consent=beside_consent))
     button: dict[str, Any] = {
-        "type": "button", "action_id": CONNECT_ACTION, "text": _plain(text), "value": "connect",
+        "type": "button", "action_id": CONNECT_ACTION, "text": text, "value": "connect",
     }
     if primary:
         button["style"] = "primary"

@@ -29,7 +29,7 @@ from handlers.offer import Consent
 from handlers.text.connect_text import consent_button, consent_hint
 from handlers.text.offer_text import rest_only_hint
 from handlers.text.markup import EMOJI, cut
-from handlers.text.replies import Reply, label
+from handlers.text.replies import Reply, connect_label, label
 
 #: Adaptive Cards 1.5: Input.Text style "password" (masked) needs it; Teams renders 1.5.
 VERSION = "1.5"
@@ -199,7 +199,7 @@ def _consent_only(body: list[Any], lang: str, consent: Consent) -> AdaptiveCard:
 def connect_action(lang: str, intro: Reply | None = None, *, beside_consent: bool = False) -> ShowCardAction:
     """The "Connect Nmbrs" button: unfolds the form inside the same message (no dialog needed);
     beside "Connect with Nmbrs" it says it is the token way."""
-    return ShowCardAction(title=label("connect_token" if beside_consent else "connect", lang), card=form(lang, intro))
+    return ShowCardAction(title=connect_label(lang, beside_consent=beside_consent), card=form(lang, intro))
 
 
 def reply_card(reply: Reply, lang: str, *, notes: Sequence[str] = (), form_intro: Reply | None = None,

@@ -117,6 +117,11 @@ def label(key: str, lang: str) -> str:
     return _LABELS[language(lang)][key]
 
 
+def connect_label(lang: str, *, beside_consent: bool) -> str:
+    """The credentials form's button; beside "Connect with Nmbrs" it says it is the token way."""
+    return label("connect_token" if beside_consent else "connect", lang)
+
+
 def state_label(state: str, lang: str) -> str:
     return _STATES[language(lang)].get(state, state)
 
