@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.urls import host_of
 from storage import webhook_events
 from storage.models import WebhookEvent, WebhookStatus, utcnow
 
@@ -175,7 +176,7 @@ class WebhookSender:
         return self.url is not None
 
     def __repr__(self) -> str:  # never the secret
-        return f"<WebhookSender {'to ' + (urlsplit(self.url).netloc) if self.url else 'disabled'}>"
+        return f"<WebhookSender {'to ' + host_of(self.url) if self.url else 'disabled'}>"
 
     # -- the background task ------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ class WebhookSender:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="webhook-sender")
         self._task.add_done_callback(_report_crash)
         if self.url:
-            log.info("webhooks: delivering link events to %s", urlsplit(self.url).netloc)
+            log.info("webhooks: delivering link events to %s", host_of(self.url))
         else:
             log.info("webhooks: TOKENDESK_WEBHOOK_URL unset; link events are recorded, not sent")
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from lxml import etree
 
+from bot.urls import shown
+
 logger = logging.getLogger(__name__)
 
 EXPECTED_PATH = "/soap/v3/"
@@ -26,16 +28,6 @@ WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 MAX_WSDL_BYTES = 2 * 1024 * 1024
 
 Verdict = Literal["url_wrong", "url_right", "no_soap_service", "not_reached"]
-
-
-def shown(url: str) -> str:
-    """The URL as it may be shown or logged: no user or password, no query, no fragment."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def gone_reading(base_url: str, status: int) -> str:

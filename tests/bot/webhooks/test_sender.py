@@ -283,6 +283,19 @@ async def test_background_loop_delivers_after_a_kick(
     assert receiver.types() == ["link.activated"]
 
 
+async def test_a_receivers_basic_auth_in_the_url_is_never_shown(
+    sqlite_sessions, receiver: Receiver, clock: FakeClock, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+) -> None:
+    url = receiver.url.replace("http://", "http://hook:p4ss-w0rd@")
+    sender = WebhookSender(sqlite_sessions, url=url, secret=SECRET, clock=clock, backoff=STEADY)
+    with caplog.at_level(logging.INFO, logger="bot.webhooks"):
+        sender.start()
+        await sender.stop()
+    host = receiver.url.split("://", 1)[1].split("/", 1)[0]
+    assert f"delivering link events to {host}" in caplog.text and repr(sender) == f"<WebhookSender to {host}>"
+    assert "p4ss-w0rd" not in caplog.text + repr(sender) and "hook:" not in caplog.text
+
+
 async def test_without_a_url_events_are_kept_as_disabled_and_pruned(
     sqlite_sessions, cipher, clock: FakeClock  # type: ignore[no-untyped-def]
 ) -> None:
