@@ -73,6 +73,9 @@ async def test_controls_change_what_the_nightly_check_finds(desk: TryDesk) -> No
         # Nonsense is refused with a reason.
         refused = await http.post("/try/practice", json={"control": "reset_token", "username": "nobody@x.nl"})
         assert refused.status_code == 400 and refused.json()["error"] == "no such practice login"
+        for control in ("revoke_consent", "toggle_subscription"):
+            refused = await http.post("/try/practice", json={"control": control, "username": "nobody@x.nl"})
+            assert refused.status_code == 400 and refused.json()["error"] == "no such practice consent login"
         not_json = await http.post("/try/practice", content=b"control=recheck",
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert not_json.status_code == 400
